@@ -1,0 +1,188 @@
+// vrtc: error codes and result<T>, the return type of every operation on untrusted input.
+#pragma once
+
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include "config.hpp"
+
+VRTC_BEGIN_NAMESPACE
+
+/// Why an operation failed. One enum for the whole library so that callers can log and
+/// compare errors uniformly; each value's meaning is listed in docs/errors.md.
+enum class errc : unsigned char {
+  // --- bytes and wire messages -------------------------------------------------------
+  too_short = 1,         ///< the input ends before the message does
+  buffer_too_small,      ///< the output span cannot hold the encoded message
+  unknown_msg_type,      ///< msg_type is not one the spec defines (for this queue)
+  wrong_msg_type,        ///< msg_type is valid but names a different message
+  bad_status,            ///< a response status other than S_OK where a value was expected
+
+  // --- time math -----------------------------------------------------------------------
+  overflow,              ///< the exact result does not fit the destination type
+  invalid_shift,         ///< a counter_period_shift that cannot give a meaningful period
+  invalid_argument,      ///< an argument outside the documented domain
+
+  // --- vmclock page --------------------------------------------------------------------
+  bad_magic,             ///< magic is not "VCLK"
+  bad_version,           ///< version is not 1
+  bad_size,              ///< size is smaller than the fields needed, or larger than the mapping
+  field_absent,          ///< the page's size does not cover a field that is needed
+  retry_limit,           ///< the seqlock never stabilised within the retry bound
+  timed_out,             ///< the seqlock never stabilised before the deadline
+  unreliable,            ///< clock_status is UNRELIABLE
+  unsupported_time_type, ///< time_type is not UTC, TAI or MONOTONIC
+  counter_mismatch,      ///< counter_id is not the counter this CPU can read
+  no_counter,            ///< no hardware counter is available on this platform
+
+  // --- RTC change events ---------------------------------------------------------------
+  invalid_date,          ///< CMOS registers do not form a valid calendar date
+  ring_full,             ///< the ring has no free slot; the element was dropped
+  ring_empty,            ///< the ring holds no element
+  corrupt_header,        ///< a shared-memory header fails validation
+
+  // --- device and driver roles ---------------------------------------------------------
+  device_eopnotsupp,     ///< the device answered VIRTIO_RTC_S_EOPNOTSUPP
+  device_enodev,         ///< the device answered VIRTIO_RTC_S_ENODEV
+  device_einval,         ///< the device answered VIRTIO_RTC_S_EINVAL
+  device_eio,            ///< the device answered VIRTIO_RTC_S_EIO or an unknown status
+  bad_response,          ///< a response that violates the device requirements (e.g. length)
+  transport_error,       ///< the transport could not deliver a request or a response
+  not_supported,         ///< the operation needs a capability the device does not have
+};
+
+/// A short, stable, human-readable name for an error code.
+[[nodiscard]] constexpr const char* to_string(errc e) noexcept {
+  switch (e) {
+    case errc::too_short: return "input too short";
+    case errc::buffer_too_small: return "output buffer too small";
+    case errc::unknown_msg_type: return "unknown msg_type";
+    case errc::wrong_msg_type: return "wrong msg_type";
+    case errc::bad_status: return "response status is not OK";
+    case errc::overflow: return "arithmetic overflow";
+    case errc::invalid_shift: return "invalid counter_period_shift";
+    case errc::invalid_argument: return "invalid argument";
+    case errc::bad_magic: return "bad magic";
+    case errc::bad_version: return "unsupported version";
+    case errc::bad_size: return "bad size";
+    case errc::field_absent: return "field not present";
+    case errc::retry_limit: return "seqlock retry limit reached";
+    case errc::timed_out: return "timed out";
+    case errc::unreliable: return "clock status is UNRELIABLE";
+    case errc::unsupported_time_type: return "unsupported time_type";
+    case errc::counter_mismatch: return "counter_id does not match this CPU's counter";
+    case errc::no_counter: return "no hardware counter on this platform";
+    case errc::invalid_date: return "invalid date";
+    case errc::ring_full: return "ring full";
+    case errc::ring_empty: return "ring empty";
+    case errc::corrupt_header: return "corrupt header";
+    case errc::device_eopnotsupp: return "device: EOPNOTSUPP";
+    case errc::device_enodev: return "device: ENODEV";
+    case errc::device_einval: return "device: EINVAL";
+    case errc::device_eio: return "device: EIO";
+    case errc::bad_response: return "malformed response";
+    case errc::transport_error: return "transport error";
+    case errc::not_supported: return "not supported";
+  }
+  return "unknown error";
+}
+
+/// Either a T or an errc. Every accessor is constexpr; value() on an error is a contract
+/// violation (checked by the caller through has_value()).
+template <class T>
+class [[nodiscard]] result {
+  static_assert(!std::is_reference_v<T>, "result<T&> is not supported");
+
+ public:
+  using value_type = T;
+
+  constexpr result(const T& v) noexcept(std::is_nothrow_copy_constructible_v<T>)  // NOLINT: implicit by design
+      : value_(v), ok_(true) {}
+  constexpr result(T&& v) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT
+      : value_(std::move(v)), ok_(true) {}
+  constexpr result(errc e) noexcept : error_(e), ok_(false) {}  // NOLINT
+
+  constexpr result(const result& o) noexcept(std::is_nothrow_copy_constructible_v<T>)
+    requires std::is_trivially_copy_constructible_v<T>
+  = default;
+  constexpr result(const result& o) noexcept(std::is_nothrow_copy_constructible_v<T>) : ok_(o.ok_) {
+    if (ok_) std::construct_at(&value_, o.value_);
+    else error_ = o.error_;
+  }
+  constexpr result& operator=(const result&)
+    requires std::is_trivially_copy_assignable_v<T> && std::is_trivially_destructible_v<T>
+  = default;
+  constexpr result& operator=(const result& o) {
+    if (this != &o) {
+      reset();
+      ok_ = o.ok_;
+      if (ok_) std::construct_at(&value_, o.value_);
+      else error_ = o.error_;
+    }
+    return *this;
+  }
+  constexpr ~result()
+    requires std::is_trivially_destructible_v<T>
+  = default;
+  constexpr ~result() { reset(); }
+
+  [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
+  constexpr explicit operator bool() const noexcept { return ok_; }
+
+  [[nodiscard]] constexpr T& value() & noexcept { return value_; }
+  [[nodiscard]] constexpr const T& value() const& noexcept { return value_; }
+  [[nodiscard]] constexpr T&& value() && noexcept { return std::move(value_); }
+  [[nodiscard]] constexpr T& operator*() & noexcept { return value_; }
+  [[nodiscard]] constexpr const T& operator*() const& noexcept { return value_; }
+  [[nodiscard]] constexpr T* operator->() noexcept { return &value_; }
+  [[nodiscard]] constexpr const T* operator->() const noexcept { return &value_; }
+
+  /// The error; meaningful only when !has_value().
+  [[nodiscard]] constexpr errc error() const noexcept { return ok_ ? errc{} : error_; }
+
+  /// The value, or `fallback` when this holds an error.
+  template <class U>
+  [[nodiscard]] constexpr T value_or(U&& fallback) const& {
+    return ok_ ? value_ : static_cast<T>(std::forward<U>(fallback));
+  }
+
+  friend constexpr bool operator==(const result& a, const result& b) {
+    if (a.ok_ != b.ok_) return false;
+    return a.ok_ ? a.value_ == b.value_ : a.error_ == b.error_;
+  }
+  friend constexpr bool operator==(const result& a, errc e) { return !a.ok_ && a.error_ == e; }
+
+ private:
+  constexpr void reset() noexcept {
+    if constexpr (!std::is_trivially_destructible_v<T>) {
+      if (ok_) value_.~T();
+    }
+  }
+
+  union {
+    T value_;
+    errc error_;
+  };
+  bool ok_;
+};
+
+/// result<void>: success or an errc.
+template <>
+class [[nodiscard]] result<void> {
+ public:
+  using value_type = void;
+  constexpr result() noexcept = default;
+  constexpr result(errc e) noexcept : error_(e), ok_(false) {}  // NOLINT: implicit by design
+  [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
+  constexpr explicit operator bool() const noexcept { return ok_; }
+  [[nodiscard]] constexpr errc error() const noexcept { return ok_ ? errc{} : error_; }
+  friend constexpr bool operator==(const result&, const result&) = default;
+  friend constexpr bool operator==(const result& a, errc e) { return !a.ok_ && a.error_ == e; }
+
+ private:
+  errc error_{};
+  bool ok_ = true;
+};
+
+VRTC_END_NAMESPACE

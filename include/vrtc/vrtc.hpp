@@ -1,0 +1,6 @@
+// vrtc: umbrella header (convenience only; no other header includes it).
+#pragma once
+
+#include "bytes.hpp"
+#include "config.hpp"
+#include "result.hpp"

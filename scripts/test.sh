@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. Installs what is missing, then:
+#   1. g++ -Werror build: unit, CLI, fuzz-corpus replay and consumer tests;
+#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery);
+#   3. the concurrency stress tests under ThreadSanitizer;
+#   4. every libFuzzer target (clang-14) for a bounded run from a fixed seed.
+# Any failure, or a stage that ran no test, stops the script with a non-zero status.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+
+start=$SECONDS
+stage() { printf '\n=== %s (%ss elapsed)\n' "$1" $((SECONDS - start)); }
+
+presets=(dev asan)
+# The ThreadSanitizer stage exists once there are stress tests.
+compgen -G "tests/*_stress.cpp" >/dev/null && presets+=(tsan)
+presets+=(fuzz)
+for preset in "${presets[@]}"; do
+  stage "$preset: configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  stage "$preset: test"
+  ctest --preset "$preset"
+done
+stage "all stages passed"
