@@ -2,5 +2,6 @@
 #pragma once
 
 #include "bytes.hpp"
+#include "civil.hpp"
 #include "config.hpp"
 #include "result.hpp"
