@@ -4,4 +4,6 @@
 #include "bytes.hpp"
 #include "civil.hpp"
 #include "config.hpp"
+#include "messages.hpp"
+#include "protocol.hpp"
 #include "result.hpp"
