@@ -1,0 +1,262 @@
+// Tests for include/vrtc/time.hpp: hand-computed cases, properties over many inputs, and both
+// 128-bit paths. Golden vectors from the reference script are checked in time_vectors_test.cpp.
+#include <vrtc/time.hpp>
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+
+using vrtc::counter_period;
+using vrtc::errc;
+using vrtc::fixed_time;
+
+namespace {
+
+constexpr std::uint64_t max64 = UINT64_MAX;
+constexpr counter_period ghz{0x89705F4136B4A597u, 29};  // 1 GHz, one tick = 1 ns (slightly less)
+
+struct splitmix64 {
+  std::uint64_t state;
+  std::uint64_t operator()() {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+  }
+};
+
+}  // namespace
+
+namespace Catch {
+template <>
+struct StringMaker<fixed_time> {
+  static std::string convert(const fixed_time& t) {
+    return "{" + std::to_string(t.sec) + ", " + std::to_string(t.frac) + "}";
+  }
+};
+}  // namespace Catch
+
+TEST_CASE("strong types do not convert implicitly", "[time]") {
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::uint64_t, vrtc::whole_seconds>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::uint64_t, vrtc::second_fraction>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::uint64_t, vrtc::nanosecond_count>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::uint64_t, vrtc::counter_ticks>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<vrtc::whole_seconds, vrtc::nanosecond_count>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<vrtc::second_fraction, vrtc::nanosecond_count>);
+  STATIC_REQUIRE(std::is_trivially_copyable_v<fixed_time>);
+  STATIC_REQUIRE(std::is_trivially_copyable_v<vrtc::whole_seconds>);
+  STATIC_REQUIRE(vrtc::make_fixed_time(vrtc::whole_seconds(5), vrtc::second_fraction(7)) == fixed_time{5, 7});
+  STATIC_REQUIRE(vrtc::seconds_of(fixed_time{5, 7}) == vrtc::whole_seconds(5));
+  STATIC_REQUIRE(vrtc::fraction_of(fixed_time{5, 7}) == vrtc::second_fraction(7));
+  STATIC_REQUIRE(fixed_time{1, 0} > fixed_time{0, max64});
+}
+
+TEST_CASE("fraction to nanoseconds truncates and rounds as documented", "[time]") {
+  STATIC_REQUIRE(vrtc::frac_to_ns_floor(0) == 0);
+  STATIC_REQUIRE(vrtc::frac_to_ns_floor(std::uint64_t{1} << 63) == 500'000'000);
+  STATIC_REQUIRE(vrtc::frac_to_ns_floor(std::uint64_t{1} << 62) == 250'000'000);
+  STATIC_REQUIRE(vrtc::frac_to_ns_floor(max64) == 999'999'999);
+  // 2^64 / 10^9 = 18446744073.7...: 18446744073 units are just under 1 ns, 18446744074 just over.
+  STATIC_REQUIRE(vrtc::frac_to_ns_floor(18'446'744'073u) == 0);
+  STATIC_REQUIRE(vrtc::frac_to_ns_floor(18'446'744'074u) == 1);
+  STATIC_REQUIRE(vrtc::frac_to_ns_round(18'446'744'073u) == 1);
+  STATIC_REQUIRE(vrtc::frac_to_ns_round(9'223'372'036u) == 0);  // 0.4999999999 ns
+  STATIC_REQUIRE(vrtc::frac_to_ns_round(9'223'372'037u) == 1);  // 0.5000000000 ns (just above)
+  // Within half a nanosecond of the next second, rounding gives 10^9.
+  STATIC_REQUIRE(vrtc::frac_to_ns_round(max64) == 1'000'000'000);
+  // The threshold is 2^64 - 2^63 / 10^9 = 2^64 - 9223372036.85...
+  STATIC_REQUIRE(vrtc::frac_to_ns_round(max64 - 9'223'372'035u) == 1'000'000'000);
+  STATIC_REQUIRE(vrtc::frac_to_ns_round(max64 - 9'223'372'036u) == 999'999'999);
+}
+
+TEST_CASE("nanoseconds to fraction is the smallest fraction of that many nanoseconds", "[time]") {
+  STATIC_REQUIRE(vrtc::ns_to_frac(0) == 0);
+  STATIC_REQUIRE(vrtc::ns_to_frac(1) == 18'446'744'074u);
+  STATIC_REQUIRE(vrtc::ns_to_frac(500'000'000) == std::uint64_t{1} << 63);
+  STATIC_REQUIRE(vrtc::ns_to_frac(999'999'999) == max64 - 18'446'744'073u + 1);
+  STATIC_REQUIRE(vrtc::to_fraction(vrtc::nanosecond_count(1'000'000'000)) == errc::invalid_argument);
+  STATIC_REQUIRE(vrtc::to_fraction(vrtc::nanosecond_count(1)).value() == vrtc::second_fraction(18'446'744'074u));
+  // Round trip over a dense prefix, the end of the range, and a stride through the rest.
+  auto check = [](std::uint64_t ns) {
+    const std::uint64_t f = vrtc::ns_to_frac(ns);
+    REQUIRE(vrtc::frac_to_ns_floor(f) == ns);
+    REQUIRE(vrtc::frac_to_ns_round(f) == ns);
+    if (f != 0) REQUIRE(vrtc::frac_to_ns_floor(f - 1) == ns - 1);  // smallest such fraction
+  };
+  for (std::uint64_t ns = 0; ns < 100'000; ++ns) check(ns);
+  for (std::uint64_t ns = 999'900'000; ns < 1'000'000'000; ++ns) check(ns);
+  for (std::uint64_t ns = 0; ns < 1'000'000'000; ns += 9'973) check(ns);
+  // And from the fraction side: ns_to_frac(floor(f)) <= f < ns_to_frac(floor(f) + 1).
+  splitmix64 rng{11};
+  for (int i = 0; i < 100'000; ++i) {
+    const std::uint64_t f = rng();
+    const std::uint64_t ns = vrtc::frac_to_ns_floor(f);
+    REQUIRE(vrtc::ns_to_frac(ns) <= f);
+    if (ns + 1 < 1'000'000'000) REQUIRE(f < vrtc::ns_to_frac(ns + 1));
+  }
+}
+
+TEST_CASE("counter to time: the 1 GHz page, forwards and backwards", "[time]") {
+  constexpr fixed_time ref{1'700'000'000, 0};
+  STATIC_REQUIRE(vrtc::counter_to_time(ref, 1000, 1000, ghz).value() == ref);
+  // 10^9 ticks at slightly under 1 ns each: 0x89705F4136B4A597 * 10^9 / 2^29 = 2^64 - 0.19.. * 2^35
+  // units of 2^-64 s, i.e. just under one second.
+  constexpr auto one_s = vrtc::counter_to_time(ref, 0, 1'000'000'000, ghz).value();
+  STATIC_REQUIRE(one_s.sec == ref.sec);
+  STATIC_REQUIRE(vrtc::frac_to_ns_floor(one_s.frac) == 999'999'999);
+  // One tick before the reference is an earlier time, not 2^64 ticks later.
+  constexpr auto before = vrtc::counter_to_time(ref, 1000, 999, ghz).value();
+  STATIC_REQUIRE(before.sec == ref.sec - 1);
+  STATIC_REQUIRE(before.frac == 0 - ((0x89705F4136B4A597u >> 29) + 1));  // -ceil(frac_sec / 2^29)
+  // The reference counter may be anywhere, including across the wrap of the counter.
+  STATIC_REQUIRE(vrtc::counter_to_time(ref, max64, 0, ghz) == vrtc::counter_to_time(ref, 0, 1, ghz));
+  STATIC_REQUIRE(vrtc::counter_to_time(ref, 0, max64, ghz) == vrtc::counter_to_time(ref, 1, 0, ghz));
+}
+
+TEST_CASE("counter to time: fraction carries into the seconds", "[time]") {
+  // shift 0, frac_sec 2^63: every tick is half a second.
+  constexpr counter_period half{std::uint64_t{1} << 63, 0};
+  STATIC_REQUIRE(vrtc::counter_to_time({10, std::uint64_t{1} << 63}, 0, 1, half).value() == fixed_time{11, 0});
+  STATIC_REQUIRE(vrtc::counter_to_time({10, 0}, 0, 3, half).value() == fixed_time{11, std::uint64_t{1} << 63});
+  STATIC_REQUIRE(vrtc::counter_to_time({10, 0}, 3, 0, half).value() == fixed_time{8, std::uint64_t{1} << 63});
+  STATIC_REQUIRE(vrtc::counter_to_time({10, 1}, 1, 0, half).value() == fixed_time{9, (std::uint64_t{1} << 63) + 1});
+}
+
+TEST_CASE("counter to time: overflow is an error at both ends", "[time]") {
+  constexpr counter_period one_unit{1, 0};  // 2^-64 s per tick
+  STATIC_REQUIRE(vrtc::counter_to_time({max64, max64}, 0, 0, one_unit).value() == fixed_time{max64, max64});
+  STATIC_REQUIRE(vrtc::counter_to_time({max64, max64}, 0, 1, one_unit) == errc::overflow);
+  STATIC_REQUIRE(vrtc::counter_to_time({0, 0}, 1, 0, one_unit) == errc::overflow);
+  STATIC_REQUIRE(vrtc::counter_to_time({0, 1}, 1, 0, one_unit).value() == fixed_time{0, 0});
+  // The largest forward step: 2^63 - 1 ticks of (2^64 - 1) / 2^64 s.
+  constexpr counter_period max_period{max64, 0};
+  STATIC_REQUIRE(vrtc::counter_to_time({0, 0}, 0, INT64_MAX, max_period).value() ==
+                 fixed_time{INT64_MAX - 1, 0 - std::uint64_t{INT64_MAX}});
+  // That step is 2^63 - 1.5 s (rounded down): from 2^63 + 1 it ends at 2^64 - 0.5 s, from
+  // 2^63 + 2 it would end at 2^64 + 0.5 s.
+  STATIC_REQUIRE(vrtc::counter_to_time({(std::uint64_t{1} << 63) + 1, 0}, 0, INT64_MAX, max_period).value() ==
+                 fixed_time{max64, 0 - std::uint64_t{INT64_MAX}});
+  STATIC_REQUIRE(vrtc::counter_to_time({(std::uint64_t{1} << 63) + 2, 0}, 0, INT64_MAX, max_period) == errc::overflow);
+  // The largest backward step: -2^63 ticks.
+  STATIC_REQUIRE(vrtc::counter_to_time({std::uint64_t{1} << 63, 0}, std::uint64_t{1} << 63, 0, max_period).value() ==
+                 fixed_time{0, std::uint64_t{1} << 63});
+  STATIC_REQUIRE(vrtc::counter_to_time({(std::uint64_t{1} << 63) - 2, 0}, std::uint64_t{1} << 63, 0, max_period) ==
+                 errc::overflow);
+}
+
+TEST_CASE("counter to time: every shift 0..255 is defined", "[time]") {
+  constexpr std::uint64_t base = std::uint64_t{1} << 40;
+  constexpr fixed_time ref{base, 0};
+  for (unsigned s = 0; s < 256; ++s) {
+    const auto shift = static_cast<std::uint8_t>(s);
+    INFO("shift " << s);
+    const auto forward = vrtc::counter_to_time(ref, 0, 1'000'000, {max64, shift});
+    const auto backward = vrtc::counter_to_time(ref, 1'000'000, 0, {max64, shift});
+    const auto zero_period = vrtc::counter_to_time(ref, 0, 1'000'000, {0, shift});
+    REQUIRE(zero_period.value() == ref);
+    if (s >= 128) {
+      REQUIRE(forward == errc::invalid_shift);
+      REQUIRE(backward == errc::invalid_shift);
+      continue;
+    }
+    // 10^6 * (2^64 - 1) / 2^(64 + s) seconds forward; truncated toward -infinity both ways.
+    const vrtc::portable_u128 product = vrtc::portable_u128::mul(1'000'000, max64);
+    const vrtc::portable_u128 step = product >> s;
+    REQUIRE(forward.value() == fixed_time{base + step.hi(), step.lo()});
+    const bool exact = (step << s) == product;
+    const vrtc::portable_u128 back = vrtc::portable_u128::from_halves(base, 0) - step - vrtc::portable_u128(exact ? 0 : 1);
+    REQUIRE(backward.value() == fixed_time{back.hi(), back.lo()});
+    // Symmetry: going back from the forward result never overshoots the reference.
+    REQUIRE(vrtc::counter_to_time(forward.value(), 1'000'000, 0, {max64, shift}).value() <= ref);
+  }
+}
+
+TEST_CASE("counter to time: both 128-bit paths agree", "[time]") {
+#if VRTC_HAS_INT128
+  splitmix64 rng{5};
+  for (int i = 0; i < 200'000; ++i) {
+    const fixed_time ref{rng() >> (rng() % 64), rng()};
+    const std::uint64_t c0 = rng();
+    const std::uint64_t c = (i % 2 == 0) ? c0 + (rng() >> (rng() % 64)) : c0 - (rng() >> (rng() % 64));
+    const counter_period p{rng() >> (rng() % 64), static_cast<std::uint8_t>(rng() % 160)};
+    const auto fast = vrtc::basic_counter_to_time<vrtc::basic_u128<true>>(ref, c0, c, p);
+    const auto slow = vrtc::basic_counter_to_time<vrtc::portable_u128>(ref, c0, c, p);
+    REQUIRE(fast == slow);
+    const auto fast_ns = vrtc::basic_ticks_to_nanoseconds<vrtc::basic_u128<true>>(c, p.frac_sec, p.shift);
+    const auto slow_ns = vrtc::basic_ticks_to_nanoseconds<vrtc::portable_u128>(c, p.frac_sec, p.shift);
+    REQUIRE(fast_ns == slow_ns);
+  }
+#else
+  SUCCEED("only the portable path exists on this compiler");
+#endif
+}
+
+TEST_CASE("ticks to nanoseconds: error-bound growth", "[time]") {
+  // 1 ppm of a 1 GHz period: 0x89705F4136B4A597 / 10^6 = 9903520314283.04 -> 0x901d7cf73ab.
+  constexpr std::uint64_t one_ppm = 0x901d7cf73abu;
+  STATIC_REQUIRE(0x89705F4136B4A597u / 1'000'000u == one_ppm);
+  // After 10^9 ticks (about a second) a 1 ppm rate has grown by just under 1000 ns.
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds(1'000'000'000, one_ppm, 29).value() == 999);
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds(1'000'000'000'000, one_ppm, 29).value() == 999'999);
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds(0, one_ppm, 29).value() == 0);
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds(max64, 0, 255).value() == 0);
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds(1, 1, 200) == errc::invalid_shift);
+  // The whole period of 10^9 ticks is 999999999 ns (the period is truncated below 1 ns).
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds(1'000'000'000, ghz.frac_sec, 29).value() == 999'999'999);
+  // Overflow: (2^64 - 1) ticks of almost a second each.
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds(max64, max64, 0) == errc::overflow);
+  // The largest representable: 18446744073 s + 709551615 ns = 2^64 - 1 ns.
+  constexpr std::uint64_t limit_units_hi = 18'446'744'073u;
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds(limit_units_hi, max64, 0).value() ==
+                 limit_units_hi * 1'000'000'000u - 1);  // (2^64-1)/2^64 s per tick, floored
+  STATIC_REQUIRE(vrtc::to_nanoseconds(vrtc::counter_ticks(1'000'000'000), ghz).value() ==
+                 vrtc::nanosecond_count(999'999'999));
+}
+
+TEST_CASE("calibration picks the most precise period", "[time]") {
+  STATIC_REQUIRE(vrtc::best_counter_period(1'000'000'000).value() == counter_period{0x89705F4136B4A597u, 29});
+  STATIC_REQUIRE(vrtc::best_counter_period(0) == errc::invalid_argument);
+  STATIC_REQUIRE(vrtc::best_counter_period(1) == errc::invalid_argument);
+  // Powers of two are exact: 2^k Hz -> 2^63 / 2^(64 + k - 1).
+  STATIC_REQUIRE(vrtc::best_counter_period(2).value() == counter_period{std::uint64_t{1} << 63, 0});
+  STATIC_REQUIRE(vrtc::best_counter_period(std::uint64_t{1} << 30).value() == counter_period{std::uint64_t{1} << 63, 29});
+  STATIC_REQUIRE(vrtc::best_counter_period(std::uint64_t{1} << 63).value() == counter_period{std::uint64_t{1} << 63, 62});
+  STATIC_REQUIRE(vrtc::best_counter_period(3).value() == counter_period{0xAAAAAAAAAAAAAAABu, 1});  // 2^65/3 rounded up
+  STATIC_REQUIRE(vrtc::best_counter_period(max64).value().shift == 63);
+  // 2.6 GHz: shift 31.
+  STATIC_REQUIRE(vrtc::best_counter_period(2'600'000'000).value().shift == 31);
+  // Properties over many frequencies: 2^63 <= frac_sec, and the period is within half a unit.
+  splitmix64 rng{17};
+  for (int i = 0; i < 20'000; ++i) {
+    const std::uint64_t hz = (rng() >> (rng() % 63)) | 2;
+    const counter_period p = vrtc::best_counter_period(hz).value();
+    INFO("hz " << hz);
+    REQUIRE(p.frac_sec >= std::uint64_t{1} << 63);
+    REQUIRE(p.shift < 64);
+    // |frac_sec * hz - 2^(64+shift)| <= hz / 2
+    const auto exact = vrtc::portable_u128(1) << (64u + p.shift);
+    const auto scaled = vrtc::portable_u128::mul(p.frac_sec, hz);
+    const auto diff = scaled > exact ? scaled - exact : exact - scaled;
+    REQUIRE(diff <= vrtc::portable_u128(hz / 2));
+  }
+}
+
+TEST_CASE("TAI and UTC differ by tai_offset_sec = UTC - TAI", "[time]") {
+  // 2017 onwards: TAI is 37 s ahead of UTC, so the page's tai_offset_sec is -37.
+  constexpr std::int16_t offset = -37;
+  STATIC_REQUIRE(vrtc::utc_from_tai(std::uint64_t{1'700'000'037}, offset).value() == 1'700'000'000);
+  STATIC_REQUIRE(vrtc::tai_from_utc(std::uint64_t{1'700'000'000}, offset).value() == 1'700'000'037);
+  STATIC_REQUIRE(vrtc::utc_from_tai(fixed_time{1'700'000'037, 5}, offset).value() == fixed_time{1'700'000'000, 5});
+  STATIC_REQUIRE(vrtc::tai_from_utc(fixed_time{1'700'000'000, 5}, offset).value() == fixed_time{1'700'000'037, 5});
+  STATIC_REQUIRE(vrtc::utc_from_tai(std::uint64_t{36}, offset) == errc::overflow);
+  STATIC_REQUIRE(vrtc::utc_from_tai(std::uint64_t{37}, offset).value() == 0);
+  STATIC_REQUIRE(vrtc::tai_from_utc(max64 - 36, offset) == errc::overflow);
+  STATIC_REQUIRE(vrtc::tai_from_utc(max64 - 37, offset).value() == max64);
+  // A positive offset (a writer with the opposite convention) is still applied as written.
+  STATIC_REQUIRE(vrtc::utc_from_tai(std::uint64_t{100}, 37).value() == 137);
+  STATIC_REQUIRE(vrtc::tai_from_utc(std::uint64_t{100}, 37).value() == 63);
+  STATIC_REQUIRE(vrtc::utc_from_tai(max64, 1) == errc::overflow);
+  STATIC_REQUIRE(vrtc::tai_from_utc(std::uint64_t{0}, 1) == errc::overflow);
+  STATIC_REQUIRE(vrtc::utc_from_tai(std::uint64_t{40'000}, INT16_MIN).value() == 40'000 - 32'768);
+  STATIC_REQUIRE(vrtc::tai_from_utc(std::uint64_t{0}, INT16_MIN).value() == 32'768);
+}
