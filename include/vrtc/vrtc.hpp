@@ -7,3 +7,5 @@
 #include "messages.hpp"
 #include "protocol.hpp"
 #include "result.hpp"
+#include "time.hpp"
+#include "u128.hpp"
