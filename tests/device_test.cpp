@@ -1,0 +1,658 @@
+// Tests for include/vrtc/device.hpp: the device requirements of virtio 1.4 §5.23 (request
+// handling, capabilities, reads, cross-timestamps, alarms and notifications). Requests are
+// written as hex bytes from the spec's layouts, independently of messages.hpp.
+#include <vrtc/device.hpp>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using namespace vrtc;
+
+std::vector<std::byte> hex(std::string_view s) {
+  std::vector<std::byte> out;
+  int nibble = -1;
+  for (char c : s) {
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    if (v < 0) continue;
+    if (nibble < 0) {
+      nibble = v;
+    } else {
+      out.push_back(static_cast<std::byte>(nibble * 16 + v));
+      nibble = -1;
+    }
+  }
+  return out;
+}
+
+std::uint64_t le64(const std::vector<std::byte>& b, std::size_t off) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v |= std::uint64_t{std::to_integer<std::uint8_t>(b[off + i])} << (8 * i);
+  return v;
+}
+unsigned u8(const std::vector<std::byte>& b, std::size_t off) { return std::to_integer<unsigned>(b[off]); }
+
+constexpr std::byte fill{0xAA};
+
+// Request vectors (layouts of §5.23.6.4, §5.23.6.5, §5.23.6.6.2).
+const auto cfg_req = hex("00 10 00 00 00 00 00 00");
+std::vector<std::byte> read_req(unsigned id) {
+  auto b = hex("01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+  b[8] = static_cast<std::byte>(id & 0xff);
+  b[9] = static_cast<std::byte>(id >> 8);
+  return b;
+}
+std::vector<std::byte> read_cross_req(unsigned id, unsigned counter) {
+  auto b = hex("02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+  b[8] = static_cast<std::byte>(id);
+  b[10] = static_cast<std::byte>(counter);
+  return b;
+}
+std::vector<std::byte> clock_cap_req(unsigned id) {
+  auto b = hex("01 10 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+  b[8] = static_cast<std::byte>(id);
+  return b;
+}
+std::vector<std::byte> cross_cap_req(unsigned id, unsigned counter) {
+  auto b = hex("02 10 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+  b[8] = static_cast<std::byte>(id);
+  b[10] = static_cast<std::byte>(counter);
+  return b;
+}
+std::vector<std::byte> read_alarm_req(unsigned id) {
+  auto b = hex("03 10 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+  b[8] = static_cast<std::byte>(id);
+  return b;
+}
+std::vector<std::byte> set_alarm_req(unsigned id, std::uint64_t t, unsigned flags) {
+  auto b = hex("04 10 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+  for (std::size_t i = 0; i < 8; ++i) b[8 + i] = static_cast<std::byte>((t >> (8 * i)) & 0xff);
+  b[16] = static_cast<std::byte>(id);
+  b[18] = static_cast<std::byte>(flags);
+  return b;
+}
+std::vector<std::byte> set_alarm_enabled_req(unsigned id, unsigned flags) {
+  auto b = hex("05 10 00 00 00 00 00 00 00 00 00 00 00 00 00 00");
+  b[8] = static_cast<std::byte>(id);
+  b[10] = static_cast<std::byte>(flags);
+  return b;
+}
+
+struct response {
+  std::size_t used;
+  std::vector<std::byte> bytes;
+  [[nodiscard]] unsigned status() const { return u8(bytes, 0); }
+};
+
+/// A backend that always fails (a broken host clock).
+struct broken_clock {
+  clock_capabilities capabilities() const { return {clock_type::tai, smearing::unspecified, true}; }
+  result<std::uint64_t> read(std::uint64_t) { return errc::transport_error; }
+};
+
+/// A backend whose reported capabilities change after construction (must not leak out).
+struct fickle_clock {
+  clock_capabilities caps{clock_type::utc_smeared, smearing::noon_linear, true};
+  bool cross = true;
+  clock_capabilities capabilities() const { return caps; }
+  result<std::uint64_t> read(std::uint64_t now) { return now; }
+  bool supports_cross(hw_counter h) const { return cross && h == hw_counter::arm_vct; }
+  result<cross_reading> read_cross(std::uint64_t now, hw_counter) { return cross_reading{now, now}; }
+};
+
+// Three clocks: 0 UTC_SMEARED/NOON_LINEAR with alarm, 1 TAI (cross with TSC), 2 MONOTONIC.
+struct bench {
+  virtual_counter tsc{hw_counter::x86_tsc, 2'000'000'000, 1000};
+  simulated_clock utc{{clock_type::utc_smeared, smearing::noon_linear, true}, 1'700'000'000'000'000'000, nullptr};
+  simulated_clock tai{{clock_type::tai, smearing::unspecified, false}, 1'700'000'037'000'000'000, &tsc};
+  simulated_clock mono{{clock_type::monotonic, smearing::unspecified, true}, 0, nullptr};
+  std::array<guest_counter, 1> counters{guest_counter{hw_counter::x86_tsc, counter_transform::identity()}};
+  std::array<clock_ref, 3> refs{clock_ref(utc), clock_ref(tai), clock_ref(mono)};
+  device dev;
+  std::uint64_t now = 0;
+
+  explicit bench(device_config cfg = {}, bool negotiate_alarm = true) : dev(refs, with_counters(cfg)) {
+    dev.set_negotiated_features(negotiate_alarm ? feature_alarm_mask : 0);
+    dev.set_driver_ok();
+  }
+  device_config with_counters(device_config cfg) {
+    if (cfg.guest_counters.empty()) cfg.guest_counters = counters;
+    return cfg;
+  }
+  response send(const std::vector<std::byte>& req, std::size_t writable = 24) {
+    response r{0, std::vector<std::byte>(writable, fill)};
+    r.used = dev.handle(req, r.bytes, now);
+    return r;
+  }
+  std::vector<std::uint16_t> drain_notifications() {
+    std::vector<std::uint16_t> ids;
+    std::array<std::byte, 16> buf{};
+    while (dev.write_notification(buf) == 16) {
+      CHECK(u8(std::vector<std::byte>(buf.begin(), buf.end()), 0) == 0x00);
+      CHECK(std::to_integer<unsigned>(buf[1]) == 0x20);
+      ids.push_back(static_cast<std::uint16_t>(std::to_integer<unsigned>(buf[8]) | std::to_integer<unsigned>(buf[9]) << 8));
+      for (std::size_t i : {2u, 3u, 4u, 5u, 6u, 7u, 10u, 11u, 12u, 13u, 14u, 15u}) CHECK(buf[i] == std::byte{0});
+    }
+    return ids;
+  }
+};
+
+void check_error(const response& r, unsigned st) {
+  CHECK(r.used == 8);
+  CHECK(r.status() == st);
+  for (std::size_t i = 1; i < 8; ++i) CHECK(r.bytes[i] == std::byte{0});
+  for (std::size_t i = 8; i < r.bytes.size(); ++i) CHECK(r.bytes[i] == fill);  // nothing beyond the header
+}
+
+constexpr unsigned s_OK = 0, s_EOPNOTSUPP = 2, s_ENODEV = 3, s_EINVAL = 4, s_EIO = 5;
+
+}  // namespace
+
+TEST_CASE("5.23.6.2 OK status on success with the full response size") {
+  bench b;
+  b.now = 5'000'000'000;
+  const auto r = b.send(read_req(1));
+  CHECK(r.used == 16);
+  CHECK(r.status() == s_OK);
+  CHECK(le64(r.bytes, 8) == 1'700'000'042'000'000'000);
+}
+
+TEST_CASE("5.23.6.2 unknown msg_type gets EOPNOTSUPP") {
+  bench b;
+  check_error(b.send(hex("03 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00")), s_EOPNOTSUPP);
+  check_error(b.send(hex("06 10 00 00 00 00 00 00 00 00 00 00 00 00 00 00")), s_EOPNOTSUPP);
+  check_error(b.send(hex("ff ff 00 00 00 00 00 00")), s_EOPNOTSUPP);
+  // NOTIF_ALARM belongs on alarmq: on requestq it is no request.
+  check_error(b.send(hex("00 20 00 00 00 00 00 00 00 00 00 00 00 00 00 00")), s_EOPNOTSUPP);
+}
+
+TEST_CASE("5.23.6.2 unknown hw_counter gets EOPNOTSUPP") {
+  bench b;
+  check_error(b.send(read_cross_req(1, 0x02)), s_EOPNOTSUPP);
+  check_error(b.send(read_cross_req(1, 0xEF)), s_EOPNOTSUPP);
+  check_error(b.send(read_cross_req(1, 0xF3)), s_EOPNOTSUPP);  // not configured as a guest counter
+  check_error(b.send(cross_cap_req(1, 0x02)), s_EOPNOTSUPP);
+  check_error(b.send(cross_cap_req(1, 0xF3)), s_EOPNOTSUPP);
+}
+
+TEST_CASE("5.23.6.2 an implementation-specific hw_counter becomes known by configuration") {
+  virtual_counter vc{static_cast<hw_counter>(0xF3), 1'000'000'000, 0};
+  simulated_clock c{{clock_type::tai, smearing::unspecified, false}, 100, &vc};
+  std::array<clock_ref, 1> refs{clock_ref(c)};
+  std::array<guest_counter, 1> counters{guest_counter{static_cast<hw_counter>(0xF3), {}}};
+  device dev(refs, {.guest_counters = counters});
+  std::array<std::byte, 24> out{};
+  const auto req = read_cross_req(0, 0xF3);
+  CHECK(dev.handle(req, out, 50) == 24);
+  CHECK(out[0] == std::byte{0});
+  CHECK(le64(std::vector<std::byte>(out.begin(), out.end()), 16) == 50);
+  // A configured counter the clock cannot cross-timestamp: known, so CROSS_CAP is s_OK with 0.
+  const auto cap = cross_cap_req(0, 0xF3);
+  std::array<std::byte, 16> cap_out{};
+  CHECK(dev.handle(cap, cap_out, 0) == 16);
+  CHECK(cap_out[8] == std::byte{1});
+}
+
+TEST_CASE("5.23.6.2 hw_counter INVALID gets EINVAL") {
+  bench b;
+  check_error(b.send(read_cross_req(1, 0xFF)), s_EINVAL);
+  check_error(b.send(cross_cap_req(1, 0xFF)), s_EINVAL);
+}
+
+TEST_CASE("5.23.6.2 clock_id at or above num_clocks gets ENODEV") {
+  bench b;
+  check_error(b.send(read_req(3)), s_ENODEV);
+  check_error(b.send(read_req(0xFFFF)), s_ENODEV);
+  check_error(b.send(read_cross_req(3, 1)), s_ENODEV);
+  check_error(b.send(clock_cap_req(3)), s_ENODEV);
+  check_error(b.send(cross_cap_req(200, 1)), s_ENODEV);
+  check_error(b.send(read_alarm_req(3)), s_ENODEV);
+  check_error(b.send(set_alarm_req(3, 0, 0)), s_ENODEV);
+  check_error(b.send(set_alarm_enabled_req(3, 0)), s_ENODEV);
+}
+
+TEST_CASE("5.23.6.2 a request that does not fit the readable buffer gets EINVAL") {
+  bench b;
+  for (const auto& full : {read_req(0), read_cross_req(1, 1), clock_cap_req(0), cross_cap_req(0, 1),
+                           read_alarm_req(0), set_alarm_req(0, 1, 0), set_alarm_enabled_req(0, 0)}) {
+    for (std::size_t n = 0; n < full.size(); ++n) {
+      std::vector<std::byte> cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
+      check_error(b.send(cut), s_EINVAL);
+    }
+  }
+  for (std::size_t n = 0; n < 8; ++n) check_error(b.send(std::vector<std::byte>(cfg_req.begin(), cfg_req.begin() + static_cast<std::ptrdiff_t>(n))), s_EINVAL);
+}
+
+TEST_CASE("5.23.6.2 a response that does not fit the writable buffer gets EINVAL") {
+  bench b;
+  struct item {
+    std::vector<std::byte> req;
+    std::size_t response_size;
+  };
+  for (const auto& [req, size] : {item{read_req(0), 16}, item{read_cross_req(1, 1), 24}, item{cfg_req, 16},
+                                   item{clock_cap_req(0), 16}, item{cross_cap_req(0, 1), 16},
+                                   item{read_alarm_req(0), 24}}) {
+    for (std::size_t w = 8; w < size; ++w) check_error(b.send(req, w), s_EINVAL);
+    CHECK(b.send(req, size).used == size);
+  }
+  // SET_ALARM and SET_ALARM_ENABLED responses are 8 bytes: they always fit once status fits.
+  CHECK(b.send(set_alarm_req(0, UINT64_MAX, 0), 8).used == 8);
+}
+
+TEST_CASE("5.23.6.2 no status is written when not even 8 bytes fit") {
+  bench b;
+  for (std::size_t w = 0; w < 8; ++w) {
+    for (const auto& req : {read_req(0), read_req(9), hex("ff ff"), hex("")}) {
+      const auto r = b.send(req, w);
+      CHECK(r.used == 0);
+      for (std::byte x : r.bytes) CHECK(x == fill);
+    }
+  }
+}
+
+TEST_CASE("5.23.6.2 bigger buffers: extra readable and writable space is ignored") {
+  bench b;
+  b.now = 7;
+  auto req = read_req(2);
+  req.resize(64, std::byte{0x5A});  // extra readable bytes, even non-zero ones, are not the request
+  const auto r = b.send(req, 100);
+  CHECK(r.used == 16);
+  CHECK(r.status() == s_OK);
+  CHECK(le64(r.bytes, 8) == 7);
+  for (std::size_t i = 16; i < 100; ++i) CHECK(r.bytes[i] == fill);
+}
+
+TEST_CASE("5.23.6.2 reserved fields of responses are zero") {
+  bench b;
+  b.now = 3;
+  auto cfg = b.send(cfg_req);
+  CHECK(cfg.used == 16);
+  CHECK(u8(cfg.bytes, 8) == 3);
+  for (std::size_t i : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 9u, 10u, 11u, 12u, 13u, 14u, 15u}) CHECK(cfg.bytes[i] == std::byte{0});
+  auto cap = b.send(clock_cap_req(0));
+  for (std::size_t i = 11; i < 16; ++i) CHECK(cap.bytes[i] == std::byte{0});
+  auto cross = b.send(cross_cap_req(1, 1));
+  for (std::size_t i = 9; i < 16; ++i) CHECK(cross.bytes[i] == std::byte{0});
+  auto alarm = b.send(read_alarm_req(0));
+  CHECK(alarm.used == 24);
+  for (std::size_t i = 17; i < 24; ++i) CHECK(alarm.bytes[i] == std::byte{0});
+  auto set = b.send(set_alarm_req(0, 1, 0));
+  CHECK(set.used == 8);
+  for (std::size_t i = 1; i < 8; ++i) CHECK(set.bytes[i] == std::byte{0});
+}
+
+TEST_CASE("5.23.6.2 EIO when the device fails for a reason not caused by the driver") {
+  broken_clock broken;
+  std::array<clock_ref, 1> refs{clock_ref(broken)};
+  device dev(refs);
+  dev.set_negotiated_features(feature_alarm_mask);
+  std::array<std::byte, 24> out{};
+  CHECK(dev.handle(read_req(0), out, 0) == 8);
+  CHECK(out[0] == std::byte{s_EIO});
+  CHECK(dev.handle(set_alarm_req(0, 5, 1), out, 0) == 8);
+  CHECK(out[0] == std::byte{s_EIO});
+  // Requests that need no reading still succeed.
+  CHECK(dev.handle(read_alarm_req(0), out, 0) == 24);
+  CHECK(out[0] == std::byte{s_OK});
+}
+
+TEST_CASE("5.23.6.2 flags only as negotiated: no ALARM_CAP without VIRTIO_RTC_F_ALARM") {
+  bench without({}, false);
+  CHECK(without.dev.offered_features() == feature_alarm_mask);
+  CHECK(without.dev.negotiated_features() == 0);
+  const auto cap = without.send(clock_cap_req(0));
+  CHECK(cap.status() == s_OK);
+  CHECK(u8(cap.bytes, 10) == 0);
+  bench with;
+  CHECK(u8(with.send(clock_cap_req(0)).bytes, 10) == 1);
+  CHECK(u8(with.send(clock_cap_req(1)).bytes, 10) == 0);  // TAI clock has no alarm
+}
+
+TEST_CASE("5.23.6.2 identical CFG CLOCK_CAP and CROSS_CAP answers while live and across resets") {
+  fickle_clock fickle;
+  std::array<clock_ref, 1> refs{clock_ref(fickle)};
+  std::array<guest_counter, 1> counters{guest_counter{hw_counter::arm_vct, {}}};
+  device dev(refs, {.guest_counters = counters});
+  auto ask = [&](const std::vector<std::byte>& req) {
+    std::vector<std::byte> out(24, fill);
+    out.resize(dev.handle(req, out, 0));
+    return out;
+  };
+  dev.set_negotiated_features(feature_alarm_mask);
+  dev.set_driver_ok();
+  const auto cfg = ask(cfg_req), cap = ask(clock_cap_req(0)), cross = ask(cross_cap_req(0, 0));
+  CHECK(u8(cap, 8) == 3);
+  CHECK(u8(cap, 9) == 1);
+  CHECK(u8(cross, 8) == 1);
+  fickle.caps = {clock_type::tai, smearing::unspecified, false};  // the backend changes its mind
+  fickle.cross = false;
+  CHECK(ask(cfg_req) == cfg);
+  CHECK(ask(clock_cap_req(0)) == cap);
+  CHECK(ask(cross_cap_req(0, 0)) == cross);
+  dev.reset(10);
+  dev.set_negotiated_features(feature_alarm_mask);
+  dev.set_driver_ok();
+  CHECK(ask(cfg_req) == cfg);
+  CHECK(ask(clock_cap_req(0)) == cap);
+  CHECK(ask(cross_cap_req(0, 0)) == cross);
+}
+
+TEST_CASE("5.23.6.2 non-zero reserved bytes and undefined flag bits get EINVAL") {
+  bench b;
+  auto req = read_req(0);
+  req[3] = std::byte{1};  // req_head reserved
+  check_error(b.send(req), s_EINVAL);
+  req = read_req(0);
+  req[15] = std::byte{0x80};  // body reserved
+  check_error(b.send(req), s_EINVAL);
+  check_error(b.send(set_alarm_req(0, 5, 0x03)), s_EINVAL);
+  check_error(b.send(set_alarm_enabled_req(0, 0x80)), s_EINVAL);
+  // A lenient device ignores both.
+  bench lenient({.strict_requests = false});
+  req = read_req(0);
+  req[3] = std::byte{1};
+  CHECK(lenient.send(req).status() == s_OK);
+  CHECK(lenient.send(set_alarm_enabled_req(0, 0x80)).status() == s_OK);
+}
+
+TEST_CASE("5.23.6.2 precedence: length before hw_counter before clock_id before invalid values") {
+  bench b;
+  // Unknown counter and bad clock: s_EOPNOTSUPP (the counter is checked first).
+  check_error(b.send(read_cross_req(9, 0x02)), s_EOPNOTSUPP);
+  // Bad clock and non-zero reserved byte: s_ENODEV.
+  auto req = read_req(9);
+  req[12] = std::byte{1};
+  check_error(b.send(req), s_ENODEV);
+  // Short writable buffer and bad clock: s_EINVAL.
+  check_error(b.send(read_req(9), 12), s_EINVAL);
+  // Alarm request without F_ALARM and a short request: s_ENODEV.
+  bench without({}, false);
+  check_error(without.send(hex("03 10 00 00 00 00 00 00")), s_ENODEV);
+  // INVALID counter and bad clock: s_ENODEV.
+  check_error(b.send(cross_cap_req(9, 0xFF)), s_ENODEV);
+}
+
+TEST_CASE("5.23.5 a device with zero clocks") {
+  device dev(std::span<const clock_ref>{});
+  CHECK(dev.offered_features() == 0);
+  std::array<std::byte, 16> out{};
+  CHECK(dev.handle(cfg_req, out, 0) == 16);
+  CHECK(out[0] == std::byte{0});
+  CHECK(out[8] == std::byte{0});
+  CHECK(dev.handle(read_req(0), out, 0) == 8);
+  CHECK(out[0] == std::byte{s_ENODEV});
+}
+
+TEST_CASE("5.23.3.1 VIRTIO_RTC_F_ALARM is offered iff a clock has an alarm") {
+  bench b;
+  CHECK(b.dev.offered_features() == feature_alarm_mask);
+  simulated_clock tai{{clock_type::tai, smearing::unspecified, false}, 0, nullptr};
+  std::array<clock_ref, 1> refs{clock_ref(tai)};
+  device plain(refs);
+  CHECK(plain.offered_features() == 0);
+  plain.set_negotiated_features(feature_alarm_mask);  // not offered: not negotiated
+  CHECK(plain.negotiated_features() == 0);
+  bench no_offer({.offer_alarm = false});
+  CHECK(no_offer.dev.offered_features() == 0);
+  CHECK(u8(no_offer.send(clock_cap_req(0)).bytes, 10) == 0);
+}
+
+TEST_CASE("5.23.6.4.2 smearing variant reported only for UTC_SMEARED clocks") {
+  simulated_clock smeared{{clock_type::utc_smeared, smearing::utc_sls, false}, 0, nullptr};
+  simulated_clock liar{{clock_type::utc_maybe_smeared, smearing::noon_linear, false}, 0, nullptr};
+  std::array<clock_ref, 2> refs{clock_ref(smeared), clock_ref(liar)};
+  device dev(refs);
+  std::array<std::byte, 16> out{};
+  CHECK(dev.handle(clock_cap_req(0), out, 0) == 16);
+  CHECK(out[8] == std::byte{3});
+  CHECK(out[9] == std::byte{2});
+  CHECK(dev.handle(clock_cap_req(1), out, 0) == 16);
+  CHECK(out[8] == std::byte{4});
+  CHECK(out[9] == std::byte{0});
+}
+
+TEST_CASE("5.23.6.4.2 CROSS_CAP is set iff READ_CROSS succeeds") {
+  bench b;
+  for (unsigned id = 0; id < 3; ++id) {
+    for (unsigned counter : {0u, 1u}) {
+      const auto cap = b.send(cross_cap_req(id, counter));
+      REQUIRE(cap.status() == s_OK);
+      const auto read = b.send(read_cross_req(id, counter));
+      CHECK((u8(cap.bytes, 8) == 1) == (read.status() == s_OK));
+    }
+  }
+  CHECK(u8(b.send(cross_cap_req(1, 1)).bytes, 8) == 1);
+}
+
+TEST_CASE("5.23.6.5.2 READ_CROSS without a way to determine the counter gets a non-OK status") {
+  bench b;
+  check_error(b.send(read_cross_req(0, 1)), s_EOPNOTSUPP);  // clock 0 has no counter
+  check_error(b.send(read_cross_req(1, 0)), s_EOPNOTSUPP);  // ARM_VCT is not a guest counter here
+}
+
+TEST_CASE("5.23.6.5.2 READ_CROSS counter_cycles as the driver reads it: x86 TSC offset and scaling") {
+  // Device TSC: 2 GHz, 1000 at instant 0. Guest TSC: 1.5 x host (48 fraction bits) + 5000.
+  bench b({.guest_counters = {}});
+  std::array<guest_counter, 1> counters{guest_counter{hw_counter::x86_tsc,
+                                                      counter_transform::x86_tsc(std::uint64_t{3} << 47, 48, 5000)}};
+  std::array<clock_ref, 1> refs{clock_ref(b.tai)};
+  device dev(refs, {.guest_counters = counters});
+  std::array<std::byte, 24> out{};
+  CHECK(dev.handle(read_cross_req(0, 1), out, 5'000'000'000) == 24);
+  const std::vector<std::byte> v(out.begin(), out.end());
+  CHECK(le64(v, 8) == 1'700'000'042'000'000'000);
+  // host = 1000 + 10^10 = 10'000'001'000; guest = host * 1.5 + 5000.
+  CHECK(le64(v, 16) == 15'000'001'500 + 5000);
+}
+
+TEST_CASE("5.23.6.5.2 READ_CROSS counter_cycles as the driver reads it: Arm CNTVOFF") {
+  virtual_counter cnt{hw_counter::arm_vct, 25'000'000, 1'000'000};
+  simulated_clock c{{clock_type::tai, smearing::unspecified, false}, 0, &cnt};
+  std::array<clock_ref, 1> refs{clock_ref(c)};
+  std::array<guest_counter, 1> counters{guest_counter{hw_counter::arm_vct, counter_transform::arm_cntvoff(400'000)}};
+  device dev(refs, {.guest_counters = counters});
+  std::array<std::byte, 24> out{};
+  CHECK(dev.handle(read_cross_req(0, 0), out, 2'000'000'000) == 24);
+  // CNTPCT = 10^6 + 2 s * 25 MHz = 51'000'000; CNTVCT = CNTPCT - 400'000.
+  CHECK(le64(std::vector<std::byte>(out.begin(), out.end()), 16) == 50'600'000);
+}
+
+TEST_CASE("5.23.6.5.2 later READ_CROSS requests give later counter values") {
+  bench b;
+  std::uint64_t last = 0;
+  for (std::uint64_t t = 0; t < 10; ++t) {
+    b.now = t * 333;
+    const auto r = b.send(read_cross_req(1, 1));
+    REQUIRE(r.status() == s_OK);
+    CHECK(le64(r.bytes, 16) >= last);
+    last = le64(r.bytes, 16);
+  }
+}
+
+TEST_CASE("5.23.6.5.2 MONOTONIC readings never decrease") {
+  bench b;
+  CHECK_FALSE(b.mono.step(10, -5).has_value());  // a monotonic clock refuses to step back
+  std::uint64_t last = 0;
+  for (std::uint64_t t : {0u, 1u, 1u, 50u, 50u, 1000u}) {
+    b.now = t;
+    const auto r = b.send(read_req(2));
+    CHECK(le64(r.bytes, 8) >= last);
+    last = le64(r.bytes, 8);
+  }
+}
+
+TEST_CASE("5.23.6.6.1 ALARM_CAP iff the clock supports the alarm messages") {
+  bench b;
+  CHECK(u8(b.send(clock_cap_req(0)).bytes, 10) == 1);
+  CHECK(u8(b.send(clock_cap_req(1)).bytes, 10) == 0);
+  CHECK(u8(b.send(clock_cap_req(2)).bytes, 10) == 1);
+  CHECK(b.send(read_alarm_req(0)).status() == s_OK);
+  CHECK(b.send(read_alarm_req(2)).status() == s_OK);
+}
+
+TEST_CASE("5.23.6.6.2.2 alarm requests without VIRTIO_RTC_F_ALARM get ENODEV") {
+  bench b({}, false);
+  check_error(b.send(read_alarm_req(0)), s_ENODEV);
+  check_error(b.send(set_alarm_req(0, 1, 1)), s_ENODEV);
+  check_error(b.send(set_alarm_enabled_req(0, 1)), s_ENODEV);
+}
+
+TEST_CASE("5.23.6.6.2.2 alarm requests for a clock without an alarm get ENODEV") {
+  bench b;
+  check_error(b.send(read_alarm_req(1)), s_ENODEV);
+  check_error(b.send(set_alarm_req(1, 1, 1)), s_ENODEV);
+  check_error(b.send(set_alarm_enabled_req(1, 0)), s_ENODEV);
+}
+
+TEST_CASE("5.23.6.6.2.2 READ_ALARM SET_ALARM and SET_ALARM_ENABLED semantics") {
+  bench b;
+  auto ra = b.send(read_alarm_req(0));
+  CHECK(le64(ra.bytes, 8) == 0);  // initially time 0, disabled
+  CHECK(u8(ra.bytes, 16) == 0);
+  CHECK(b.send(set_alarm_req(0, 1'800'000'000'000'000'000, 1)).status() == s_OK);
+  ra = b.send(read_alarm_req(0));
+  CHECK(le64(ra.bytes, 8) == 1'800'000'000'000'000'000);
+  CHECK(u8(ra.bytes, 16) == 1);
+  CHECK(b.send(set_alarm_enabled_req(0, 0)).status() == s_OK);
+  ra = b.send(read_alarm_req(0));
+  CHECK(le64(ra.bytes, 8) == 1'800'000'000'000'000'000);  // time retained
+  CHECK(u8(ra.bytes, 16) == 0);
+  // Any alarm_time is accepted: 0, the past, the maximum.
+  for (std::uint64_t t : {std::uint64_t{0}, std::uint64_t{5}, UINT64_MAX})
+    CHECK(b.send(set_alarm_req(0, t, 0)).status() == s_OK);
+}
+
+TEST_CASE("5.23.6.6.1 an expiration gives exactly one NOTIF_ALARM once a buffer is available") {
+  bench b;
+  const std::uint64_t start = 1'700'000'000'000'000'000;
+  CHECK(b.send(set_alarm_req(0, start + 1'000'000'000, 1)).status() == s_OK);
+  CHECK(b.dev.next_deadline(0) == std::optional<std::uint64_t>{1'000'000'000});
+  CHECK(b.dev.advance(999'999'999) == 0);
+  CHECK_FALSE(b.dev.notification_pending());
+  CHECK(b.dev.advance(1'000'000'000) == 1);
+  CHECK(b.dev.notification_pending());
+  std::array<std::byte, 15> small{};
+  CHECK(b.dev.write_notification(small) == 0);  // too small: nothing written, still pending
+  CHECK(b.drain_notifications() == std::vector<std::uint16_t>{0});
+  CHECK(b.dev.advance(2'000'000'000) == 0);
+  CHECK(b.drain_notifications().empty());
+  CHECK_FALSE(b.dev.next_deadline(2'000'000'000).has_value());
+}
+
+TEST_CASE("5.23.6.6.1 SET_ALARM with a past time and enabled expires at once") {
+  bench b;
+  b.now = 100;
+  CHECK(b.send(set_alarm_req(2, 50, 1)).status() == s_OK);
+  CHECK(b.drain_notifications() == std::vector<std::uint16_t>{2});
+  // Enabling a past alarm expires as well.
+  CHECK(b.send(set_alarm_req(2, 60, 0)).status() == s_OK);
+  CHECK(b.drain_notifications().empty());
+  CHECK(b.send(set_alarm_enabled_req(2, 1)).status() == s_OK);
+  CHECK(b.drain_notifications() == std::vector<std::uint16_t>{2});
+}
+
+TEST_CASE("5.23.6.6.1 disabling drops pending expirations before the OK is written") {
+  bench b;
+  b.now = 100;
+  CHECK(b.send(set_alarm_req(2, 50, 1)).status() == s_OK);
+  CHECK(b.dev.notification_pending());
+  CHECK(b.send(set_alarm_enabled_req(2, 0)).status() == s_OK);
+  CHECK_FALSE(b.dev.notification_pending());
+  CHECK(b.send(set_alarm_req(2, 50, 1)).status() == s_OK);
+  CHECK(b.send(set_alarm_req(2, 50, 0)).status() == s_OK);
+  CHECK(b.drain_notifications().empty());
+}
+
+TEST_CASE("5.23.6.6.1 notifications wait until the device is live") {
+  bench b;
+  b.now = 100;
+  CHECK(b.send(set_alarm_req(2, 1000, 1)).status() == s_OK);
+  b.dev.reset(200);
+  CHECK(b.dev.advance(2000) == 1);  // the alarm still expires while the device is not live
+  CHECK_FALSE(b.dev.notification_pending());
+  b.dev.set_negotiated_features(feature_alarm_mask);
+  b.dev.set_driver_ok();
+  CHECK(b.drain_notifications() == std::vector<std::uint16_t>{2});
+}
+
+TEST_CASE("5.23.6.6.1 a device reset with a retained enabled past alarm expires") {
+  bench b;
+  b.now = 100;
+  CHECK(b.send(set_alarm_req(2, 1000, 1)).status() == s_OK);
+  CHECK(b.dev.advance(1000) == 1);
+  CHECK(b.drain_notifications().size() == 1);
+  b.dev.reset(3000);
+  b.dev.set_negotiated_features(feature_alarm_mask);
+  b.dev.set_driver_ok();
+  CHECK(b.drain_notifications() == std::vector<std::uint16_t>{2});
+  b.now = 3000;
+  const auto ra = b.send(read_alarm_req(2));
+  CHECK(le64(ra.bytes, 8) == 1000);
+  CHECK(u8(ra.bytes, 16) == 1);
+}
+
+TEST_CASE("5.23.6.6.1 without retention a reset clears the alarm") {
+  bench b({.retention = alarm_retention::clear});
+  b.now = 100;
+  CHECK(b.send(set_alarm_req(2, 1000, 1)).status() == s_OK);
+  CHECK(b.dev.advance(1000) == 1);
+  b.dev.reset(3000);
+  b.dev.set_negotiated_features(feature_alarm_mask);
+  b.dev.set_driver_ok();
+  CHECK(b.drain_notifications().empty());
+  const auto ra = b.send(read_alarm_req(2));
+  CHECK(le64(ra.bytes, 8) == 0);
+  CHECK(u8(ra.bytes, 16) == 0);
+}
+
+TEST_CASE("5.23.6.6 a clock step back before the alarm time makes the pending notification obsolete") {
+  bench b;
+  const std::uint64_t start = 1'700'000'000'000'000'000;
+  CHECK(b.send(set_alarm_req(0, start + 1000, 1)).status() == s_OK);
+  CHECK(b.dev.advance(2000) == 1);
+  CHECK(b.utc.step(2000, -1500).has_value());
+  CHECK(b.dev.advance(2000) == 0);
+  CHECK(b.drain_notifications().empty());
+  // Progressing past the alarm time again is a new expiration.
+  CHECK(b.dev.next_deadline(2000) == std::optional<std::uint64_t>{2500});
+  CHECK(b.dev.advance(2500) == 1);
+  CHECK(b.drain_notifications() == std::vector<std::uint16_t>{0});
+}
+
+TEST_CASE("5.23.6.6.1 notifications of several clocks come in expiration order") {
+  bench b;
+  const std::uint64_t start = 1'700'000'000'000'000'000;
+  CHECK(b.send(set_alarm_req(2, 300, 1)).status() == s_OK);
+  CHECK(b.send(set_alarm_req(0, start + 100, 1)).status() == s_OK);
+  CHECK(b.dev.next_deadline(0) == std::optional<std::uint64_t>{100});
+  CHECK(b.dev.advance(100) == 1);
+  CHECK(b.dev.advance(300) == 1);
+  CHECK(b.drain_notifications() == std::vector<std::uint16_t>{0, 2});
+}
+
+TEST_CASE("5.23.6.6.3.2 no NOTIF_ALARM for a clock without an alarm") {
+  bench b;
+  b.now = 10;
+  CHECK(b.send(set_alarm_req(1, 0, 1)).status() == s_ENODEV);
+  CHECK(b.dev.advance(1'000'000) == 0);
+  CHECK(b.drain_notifications().empty());
+  CHECK(b.dev.alarm(1) == nullptr);
+}
+
+TEST_CASE("5.23.6.5.2 no reading before the alarm time after its notification") {
+  bench b;
+  const std::uint64_t start = 1'700'000'000'000'000'000;
+  CHECK(b.send(set_alarm_req(0, start + 5000, 1)).status() == s_OK);
+  const auto at = b.dev.next_deadline(0);
+  REQUIRE(at.has_value());
+  CHECK(b.dev.advance(*at) == 1);
+  CHECK(b.drain_notifications().size() == 1);
+  b.now = *at;
+  CHECK(le64(b.send(read_req(0)).bytes, 8) >= start + 5000);
+}
