@@ -1,0 +1,139 @@
+// vrtc: leap seconds -- the leap indicator of vmclock and virtio-rtc, the leap second it
+// announces, and UTC instants that can name 23:59:60.
+//
+// A stepping UTC clock counts POSIX seconds (no 23:59:60). At a positive leap second it steps
+// back by one second at the start of the leap second, so during 23:59:60 it shows 23:59:59
+// again; at a negative leap second it steps forward by one second where 23:59:59 would begin
+// (virtio 1.4 §5.23.6.4.2). utc_time carries the flag that tells the repeated second apart.
+#pragma once
+
+#include <cstdint>
+
+#include "civil.hpp"
+#include "config.hpp"
+#include "result.hpp"
+#include "time.hpp"
+
+VRTC_BEGIN_NAMESPACE
+
+/// vmclock's leap_indicator (VMCLOCK_LEAP_*), valid for the instant the page describes.
+enum class leap_indicator : std::uint8_t {
+  none = 0,      ///< no leap second known nearby
+  pre_pos = 1,   ///< a positive leap second at the end of this month
+  pre_neg = 2,   ///< a negative leap second at the end of this month
+  pos = 3,       ///< now is inside the positive leap second 23:59:60
+  post_pos = 4,  ///< a positive leap second happened at the end of the previous month
+  post_neg = 5,  ///< a negative leap second happened at the end of the previous month
+};
+
+/// The indicator for a raw byte; errc::invalid_argument for values the ABI does not define.
+[[nodiscard]] constexpr result<leap_indicator> to_leap_indicator(std::uint8_t raw) noexcept {
+  if (raw > static_cast<std::uint8_t>(leap_indicator::post_neg)) return errc::invalid_argument;
+  return static_cast<leap_indicator>(raw);
+}
+
+/// A leap second is due at the end of the current month (announced, not yet begun).
+[[nodiscard]] constexpr bool leap_second_due_this_month(leap_indicator i) noexcept {
+  return i == leap_indicator::pre_pos || i == leap_indicator::pre_neg;
+}
+
+/// Now is inside 23:59:60 (a stepping UTC clock is repeating 23:59:59).
+[[nodiscard]] constexpr bool in_leap_second(leap_indicator i) noexcept { return i == leap_indicator::pos; }
+
+/// A leap second ended the previous month.
+[[nodiscard]] constexpr bool leap_second_just_passed(leap_indicator i) noexcept {
+  return i == leap_indicator::post_pos || i == leap_indicator::post_neg;
+}
+
+enum class leap_sign : std::int8_t {
+  negative = -1,  ///< 23:59:59 is skipped: the day has 86399 seconds
+  positive = 1,   ///< 23:59:60 is inserted: the day has 86401 seconds
+};
+
+/// One leap second: where it is and which way it goes.
+struct leap_second {
+  /// POSIX seconds of the midnight that ends the leap-second day (00:00:00 of the next month),
+  /// a positive multiple of 86400.
+  std::uint64_t end_of_day = 0;
+  leap_sign sign = leap_sign::positive;
+  friend constexpr bool operator==(const leap_second&, const leap_second&) = default;
+};
+
+/// Whether `l` can be a leap second: at a midnight, after the epoch's first day, and far
+/// enough below 2^64 s that a day of smearing on either side stays representable.
+[[nodiscard]] constexpr bool is_valid(const leap_second& l) noexcept {
+  return l.end_of_day > 0 && l.end_of_day % 86400 == 0 && l.end_of_day <= UINT64_MAX - 2 * 86400 &&
+         (l.sign == leap_sign::positive || l.sign == leap_sign::negative);
+}
+
+/// POSIX seconds of 00:00:00 on the first day of the month that contains `utc_sec`.
+[[nodiscard]] constexpr result<std::uint64_t> start_of_month(std::uint64_t utc_sec) noexcept {
+  if (utc_sec > static_cast<std::uint64_t>(INT64_MAX)) return errc::overflow;
+  const civil_date d = from_unix_seconds(static_cast<std::int64_t>(utc_sec)).date;
+  return static_cast<std::uint64_t>(days_from_civil({d.year, d.month, 1}) * 86400);
+}
+
+/// POSIX seconds of 00:00:00 on the first day of the month after the one that contains
+/// `utc_sec`: the instant a leap second "at the end of the month" ends.
+[[nodiscard]] constexpr result<std::uint64_t> end_of_month(std::uint64_t utc_sec) noexcept {
+  if (utc_sec > static_cast<std::uint64_t>(INT64_MAX)) return errc::overflow;
+  const civil_date d = from_unix_seconds(static_cast<std::int64_t>(utc_sec)).date;
+  const civil_date next = d.month == 12 ? civil_date{d.year + 1, 1, 1} : civil_date{d.year, d.month + 1, 1};
+  return static_cast<std::uint64_t>(days_from_civil(next) * 86400);
+}
+
+/// The leap second an indicator refers to, seen from UTC second `utc_sec` (the instant the
+/// indicator is valid for). errc::invalid_argument for leap_indicator::none.
+[[nodiscard]] constexpr result<leap_second> announced_leap_second(std::uint64_t utc_sec, leap_indicator i) noexcept {
+  result<std::uint64_t> boundary = errc::invalid_argument;
+  leap_sign sign = leap_sign::positive;
+  switch (i) {
+    case leap_indicator::none: return errc::invalid_argument;
+    case leap_indicator::pre_pos:
+    case leap_indicator::pos:  // inside 23:59:60 the clock repeats 23:59:59 of this month
+      boundary = end_of_month(utc_sec);
+      break;
+    case leap_indicator::pre_neg:
+      boundary = end_of_month(utc_sec);
+      sign = leap_sign::negative;
+      break;
+    case leap_indicator::post_pos: boundary = start_of_month(utc_sec); break;
+    case leap_indicator::post_neg:
+      boundary = start_of_month(utc_sec);
+      sign = leap_sign::negative;
+      break;
+  }
+  if (!boundary) return boundary.error();
+  const leap_second l{*boundary, sign};
+  if (!is_valid(l)) return errc::overflow;
+  return l;
+}
+
+/// A UTC instant as a stepping UTC clock shows it, with 23:59:60 told apart: during a positive
+/// leap second `posix` repeats 23:59:59.frac and `in_leap_second` is set.
+struct utc_time {
+  fixed_time posix;
+  bool in_leap_second = false;
+  friend constexpr bool operator==(const utc_time&, const utc_time&) = default;
+};
+
+/// The UTC instant a page describes: its UTC time plus whether its indicator says 23:59:60.
+[[nodiscard]] constexpr utc_time make_utc_time(fixed_time posix, leap_indicator i) noexcept {
+  return {posix, in_leap_second(i)};
+}
+
+/// The calendar date and time of a UTC instant; second is 60 inside a leap second.
+/// errc::invalid_argument for a leap-second flag outside the last second of a month;
+/// errc::overflow for seconds beyond what civil_time can hold (above 2^63 - 1).
+[[nodiscard]] constexpr result<civil_time> to_civil(utc_time t) noexcept {
+  if (t.posix.sec > static_cast<std::uint64_t>(INT64_MAX)) return errc::overflow;
+  civil_time c = from_unix_seconds(static_cast<std::int64_t>(t.posix.sec));
+  if (t.in_leap_second) {
+    // Only the last second of a month can repeat.
+    if (end_of_month(t.posix.sec) != result<std::uint64_t>(t.posix.sec + 1)) return errc::invalid_argument;
+    c.second = 60;
+  }
+  return c;
+}
+
+VRTC_END_NAMESPACE

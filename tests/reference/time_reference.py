@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Reference values for the time math, computed with Python's unbounded integers and exact
+fractions (standard library only). Writes tests/vectors/time_conversion.txt (or the path given
+as the first argument); tests/time_vectors_test.cpp compares the C++ code with every line.
+
+Formulas, straight from their definitions (docs/time.md):
+  counter_to_time  ref + floor(delta * frac_sec / 2^shift) units of 2^-64 s, delta signed
+                   (counter - ref_counter read as a 64-bit two's-complement number);
+                   overflow outside [0, 2^128) units; invalid_shift for shift >= 128 with
+                   frac_sec != 0.
+  frac_to_ns       floor(frac * 10^9 / 2^64) and the same rounded half up.
+  ns_to_frac       ceil(ns * 2^64 / 10^9).
+  ticks_to_ns      floor(floor(ticks * rate / 2^shift) * 10^9 / 2^64), overflow at 2^64.
+  best_period      the largest shift whose rounded 2^(64+shift)/hz fits 64 bits.
+  smear/unsmear    the piecewise-linear smeared clock, with exact fractions.
+
+Line format: "<kind> <inputs...> = <outputs...>" or "<kind> <inputs...> = error <errc>".
+"""
+
+import random
+import sys
+from fractions import Fraction
+from math import ceil, floor
+
+TWO64 = 1 << 64
+MAX64 = TWO64 - 1
+
+
+def hx(v):
+    return "0x%x" % v
+
+
+# --- counter -> time -------------------------------------------------------------------------
+
+def counter_to_time(ref_sec, ref_frac, ref_counter, counter, frac_sec, shift):
+    if shift >= 128 and frac_sec != 0:
+        return "error invalid_shift"
+    delta = (counter - ref_counter) % TWO64
+    if delta >= 1 << 63:
+        delta -= TWO64
+    # Python's // rounds toward -infinity for negative numerators too.
+    total = ref_sec * TWO64 + ref_frac + (delta * frac_sec) // (1 << shift)
+    if total < 0 or total >= TWO64 * TWO64:
+        return "error overflow"
+    return "%s %s" % (hx(total // TWO64), hx(total % TWO64))
+
+
+def frac_to_ns(frac):
+    exact = Fraction(frac * 10**9, TWO64)
+    return floor(exact), floor(exact + Fraction(1, 2))
+
+
+def ns_to_frac(ns):
+    return ceil(Fraction(ns * TWO64, 10**9))
+
+
+def ticks_to_ns(ticks, rate, shift):
+    if shift >= 128 and rate != 0:
+        return "error invalid_shift"
+    units = (ticks * rate) // (1 << shift)  # whole units of 2^-64 s
+    ns = floor(Fraction(units * 10**9, TWO64))
+    if ns > MAX64:
+        return "error overflow"
+    return str(ns)
+
+
+def best_period(hz):
+    if hz < 2:
+        return "error invalid_argument"
+    for shift in range(255, -1, -1):
+        frac = floor(Fraction(1 << (64 + shift), hz) + Fraction(1, 2))
+        if frac < TWO64:
+            return "%s %d" % (hx(frac), shift)
+    raise AssertionError("no shift fits")
+
+
+# --- leap smearing ---------------------------------------------------------------------------
+
+METHODS = {"noon_linear": (43200, 86400), "utc_sls": (1000, 1000)}
+
+
+def valid_leap(end_of_day):
+    return 0 < end_of_day and end_of_day % 86400 == 0 and end_of_day <= MAX64 - 2 * 86400
+
+
+def smear(method, sign, end_of_day, sec, frac, leap):
+    if not valid_leap(end_of_day):
+        return "error invalid_argument"
+    before, length = METHODS[method]
+    b = end_of_day
+    p = sec + Fraction(frac, TWO64)
+    in_last_second = b - 1 <= p < b
+    if leap and not (sign > 0 and in_last_second):
+        return "error invalid_argument"
+    if sign < 0 and in_last_second:
+        return "error invalid_argument"
+    start = b - before
+    if not leap and (p < start or p >= start + length):
+        return "%s %s" % (hx(sec), hx(frac))
+    # true SI time, on a scale that agrees with POSIX before the leap second
+    tau = p
+    if sign > 0 and (leap or p >= b):
+        tau += 1
+    if sign < 0 and p >= b:
+        tau -= 1
+    smeared = start + (tau - start) * Fraction(length, length + sign)
+    units = floor(smeared * TWO64)
+    return "%s %s" % (hx(units // TWO64), hx(units % TWO64))
+
+
+def unsmear(method, sign, end_of_day, sec, frac):
+    if not valid_leap(end_of_day):
+        return "error invalid_argument"
+    before, length = METHODS[method]
+    b = end_of_day
+    s = sec + Fraction(frac, TWO64)
+    start = b - before
+    if s < start or s >= start + length:
+        return "%s %s 0" % (hx(sec), hx(frac))
+    # the earliest true instant (a multiple of 2^-64 s) whose smeared reading is >= s
+    tau = start + Fraction(ceil((s - start) * Fraction(length + sign, length) * TWO64), TWO64)
+    leap = 0
+    if sign > 0:
+        if tau >= b:
+            leap = 1 if tau < b + 1 else 0
+            tau -= 1
+    elif tau >= b - 1:
+        tau += 1
+    units = tau * TWO64
+    assert units.denominator == 1
+    units = int(units)
+    return "%s %s %d" % (hx(units // TWO64), hx(units % TWO64), leap)
+
+
+# --- the vector set --------------------------------------------------------------------------
+
+def generate():
+    rng = random.Random(20261122)
+    out = ["# Generated by tests/reference/time_reference.py; do not edit by hand."]
+
+    out.append("# counter_to_time ref_sec ref_frac ref_counter counter frac_sec shift = sec frac")
+    deltas = [0, 1, -1, 2, -2, 1000, -1000, 10**9, -(10**9), 1 << 32, -(1 << 32), 1 << 62, -(1 << 62),
+              (1 << 63) - 1, -(1 << 63)]
+    shifts = [0, 1, 29, 63, 64, 127, 128, 200, 255]
+    fracs = [0, 1, 0x89705F4136B4A597, 1 << 63, MAX64]
+    refs = [(1_700_000_000, 0), (1_700_000_000, MAX64), (1 << 40, 1 << 63)]
+    ref_counters = [0, MAX64 - 5, 1 << 63]
+    for i, (ref_sec, ref_frac) in enumerate(refs):
+        for delta in deltas:
+            for shift in shifts:
+                for frac_sec in fracs:
+                    rc = ref_counters[(i + shift) % len(ref_counters)]
+                    c = (rc + delta) % TWO64
+                    args = (ref_sec, ref_frac, rc, c, frac_sec, shift)
+                    out.append("counter_to_time %s %s %s %s %s %d = %s" % (
+                        hx(ref_sec), hx(ref_frac), hx(rc), hx(c), hx(frac_sec), shift, counter_to_time(*args)))
+    # overflow at both ends and the values just inside
+    edge_cases = [
+        (MAX64, MAX64, 0, 0, 1, 0), (MAX64, MAX64, 0, 1, 1, 0), (MAX64, MAX64 - 1, 0, 1, 1, 0),
+        (0, 0, 1, 0, 1, 0), (0, 1, 1, 0, 1, 0), (0, 0, 0, MAX64, 1, 0), (0, 0, 0, MAX64, 1, 64),
+        (0, 0, 0, MAX64, 0, 255), (MAX64, 0, 0, 1 << 32, 1 << 32, 0), (MAX64 - 1, 0, 0, 1 << 32, 1 << 32, 0),
+        (1 << 63, 0, 1 << 63, 0, MAX64, 0), ((1 << 63) - 1, 0, 1 << 63, 0, MAX64, 0),
+        (0, 0, 5, 4, 1 << 63, 63), (0, 1, 5, 4, 1 << 63, 63), (0, 1 << 63, 5, 4, 1 << 63, 0),
+        (10, 1 << 63, 0, 1, 1 << 63, 0), (10, 0, 3, 0, 1 << 63, 0),
+    ]
+    for args in edge_cases:
+        out.append("counter_to_time %s %s %s %s %s %d = %s" % (
+            hx(args[0]), hx(args[1]), hx(args[2]), hx(args[3]), hx(args[4]), args[5], counter_to_time(*args)))
+    for _ in range(600):
+        ref_sec = rng.getrandbits(64) >> rng.randrange(64)
+        ref_frac = rng.getrandbits(64)
+        rc = rng.getrandbits(64)
+        c = (rc + (rng.getrandbits(64) >> rng.randrange(64)) * rng.choice([1, -1])) % TWO64
+        frac_sec = rng.getrandbits(64) >> rng.randrange(64)
+        shift = rng.choice([rng.randrange(64), rng.randrange(256)])
+        out.append("counter_to_time %s %s %s %s %s %d = %s" % (
+            hx(ref_sec), hx(ref_frac), hx(rc), hx(c), hx(frac_sec), shift,
+            counter_to_time(ref_sec, ref_frac, rc, c, frac_sec, shift)))
+
+    out.append("# frac_to_ns frac = floor round")
+    fr = [0, 1, 18446744073, 18446744074, 9223372036, 9223372037, 1 << 62, 1 << 63, MAX64, MAX64 - 9223372035,
+          MAX64 - 9223372036, 0x89705F4136B4A597]
+    # exact half-nanosecond ties: frac * 10^9 = 2^63 (mod 2^64)
+    tie = (pow(5**9, -1, 1 << 55) * (1 << 54)) % (1 << 55)
+    fr += [tie, tie + (1 << 55), tie - 1]
+    fr += [rng.getrandbits(64) for _ in range(200)]
+    for f in fr:
+        out.append("frac_to_ns %s = %d %d" % (hx(f), *frac_to_ns(f)))
+
+    out.append("# ns_to_frac ns = frac")
+    ns_values = [0, 1, 2, 499_999_999, 500_000_000, 999_999_998, 999_999_999, 123_456_789]
+    ns_values += [rng.randrange(10**9) for _ in range(200)]
+    for ns in ns_values:
+        out.append("ns_to_frac %d = %s" % (ns, hx(ns_to_frac(ns))))
+
+    out.append("# ticks_to_ns ticks rate shift = ns")
+    one_ppm = 0x89705F4136B4A597 // 10**6  # 1 ppm of the 1 GHz period, 0x901d7cf73ab
+    fifty_ppm = 0x89705F4136B4A597 * 50 // 10**6
+    tick_cases = [(10**9, one_ppm, 29), (10**12, one_ppm, 29), (3600 * 10**9, one_ppm, 29),
+                  (10**9, fifty_ppm, 29), (86400 * 10**9, fifty_ppm, 29), (0, one_ppm, 29),
+                  (10**9, 0x89705F4136B4A597, 29), (MAX64, MAX64, 0), (18446744073, MAX64, 0),
+                  (18446744074, MAX64, 0), (MAX64, 1, 200), (MAX64, 0, 255), (1, MAX64, 127), (MAX64, MAX64, 64),
+                  (MAX64, MAX64, 63), (MAX64, MAX64, 30), (MAX64, MAX64, 29)]
+    for _ in range(200):
+        tick_cases.append((rng.getrandbits(64) >> rng.randrange(64), rng.getrandbits(64) >> rng.randrange(64),
+                           rng.randrange(130)))
+    for t, r, s in tick_cases:
+        out.append("ticks_to_ns %s %s %d = %s" % (hx(t), hx(r), s, ticks_to_ns(t, r, s)))
+
+    out.append("# best_period hz = frac_sec shift")
+    hz_values = [0, 1, 2, 3, 1000, 32768, 10**6, 19_200_000, 24_000_000, 25_000_000, 10**8, 10**9,
+                 2_600_000_000, 3_000_000_000, 1 << 30, (1 << 30) + 1, (1 << 30) - 1, 1 << 63, MAX64]
+    hz_values += [rng.getrandbits(64) >> rng.randrange(63) for _ in range(100)]
+    for hz in hz_values:
+        out.append("best_period %d = %s" % (hz, best_period(hz)))
+
+    out.append("# smear method sign end_of_day sec frac in_leap_second = sec frac")
+    out.append("# unsmear method sign end_of_day sec frac = sec frac in_leap_second")
+    leaps = [(1483228800, 1), (1435708800, 1), (1909008000, -1)]  # 2016-12-31 +, 2015-06-30 +, 2030-06-30 -
+    for b, sign in leaps:
+        for method, (before, length) in METHODS.items():
+            start = b - before
+            true_len = length + sign
+            points = [(start, 0, 0), (start - 1, MAX64, 0), (start, 1, 0), (b - 2, 0, 0), (b - 1, 0, 0),
+                      (b - 1, 1 << 63, 0), (b - 1, MAX64, 0), (b, 0, 0), (b, 1 << 63, 0), (b + 1, 0, 0),
+                      (start + length - 1, MAX64, 0), (start + length, 0, 0), (start + length // 2, 0, 0),
+                      (start + length // 2, 1 << 63, 0), (b - 1, 0, 1), (b - 1, 1 << 63, 1), (b - 1, MAX64, 1),
+                      (b - 2, 0, 1), (b, 0, 1)]
+            for _ in range(40):
+                sec = start + rng.randrange(length)
+                points.append((sec, rng.getrandbits(64), 0))
+            for sec, frac, leap in points:
+                out.append("smear %s %d %d %s %s %d = %s" % (method, sign, b, hx(sec), hx(frac), leap,
+                                                              smear(method, sign, b, sec, frac, leap)))
+            spoints = [(start, 0), (start - 1, MAX64), (start, 1), (b - 1, 0), (b - 1, 1 << 63), (b, 0),
+                       (b, 1), (start + length - 1, MAX64), (start + length, 0)]
+            # smeared readings that map exactly onto the leap second's edges and middle
+            for elapsed in [Fraction(before), Fraction(2 * before + 2 * sign - 1, 2), Fraction(before + sign)]:
+                if sign < 0 and elapsed > before - 1:
+                    elapsed = Fraction(before - 1)
+                units = floor((start + elapsed * Fraction(length, true_len)) * TWO64)
+                for d in (-1, 0, 1):
+                    spoints.append(((units + d) // TWO64, (units + d) % TWO64))
+            for _ in range(40):
+                spoints.append((start + rng.randrange(length), rng.getrandbits(64)))
+            for sec, frac in spoints:
+                out.append("unsmear %s %d %d %s %s = %s" % (method, sign, b, hx(sec), hx(frac),
+                                                            unsmear(method, sign, b, sec, frac)))
+    for b in [0, 86400 + 1, (MAX64 // 86400) * 86400]:
+        out.append("smear noon_linear 1 %d 0x0 0x0 0 = %s" % (b, smear("noon_linear", 1, b, 0, 0, 0)))
+        out.append("unsmear utc_sls -1 %d 0x0 0x0 = %s" % (b, unsmear("utc_sls", -1, b, 0, 0)))
+    return out
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else None
+    text = "\n".join(generate()) + "\n"
+    if path:
+        with open(path, "w", encoding="ascii") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
