@@ -1,0 +1,526 @@
+// Tests for include/vmclock/reader.hpp: header validation, the seqlock retry paths (driven
+// deterministically through the counter source, which runs inside the read window), the
+// policies, the time and error-bound arithmetic, and a read-only memfd mapping.
+#include <vmclock/abi.hpp>
+#include <vmclock/reader.hpp>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+
+namespace {
+
+namespace vmc = vrtc::vmclock;
+using vrtc::errc;
+
+/// A page-sized, suitably aligned buffer holding an encoded structure.
+struct region {
+  alignas(4096) std::array<std::byte, 4096> bytes{};
+  explicit region(const vmc::page_data& p) { set(p); }
+  void set(const vmc::page_data& p) { REQUIRE(vmc::encode(p, bytes).has_value()); }
+  void set_seq(std::uint32_t seq) { vrtc::store_le<std::uint32_t>(bytes, vmc::fields::seq_count.offset, seq); }
+  std::span<const std::byte> span(std::size_t n = 4096) const { return std::span<const std::byte>(bytes).first(n); }
+};
+
+/// A TAI page: 2024-01-01T00:00:00.5 TAI at counter 1000, one tick = 0.25 s exactly
+/// (frac_sec 2^62, shift 0), so expected times can be worked out by hand.
+constexpr vmc::page_data quarter_second_page() {
+  vmc::page_data p;
+  p.size = 0x1000;
+  p.counter_id = vmc::counter_id::x86_tsc;
+  p.time_type = vmc::time_type::tai;
+  p.seq_count = 2;
+  p.disruption_marker = 7;
+  p.flags = vmc::flag::tai_offset_valid;
+  p.clock_status = vmc::clock_status::synchronized;
+  p.tai_offset_sec = -37;
+  p.counter_period_shift = 0;
+  p.counter_value = 1000;
+  p.counter_period_frac_sec = std::uint64_t{1} << 62;
+  p.time_sec = 1704067200;
+  p.time_frac_sec = std::uint64_t{1} << 63;
+  return p;
+}
+
+constexpr std::uint64_t half = std::uint64_t{1} << 63;
+constexpr std::uint64_t three_quarters = half | (std::uint64_t{1} << 62);
+
+// The conversion is constexpr: check a hand-worked value at compile time.
+static_assert(vmc::time_from_page(quarter_second_page(), 1006)->time == vrtc::fixed_time{1704067202, 0});
+static_assert(vmc::time_from_page(quarter_second_page(), 997)->time == vrtc::fixed_time{1704067199, three_quarters});
+
+vmc::read_limits attempts(std::uint32_t n) {
+  vmc::read_limits l;
+  l.max_attempts = n;
+  l.timeout = std::chrono::hours(1);
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("vmclock reader: open validates the region and the header") {
+  const auto good = quarter_second_page();
+  region r(good);
+  CHECK(vmc::reader::open(r.span()).has_value());
+  CHECK(vmc::reader::open(r.span(112)).has_value());  // a file holding just the structure
+  CHECK(vmc::reader::open(r.span(31)) == errc::too_short);
+  CHECK(vmc::reader::open(r.span().subspan(8, 200)) == errc::bad_magic);  // aligned, wrong bytes
+  CHECK(vmc::reader::open(r.span().subspan(1, 200)) == errc::invalid_argument);  // misaligned
+
+  auto p = good;
+  p.magic = 0x4b4c4357;
+  r.set(p);
+  CHECK(vmc::reader::open(r.span()) == errc::bad_magic);
+  p = good;
+  p.version = 0;
+  r.set(p);
+  CHECK(vmc::reader::open(r.span()) == errc::bad_version);
+  p = good;
+  p.size = 16;
+  r.set(p);
+  CHECK(vmc::reader::open(r.span()) == errc::bad_size);
+  p = good;
+  p.size = 112;
+  r.set(p);
+  CHECK(vmc::reader::open(r.span(104)) == errc::bad_size);  // size promises more than is mapped
+  p.size = 104;
+  r.set(p);
+  CHECK(vmc::reader::open(r.span(104)).has_value());
+}
+
+TEST_CASE("vmclock reader: a stable page is read in one attempt and copied out") {
+  region r(quarter_second_page());
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  const auto snap = rd->read(attempts(1));
+  REQUIRE(snap.has_value());
+  CHECK(*snap == quarter_second_page());
+
+  // The copy does not change with the memory.
+  auto later = quarter_second_page();
+  later.time_sec += 100;
+  r.set(later);
+  CHECK(snap->time_sec == 1704067200);
+  CHECK(rd->read()->time_sec == 1704067300);
+}
+
+TEST_CASE("vmclock reader: an odd sequence is retried until the attempt limit") {
+  auto p = quarter_second_page();
+  p.seq_count = 5;  // an update in progress that never finishes
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  int calls = 0;
+  const auto result = rd->read_time([&] { return ++calls, std::uint64_t{1000}; }, attempts(5));
+  CHECK(result == errc::retry_limit);
+  CHECK(calls == 5);
+  CHECK(rd->read(attempts(1)) == errc::retry_limit);
+}
+
+TEST_CASE("vmclock reader: the deadline ends the retries") {
+  auto p = quarter_second_page();
+  p.seq_count = 1;
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  vmc::read_limits no_time;
+  no_time.max_attempts = UINT32_MAX;
+  no_time.timeout = std::chrono::nanoseconds(0);
+  CHECK(rd->read(no_time) == errc::timed_out);
+
+  vmc::read_limits short_time;
+  short_time.max_attempts = UINT32_MAX;
+  short_time.timeout = std::chrono::milliseconds(5);
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(rd->read(short_time) == errc::timed_out);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(5));
+}
+
+TEST_CASE("vmclock reader: a sequence that changes inside the window is retried") {
+  region r(quarter_second_page());
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  // The counter source runs between the two sequence loads: let it play a writer that
+  // completes an update during each of the first three attempts.
+  int calls = 0;
+  const auto result = rd->read_time(
+      [&] {
+        ++calls;
+        if (calls <= 3) {
+          auto next = quarter_second_page();
+          next.seq_count = static_cast<std::uint32_t>(2 + 2 * calls);
+          next.time_sec = 1704067200 + static_cast<std::uint64_t>(calls) * 10;
+          r.set(next);
+        }
+        return std::uint64_t{1000};
+      },
+      attempts(10));
+  REQUIRE(result.has_value());
+  CHECK(calls == 4);
+  CHECK(result->time.sec == 1704067230);  // the values of the last, stable version
+
+  // Three changes and only three attempts: the limit is reached.
+  r.set(quarter_second_page());
+  calls = 0;
+  CHECK(rd->read_time(
+            [&] {
+              ++calls;
+              auto next = quarter_second_page();
+              next.seq_count = static_cast<std::uint32_t>(2 + 2 * calls);
+              r.set(next);
+              return std::uint64_t{1000};
+            },
+            attempts(3)) == errc::retry_limit);
+}
+
+TEST_CASE("vmclock reader: an update in progress when the read starts is waited out") {
+  auto p = quarter_second_page();
+  p.seq_count = 5;
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  int calls = 0;
+  const auto result = rd->read_time(
+      [&] {
+        if (++calls == 2) {  // the writer finishes: even sequence, new values
+          auto next = quarter_second_page();
+          next.seq_count = 6;
+          next.disruption_marker = 8;
+          r.set(next);
+        }
+        return std::uint64_t{1000};
+      },
+      attempts(10));
+  REQUIRE(result.has_value());
+  CHECK(calls == 3);
+  CHECK(result->disruption_marker == 8);
+}
+
+TEST_CASE("vmclock reader: a header broken after open is reported") {
+  region r(quarter_second_page());
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  auto p = quarter_second_page();
+  p.magic = 0;
+  r.set(p);
+  CHECK(rd->read() == errc::bad_magic);
+  p = quarter_second_page();
+  p.version = 0;  // a device wiping the page
+  r.set(p);
+  CHECK(rd->time_at(1000) == errc::bad_version);
+  p = quarter_second_page();
+  p.size = 8192;  // larger than the region is fine: the structure is 112 bytes
+  r.set(p);
+  CHECK(rd->read().has_value());
+}
+
+TEST_CASE("vmclock reader: time at a counter value, with a signed delta") {
+  region r(quarter_second_page());
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+
+  const auto at = [&](std::uint64_t counter) {
+    const auto t = rd->time_at(counter);
+    REQUIRE(t.has_value());
+    return *t;
+  };
+  CHECK(at(1000).time == vrtc::fixed_time{1704067200, half});
+  CHECK(at(1000).nanoseconds == 500'000'000);
+  CHECK(at(1001).time == vrtc::fixed_time{1704067200, three_quarters});
+  CHECK(at(1002).time == vrtc::fixed_time{1704067201, 0});
+  CHECK(at(1002).nanoseconds == 0);
+  // A counter behind counter_value is an earlier time, not one 2^64 ticks later.
+  CHECK(at(999).time == vrtc::fixed_time{1704067200, std::uint64_t{1} << 62});
+  CHECK(at(998).time == vrtc::fixed_time{1704067200, 0});
+  CHECK(at(997).time == vrtc::fixed_time{1704067199, three_quarters});
+  CHECK(at(997).nanoseconds == 750'000'000);
+  CHECK(at(997).counter == 997);
+}
+
+TEST_CASE("vmclock reader: time at a counter value, worked with big integers") {
+  // Expected values computed with Python integers: floor((t * 2^64 + delta * frac_sec >>
+  // shift)) split into seconds, 2^-64 fraction and floor nanoseconds.
+  auto p = quarter_second_page();
+  p.counter_value = 0;
+  p.counter_period_frac_sec = 0x1a6e39b3e0;  // 2.6 GHz, shift 4
+  p.counter_period_shift = 4;
+  auto t = vmc::time_from_page(p, 2'600'000'000);
+  REQUIRE(t.has_value());
+  CHECK(t->time == vrtc::fixed_time{1704067201, 0x7fffffff8242cc00});
+  CHECK(t->nanoseconds == 499999999);
+  t = vmc::time_from_page(p, 26'000'000'000);
+  REQUIRE(t.has_value());
+  CHECK(t->time == vrtc::fixed_time{1704067210, 0x7ffffffb169bf800});
+  CHECK(t->nanoseconds == 499999998);
+
+  p.time_sec = 1700000000;
+  p.time_frac_sec = 0;
+  p.counter_value = 1'000'000'000'000;
+  p.counter_period_frac_sec = 0x89705F4136B4A597;  // 1 GHz, shift 29
+  p.counter_period_shift = 29;
+  t = vmc::time_from_page(p, 1'000'000'000'000 + 86'400'000'000'000);
+  REQUIRE(t.has_value());
+  CHECK(t->time == vrtc::fixed_time{1700086399, 0xffffffffffff86ad});
+  CHECK(t->nanoseconds == 999999999);
+  t = vmc::time_from_page(p, 1'000'000'000'000 - 1);
+  REQUIRE(t.has_value());
+  CHECK(t->time == vrtc::fixed_time{1699999999, 0xfffffffbb47d05f6});
+  CHECK(t->nanoseconds == 999999998);
+}
+
+TEST_CASE("vmclock reader: overflow and impossible shifts are errors, never wrapped times") {
+  auto p = quarter_second_page();
+  p.time_sec = UINT64_MAX;
+  CHECK(vmc::time_from_page(p, 1000).has_value());
+  CHECK(vmc::time_from_page(p, 1002) == errc::overflow);
+  p.time_sec = 0;
+  p.time_frac_sec = 0;
+  CHECK(vmc::time_from_page(p, 999) == errc::overflow);
+  p = quarter_second_page();
+  p.counter_period_shift = 128;
+  CHECK(vmc::time_from_page(p, 1000) == errc::invalid_shift);
+  p.counter_period_shift = 127;
+  CHECK(vmc::time_from_page(p, 1000).has_value());
+}
+
+TEST_CASE("vmclock reader: policies") {
+  auto p = quarter_second_page();
+  CHECK(vmc::time_from_page(p, 1000).has_value());
+
+  p.clock_status = vmc::clock_status::unreliable;
+  CHECK(vmc::time_from_page(p, 1000) == errc::unreliable);
+  for (const auto status : {vmc::clock_status::unknown, vmc::clock_status::initializing,
+                            vmc::clock_status::freerunning}) {
+    p.clock_status = status;
+    const auto t = vmc::time_from_page(p, 1000);
+    REQUIRE(t.has_value());
+    CHECK(t->clock_status == status);  // reported, not rejected
+  }
+
+  p = quarter_second_page();
+  for (const int type : {3, 4, 5, 0xff}) {
+    p.time_type = static_cast<vmc::time_type>(type);
+    CHECK(vmc::time_from_page(p, 1000) == errc::unsupported_time_type);
+  }
+
+  p = quarter_second_page();
+  p.size = 0x57;  // time_frac_sec ends at 0x58
+  CHECK(vmc::time_from_page(p, 1000) == errc::field_absent);
+  p.size = 0x58;
+  CHECK(vmc::time_from_page(p, 1000).has_value());
+
+  // A caller-supplied counter is accepted whatever counter_id says.
+  p = quarter_second_page();
+  p.counter_id = vmc::counter_id::invalid;
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  CHECK(rd->time_at(1000).has_value());
+}
+
+TEST_CASE("vmclock reader: now() checks the counter id against this CPU") {
+  auto p = quarter_second_page();
+  p.counter_id = vmc::counter_id::invalid;
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  if constexpr (!vrtc::hardware_counter_available) {
+    CHECK(rd->now() == errc::no_counter);
+    return;
+  }
+  CHECK(rd->now() == errc::counter_mismatch);
+  const auto own = static_cast<vmc::counter_id>(*vrtc::hardware_counter_id());
+  const auto other = own == vmc::counter_id::x86_tsc ? vmc::counter_id::arm_vcnt : vmc::counter_id::x86_tsc;
+  p.counter_id = other;
+  r.set(p);
+  CHECK(rd->now() == errc::counter_mismatch);
+
+  // This CPU's counter: the reading uses a counter value taken during the call.
+  p.counter_id = own;
+  p.counter_value = vrtc::read_hardware_counter();
+  p.counter_period_frac_sec = 0;  // a frozen clock: every counter value gives the reference time
+  r.set(p);
+  const std::uint64_t before = vrtc::read_hardware_counter();
+  const auto t = rd->now();
+  const std::uint64_t after = vrtc::read_hardware_counter();
+  REQUIRE(t.has_value());
+  CHECK(t->counter >= before);
+  CHECK(t->counter <= after);
+  CHECK(t->time == vrtc::fixed_time{1704067200, half});
+}
+
+TEST_CASE("vmclock reader: UTC and TAI are derived only with a valid offset") {
+  auto p = quarter_second_page();  // TAI, offset -37 (UTC - TAI), valid
+  auto t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK(t->tai_sec == 1704067200u);
+  CHECK(t->utc_sec == 1704067163u);
+
+  p.flags &= ~vmc::flag::tai_offset_valid;
+  t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK(t->tai_sec == 1704067200u);
+  CHECK_FALSE(t->utc_sec.has_value());
+
+  p = quarter_second_page();
+  p.time_type = vmc::time_type::utc;
+  p.time_sec = 1704067163;
+  t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK(t->utc_sec == 1704067163u);
+  CHECK(t->tai_sec == 1704067200u);
+  p.flags = 0;
+  t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK(t->utc_sec == 1704067163u);
+  CHECK_FALSE(t->tai_sec.has_value());
+
+  p = quarter_second_page();
+  p.time_type = vmc::time_type::monotonic;
+  t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK_FALSE(t->utc_sec.has_value());
+  CHECK_FALSE(t->tai_sec.has_value());
+  CHECK(t->time.sec == 1704067200);
+
+  // A derived value that would leave [0, 2^64) is absent rather than wrapped.
+  p = quarter_second_page();
+  p.time_sec = 10;
+  t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK(t->tai_sec == 10u);
+  CHECK_FALSE(t->utc_sec.has_value());
+  // A positive offset (as some writers publish by mistake) is applied as written.
+  p = quarter_second_page();
+  p.tai_offset_sec = 37;
+  t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK(t->utc_sec == 1704067237u);
+}
+
+TEST_CASE("vmclock reader: error bounds follow the flags and grow with |delta|") {
+  auto p = quarter_second_page();
+  p.time_esterror_nanosec = 1'000;
+  p.time_maxerror_nanosec = 50'000;
+  // 2^44 / 2^64 s = 2^-20 s of error per tick: 1024 ticks -> 2^-10 s = 976562.5 ns.
+  p.counter_period_esterror_rate_frac_sec = std::uint64_t{1} << 43;
+  p.counter_period_maxerror_rate_frac_sec = std::uint64_t{1} << 44;
+
+  auto t = vmc::time_from_page(p, 1000 + 1024);
+  REQUIRE(t.has_value());
+  CHECK_FALSE(t->est_error_ns.has_value());
+  CHECK_FALSE(t->max_error_ns.has_value());
+
+  p.flags |= vmc::flag::time_maxerror_valid | vmc::flag::time_esterror_valid;
+  t = vmc::time_from_page(p, 1000 + 1024);
+  REQUIRE(t.has_value());
+  CHECK(t->est_error_ns == 1'000u);  // no growth without the period flags
+  CHECK(t->max_error_ns == 50'000u);
+
+  p.flags |= vmc::flag::period_maxerror_valid | vmc::flag::period_esterror_valid;
+  t = vmc::time_from_page(p, 1000 + 1024);
+  REQUIRE(t.has_value());
+  CHECK(t->est_error_ns == 1'000u + 488'281u);
+  CHECK(t->max_error_ns == 50'000u + 976'562u);
+  t = vmc::time_from_page(p, std::uint64_t{1000} - 1024);  // the bound grows with |delta| in both directions
+  REQUIRE(t.has_value());
+  CHECK(t->max_error_ns == 50'000u + 976'562u);
+  t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK(t->max_error_ns == 50'000u);
+
+  // The period flag alone gives no bound: the whole bound needs the time flag.
+  p.flags = vmc::flag::period_maxerror_valid | vmc::flag::period_esterror_valid;
+  t = vmc::time_from_page(p, 1000 + 1024);
+  REQUIRE(t.has_value());
+  CHECK_FALSE(t->est_error_ns.has_value());
+  CHECK_FALSE(t->max_error_ns.has_value());
+
+  // A field the size does not cover gives no bound even with its flag.
+  p.flags = vmc::flag::time_maxerror_valid | vmc::flag::time_esterror_valid;
+  p.size = 0x60;  // covers time_esterror_nanosec, not time_maxerror_nanosec
+  t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK(t->est_error_ns == 1'000u);
+  CHECK_FALSE(t->max_error_ns.has_value());
+
+  // Saturation instead of a wrapped bound.
+  p = quarter_second_page();
+  p.flags |= vmc::flag::time_maxerror_valid | vmc::flag::period_maxerror_valid;
+  p.time_maxerror_nanosec = UINT64_MAX - 5;
+  p.counter_period_maxerror_rate_frac_sec = std::uint64_t{1} << 44;
+  t = vmc::time_from_page(p, 1000 + 1024);
+  REQUIRE(t.has_value());
+  CHECK(t->max_error_ns == UINT64_MAX);
+  p.time_maxerror_nanosec = 0;
+  p.counter_period_maxerror_rate_frac_sec = UINT64_MAX;  // growth itself beyond 2^64 ns
+  p.counter_period_frac_sec = 1;
+  t = vmc::time_from_page(p, 1000 + (std::uint64_t{1} << 62));
+  REQUIRE(t.has_value());
+  CHECK(t->max_error_ns == UINT64_MAX);
+}
+
+TEST_CASE("vmclock reader: vm_generation_counter needs both size and flag") {
+  auto p = quarter_second_page();
+  p.vm_generation_counter = 42;
+  p.flags |= vmc::flag::vm_gen_counter_present;
+  auto t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK(t->vm_generation_counter == 42u);
+  CHECK(t->disruption_marker == 7);
+
+  p.size = 104;
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  const auto snap = rd->read();
+  REQUIRE(snap.has_value());
+  CHECK(snap->vm_generation_counter == 0);  // not read: beyond size
+  t = rd->time_at(1000);
+  REQUIRE(t.has_value());
+  CHECK_FALSE(t->vm_generation_counter.has_value());
+
+  p.size = 112;
+  p.flags &= ~vmc::flag::vm_gen_counter_present;
+  t = vmc::time_from_page(p, 1000);
+  REQUIRE(t.has_value());
+  CHECK_FALSE(t->vm_generation_counter.has_value());
+}
+
+TEST_CASE("vmclock reader: a read-only shared mapping of a memfd") {
+  const int fd = memfd_create("vmclock-reader-test", 0);
+  REQUIRE(fd >= 0);
+  REQUIRE(ftruncate(fd, 4096) == 0);
+  std::array<std::byte, vmc::abi_size> bytes{};
+  auto p = quarter_second_page();
+  p.flags |= vmc::flag::vm_gen_counter_present;
+  p.vm_generation_counter = 3;
+  REQUIRE(vmc::encode(p, bytes).has_value());
+  REQUIRE(pwrite(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
+  void* const map = mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0);
+  REQUIRE(map != MAP_FAILED);
+  {
+    const auto rd = vmc::reader::open(std::span<const std::byte>(static_cast<const std::byte*>(map), 4096));
+    REQUIRE(rd.has_value());
+    const auto snap = rd->read();
+    REQUIRE(snap.has_value());
+    CHECK(*snap == p);
+    const auto t = rd->time_at(1002);
+    REQUIRE(t.has_value());
+    CHECK(t->time == vrtc::fixed_time{1704067201, 0});
+    CHECK(t->vm_generation_counter == 3u);
+
+    // A change written through the file shows in the next read.
+    p.seq_count = 4;
+    p.disruption_marker = 8;
+    REQUIRE(vmc::encode(p, bytes).has_value());
+    REQUIRE(pwrite(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size()));
+    CHECK(rd->read()->disruption_marker == 8);
+  }
+  munmap(map, 4096);
+  close(fd);
+}
