@@ -216,7 +216,7 @@ def generate():
 
     out.append("# smear method sign end_of_day sec frac in_leap_second = sec frac")
     out.append("# unsmear method sign end_of_day sec frac = sec frac in_leap_second")
-    leaps = [(1483228800, 1), (1435708800, 1), (1909008000, -1)]  # 2016-12-31 +, 2015-06-30 +, 2030-06-30 -
+    leaps = [(1483228800, 1), (1435708800, 1), (1909094400, -1)]  # 2016-12-31 +, 2015-06-30 +, 2030-06-30 -
     for b, sign in leaps:
         for method, (before, length) in METHODS.items():
             start = b - before
