@@ -260,3 +260,23 @@ TEST_CASE("TAI and UTC differ by tai_offset_sec = UTC - TAI", "[time]") {
   STATIC_REQUIRE(vrtc::utc_from_tai(std::uint64_t{40'000}, INT16_MIN).value() == 40'000 - 32'768);
   STATIC_REQUIRE(vrtc::tai_from_utc(std::uint64_t{0}, INT16_MIN).value() == 32'768);
 }
+
+TEST_CASE("instants in seconds and nanoseconds", "[time]") {
+  using vrtc::seconds_and_nanoseconds;
+  constexpr std::uint64_t half = std::uint64_t{1} << 63;
+  STATIC_REQUIRE(vrtc::truncate_to_nanoseconds({7, half}) == seconds_and_nanoseconds{7, 500'000'000});
+  STATIC_REQUIRE(vrtc::truncate_to_nanoseconds({7, max64}) == seconds_and_nanoseconds{7, 999'999'999});
+  STATIC_REQUIRE(vrtc::round_to_nanoseconds({7, max64}).value() == seconds_and_nanoseconds{8, 0});
+  STATIC_REQUIRE(vrtc::round_to_nanoseconds({7, 18'446'744'073u}).value() == seconds_and_nanoseconds{7, 1});
+  STATIC_REQUIRE(vrtc::round_to_nanoseconds({max64, max64}) == errc::overflow);
+  STATIC_REQUIRE(vrtc::round_to_nanoseconds({max64, 0}).value() == seconds_and_nanoseconds{max64, 0});
+  STATIC_REQUIRE(vrtc::to_fixed_time(seconds_and_nanoseconds{7, 500'000'000}).value() == fixed_time{7, half});
+  STATIC_REQUIRE(vrtc::to_fixed_time(seconds_and_nanoseconds{7, 1'000'000'000}) == errc::invalid_argument);
+  // u64 nanoseconds since the epoch end in 2554: 2^64 - 1 ns = 18446744073 s + 709551615 ns.
+  constexpr std::uint64_t last = 18'446'744'073;
+  STATIC_REQUIRE(vrtc::to_nanoseconds_floor({last, vrtc::ns_to_frac(709'551'615)}).value().count == max64);
+  STATIC_REQUIRE(vrtc::to_nanoseconds_floor({last, vrtc::ns_to_frac(709'551'616)}) == errc::overflow);
+  STATIC_REQUIRE(vrtc::to_nanoseconds_floor({1'700'000'000, half}).value().count == 1'700'000'000'500'000'000);
+  STATIC_REQUIRE(vrtc::to_fixed_time(vrtc::nanosecond_count(1'700'000'000'500'000'000)) == fixed_time{1'700'000'000, half});
+  STATIC_REQUIRE(vrtc::to_fixed_time(vrtc::nanosecond_count(max64)) == fixed_time{last, vrtc::ns_to_frac(709'551'615)});
+}

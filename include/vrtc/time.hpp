@@ -99,8 +99,8 @@ struct counter_period {
 }
 
 /// frac * 10^9 / 2^64 rounded to the nearest nanosecond, ties upwards. Returns 10^9 for the
-/// fractions within half a nanosecond of the next second (frac >= 2^64 - 2^63 / 10^9); a caller
-/// building (seconds, nanoseconds) must carry that into the seconds (see round_to_nanoseconds).
+/// fractions within half a nanosecond of the next second (frac > 2^64 - 2^63 / 10^9); a caller
+/// building (seconds, nanoseconds) must carry that into the seconds (round_to_nanoseconds does).
 [[nodiscard]] constexpr std::uint64_t frac_to_ns_round(std::uint64_t frac) noexcept {
   return (u128::mul(frac, nanoseconds_per_second) + u128::from_halves(0, std::uint64_t{1} << 63)).hi();
 }
@@ -132,6 +132,50 @@ struct counter_period {
 [[nodiscard]] constexpr result<second_fraction> to_fraction(nanosecond_count ns) noexcept {
   if (ns.count >= nanoseconds_per_second) return errc::invalid_argument;
   return second_fraction(ns_to_frac(ns.count));
+}
+
+// --- instants in nanoseconds -----------------------------------------------------------------
+
+/// An instant as whole seconds and nanoseconds (nsec < 10^9), like struct timespec.
+struct seconds_and_nanoseconds {
+  std::uint64_t sec = 0;
+  std::uint32_t nsec = 0;
+  friend constexpr bool operator==(const seconds_and_nanoseconds&, const seconds_and_nanoseconds&) = default;
+  friend constexpr auto operator<=>(const seconds_and_nanoseconds&, const seconds_and_nanoseconds&) = default;
+};
+
+/// Truncated to the nanosecond (what the Linux vmclock driver reports). Never fails.
+[[nodiscard]] constexpr seconds_and_nanoseconds truncate_to_nanoseconds(fixed_time t) noexcept {
+  return {t.sec, static_cast<std::uint32_t>(frac_to_ns_floor(t.frac))};
+}
+
+/// Rounded to the nearest nanosecond, ties upwards, carrying 10^9 ns into the seconds;
+/// errc::overflow if that carry leaves the seconds' range.
+[[nodiscard]] constexpr result<seconds_and_nanoseconds> round_to_nanoseconds(fixed_time t) noexcept {
+  const std::uint64_t ns = frac_to_ns_round(t.frac);
+  if (ns < nanoseconds_per_second) return seconds_and_nanoseconds{t.sec, static_cast<std::uint32_t>(ns)};
+  if (t.sec == UINT64_MAX) return errc::overflow;
+  return seconds_and_nanoseconds{t.sec + 1, 0};
+}
+
+/// The earliest fixed_time with these seconds and nanoseconds (truncate_to_nanoseconds gives
+/// them back); errc::invalid_argument for nsec >= 10^9.
+[[nodiscard]] constexpr result<fixed_time> to_fixed_time(seconds_and_nanoseconds t) noexcept {
+  if (t.nsec >= nanoseconds_per_second) return errc::invalid_argument;
+  return fixed_time{t.sec, ns_to_frac(t.nsec)};
+}
+
+/// Nanoseconds since the epoch, truncated (virtio-rtc's clock_reading unit); errc::overflow
+/// from 2^64 ns on (the year 2554 for a 1970 epoch).
+[[nodiscard]] constexpr result<nanosecond_count> to_nanoseconds_floor(fixed_time t) noexcept {
+  const u128 ns = u128::mul(t.sec, nanoseconds_per_second) + u128(frac_to_ns_floor(t.frac));
+  if (ns.hi() != 0) return errc::overflow;
+  return nanosecond_count(ns.lo());
+}
+
+/// The earliest fixed_time that is `ns` nanoseconds after the epoch. Never fails.
+[[nodiscard]] constexpr fixed_time to_fixed_time(nanosecond_count ns) noexcept {
+  return {ns.count / nanoseconds_per_second, ns_to_frac(ns.count % nanoseconds_per_second)};
 }
 
 // --- counter -> time -------------------------------------------------------------------------
