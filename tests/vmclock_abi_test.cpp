@@ -110,7 +110,7 @@ unsigned byte_at(const std::array<std::byte, vmc::abi_size>& b, std::size_t i) {
 
 }  // namespace
 
-TEST_CASE("vmclock abi: encode puts every field at its offset, little-endian") {
+TEST_CASE("encode puts every field at its offset, little-endian", "[vmclock]") {
   const auto b = encoded<vmc::abi_size>(sample_page());
   CHECK(std::memcmp(b.data(), "VCLK", 4) == 0);  // the magic reads "VCLK" in memory
   CHECK(byte_at(b, 4) == 0x00);
@@ -146,7 +146,7 @@ TEST_CASE("vmclock abi: encode puts every field at its offset, little-endian") {
   CHECK(byte_at(b, 0x6f) == 0x91);
 }
 
-TEST_CASE("vmclock abi: decode inverts encode") {
+TEST_CASE("decode inverts encode", "[vmclock]") {
   STATIC_REQUIRE(round_trips());
   const auto b = encoded<vmc::abi_size>(sample_page());
   const auto p = vmc::decode(b);
@@ -156,7 +156,7 @@ TEST_CASE("vmclock abi: decode inverts encode") {
   CHECK(p->has_vm_generation_counter());
 }
 
-TEST_CASE("vmclock abi: encode needs 112 bytes and leaves the rest of a page alone") {
+TEST_CASE("encode needs 112 bytes and leaves the rest of a page alone", "[vmclock]") {
   std::array<std::byte, vmc::abi_size - 1> small{};
   CHECK(vmc::encode(sample_page(), small) == errc::buffer_too_small);
   std::array<std::byte, 4096> page{};
@@ -165,7 +165,7 @@ TEST_CASE("vmclock abi: encode needs 112 bytes and leaves the rest of a page alo
   CHECK(page[vmc::abi_size] == std::byte{0x5a});
 }
 
-TEST_CASE("vmclock abi: the field-present rule follows size") {
+TEST_CASE("the field-present rule follows size", "[vmclock]") {
   using vmc::fields::vm_generation_counter;
   CHECK(vmc::is_present(112, vm_generation_counter));
   CHECK_FALSE(vmc::is_present(111, vm_generation_counter));
@@ -184,7 +184,7 @@ TEST_CASE("vmclock abi: the field-present rule follows size") {
   CHECK_FALSE(p.has_vm_generation_counter());  // the flag announces the field too
 }
 
-TEST_CASE("vmclock abi: decode zeroes the fields that size does not cover") {
+TEST_CASE("decode zeroes the fields that size does not cover", "[vmclock]") {
   vmc::page_data p = sample_page();
   p.size = 104;
   const auto b = encoded<vmc::abi_size>(p);
@@ -204,7 +204,7 @@ TEST_CASE("vmclock abi: decode zeroes the fields that size does not cover") {
   CHECK(minimal->time_sec == 0);
 }
 
-TEST_CASE("vmclock abi: decode rejects a bad header") {
+TEST_CASE("decode rejects a bad header", "[vmclock]") {
   auto b = encoded<vmc::abi_size>(sample_page());
   CHECK(vmc::decode(std::span<const std::byte>(b).first(31)) == errc::too_short);
 
@@ -231,7 +231,7 @@ TEST_CASE("vmclock abi: decode rejects a bad header") {
   CHECK(vmc::decode(encoded<vmc::abi_size>(p)).has_value());
 }
 
-TEST_CASE("vmclock abi: spec names of the enum values") {
+TEST_CASE("spec names of the enum values", "[vmclock]") {
   CHECK(std::strcmp(vmc::name(vmc::clock_status::synchronized), "SYNCHRONIZED") == 0);
   CHECK(std::strcmp(vmc::name(vmc::clock_status::unreliable), "UNRELIABLE") == 0);
   CHECK(std::strcmp(vmc::name(vmc::time_type::tai), "TAI") == 0);

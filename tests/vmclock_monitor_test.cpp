@@ -37,7 +37,7 @@ static_assert(reports_each_change_once());
 
 }  // namespace
 
-TEST_CASE("vmclock monitor: the first observation sets the baseline") {
+TEST_CASE("the first observation sets the baseline", "[vmclock]") {
   vmc::monitor m;
   CHECK_FALSE(m.disruption_marker().has_value());
   const auto e = m.observe(page(5, 9, gen));
@@ -46,7 +46,7 @@ TEST_CASE("vmclock monitor: the first observation sets the baseline") {
   CHECK(m.vm_generation_counter() == 9u);
 }
 
-TEST_CASE("vmclock monitor: migration and snapshot restore are reported exactly once") {
+TEST_CASE("migration and snapshot restore are reported exactly once", "[vmclock]") {
   STATIC_REQUIRE(reports_each_change_once());
   vmc::monitor m;
   (void)m.observe(page(1, 1, gen));
@@ -68,7 +68,7 @@ TEST_CASE("vmclock monitor: migration and snapshot restore are reported exactly 
   CHECK(m.observe(page(1, 3, gen)).disrupted);
 }
 
-TEST_CASE("vmclock monitor: vm_generation_counter counts only when present") {
+TEST_CASE("vm_generation_counter counts only when present", "[vmclock]") {
   vmc::monitor m;
   (void)m.observe(page(1, 1, 0));  // flag clear: no generation counter
   CHECK_FALSE(m.vm_generation_counter().has_value());
@@ -86,7 +86,7 @@ TEST_CASE("vmclock monitor: vm_generation_counter counts only when present") {
   CHECK_FALSE(m.vm_generation_counter().has_value());
 }
 
-TEST_CASE("vmclock monitor: DISRUPTION_SOON and DISRUPTION_IMMINENT are reported as they stand") {
+TEST_CASE("DISRUPTION_SOON and DISRUPTION_IMMINENT are reported as they stand", "[vmclock]") {
   vmc::monitor m;
   auto e = m.observe(page(1, 1, vmc::flag::disruption_soon));
   CHECK(e.disruption_soon);
@@ -101,7 +101,7 @@ TEST_CASE("vmclock monitor: DISRUPTION_SOON and DISRUPTION_IMMINENT are reported
   CHECK_FALSE(e.disruption_imminent);
 }
 
-TEST_CASE("vmclock monitor: fed by a reader over a page a writer updates") {
+TEST_CASE("fed by a reader over a page a writer updates", "[vmclock]") {
   alignas(8) std::array<std::byte, 4096> region{};
   auto w = vmc::writer::create(region, page(0, 0, gen));
   REQUIRE(w.has_value());

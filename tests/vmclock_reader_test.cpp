@@ -62,7 +62,7 @@ vmc::read_limits attempts(std::uint32_t n) {
 
 }  // namespace
 
-TEST_CASE("vmclock reader: open validates the region and the header") {
+TEST_CASE("open validates the region and the header", "[vmclock]") {
   const auto good = quarter_second_page();
   region r(good);
   CHECK(vmc::reader::open(r.span()).has_value());
@@ -92,7 +92,7 @@ TEST_CASE("vmclock reader: open validates the region and the header") {
   CHECK(vmc::reader::open(r.span(104)).has_value());
 }
 
-TEST_CASE("vmclock reader: a stable page is read in one attempt and copied out") {
+TEST_CASE("a stable page is read in one attempt and copied out", "[vmclock]") {
   region r(quarter_second_page());
   const auto rd = vmc::reader::open(r.span());
   REQUIRE(rd.has_value());
@@ -108,7 +108,7 @@ TEST_CASE("vmclock reader: a stable page is read in one attempt and copied out")
   CHECK(rd->read()->time_sec == 1704067300);
 }
 
-TEST_CASE("vmclock reader: an odd sequence is retried until the attempt limit") {
+TEST_CASE("an odd sequence is retried until the attempt limit", "[vmclock]") {
   auto p = quarter_second_page();
   p.seq_count = 5;  // an update in progress that never finishes
   region r(p);
@@ -121,7 +121,7 @@ TEST_CASE("vmclock reader: an odd sequence is retried until the attempt limit") 
   CHECK(rd->read(attempts(1)) == errc::retry_limit);
 }
 
-TEST_CASE("vmclock reader: the deadline ends the retries") {
+TEST_CASE("the deadline ends the retries", "[vmclock]") {
   auto p = quarter_second_page();
   p.seq_count = 1;
   region r(p);
@@ -140,7 +140,7 @@ TEST_CASE("vmclock reader: the deadline ends the retries") {
   CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(5));
 }
 
-TEST_CASE("vmclock reader: a sequence that changes inside the window is retried") {
+TEST_CASE("a sequence that changes inside the window is retried", "[vmclock]") {
   region r(quarter_second_page());
   const auto rd = vmc::reader::open(r.span());
   REQUIRE(rd.has_value());
@@ -177,7 +177,7 @@ TEST_CASE("vmclock reader: a sequence that changes inside the window is retried"
             attempts(3)) == errc::retry_limit);
 }
 
-TEST_CASE("vmclock reader: an update in progress when the read starts is waited out") {
+TEST_CASE("an update in progress when the read starts is waited out", "[vmclock]") {
   auto p = quarter_second_page();
   p.seq_count = 5;
   region r(p);
@@ -200,7 +200,7 @@ TEST_CASE("vmclock reader: an update in progress when the read starts is waited 
   CHECK(result->disruption_marker == 8);
 }
 
-TEST_CASE("vmclock reader: a header broken after open is reported") {
+TEST_CASE("a header broken after open is reported", "[vmclock]") {
   region r(quarter_second_page());
   const auto rd = vmc::reader::open(r.span());
   REQUIRE(rd.has_value());
@@ -218,7 +218,7 @@ TEST_CASE("vmclock reader: a header broken after open is reported") {
   CHECK(rd->read().has_value());
 }
 
-TEST_CASE("vmclock reader: time at a counter value, with a signed delta") {
+TEST_CASE("time at a counter value, with a signed delta", "[vmclock]") {
   region r(quarter_second_page());
   const auto rd = vmc::reader::open(r.span());
   REQUIRE(rd.has_value());
@@ -241,7 +241,7 @@ TEST_CASE("vmclock reader: time at a counter value, with a signed delta") {
   CHECK(at(997).counter == 997);
 }
 
-TEST_CASE("vmclock reader: time at a counter value, worked with big integers") {
+TEST_CASE("time at a counter value, worked with big integers", "[vmclock]") {
   // Expected values computed with Python integers: floor((t * 2^64 + delta * frac_sec >>
   // shift)) split into seconds, 2^-64 fraction and floor nanoseconds.
   auto p = quarter_second_page();
@@ -272,7 +272,7 @@ TEST_CASE("vmclock reader: time at a counter value, worked with big integers") {
   CHECK(t->nanoseconds == 999999998);
 }
 
-TEST_CASE("vmclock reader: overflow and impossible shifts are errors, never wrapped times") {
+TEST_CASE("overflow and impossible shifts are errors, never wrapped times", "[vmclock]") {
   auto p = quarter_second_page();
   p.time_sec = UINT64_MAX;
   CHECK(vmc::time_from_page(p, 1000).has_value());
@@ -287,7 +287,7 @@ TEST_CASE("vmclock reader: overflow and impossible shifts are errors, never wrap
   CHECK(vmc::time_from_page(p, 1000).has_value());
 }
 
-TEST_CASE("vmclock reader: policies") {
+TEST_CASE("UNRELIABLE, time types 3 and 4 and a short size are rejected; other statuses reported", "[vmclock]") {
   auto p = quarter_second_page();
   CHECK(vmc::time_from_page(p, 1000).has_value());
 
@@ -322,7 +322,7 @@ TEST_CASE("vmclock reader: policies") {
   CHECK(rd->time_at(1000).has_value());
 }
 
-TEST_CASE("vmclock reader: now() checks the counter id against this CPU") {
+TEST_CASE("now() checks the counter id against this CPU", "[vmclock]") {
   auto p = quarter_second_page();
   p.counter_id = vmc::counter_id::invalid;
   region r(p);
@@ -353,7 +353,7 @@ TEST_CASE("vmclock reader: now() checks the counter id against this CPU") {
   CHECK(t->time == vrtc::fixed_time{1704067200, half});
 }
 
-TEST_CASE("vmclock reader: UTC and TAI are derived only with a valid offset") {
+TEST_CASE("UTC and TAI are derived only with a valid offset", "[vmclock]") {
   auto p = quarter_second_page();  // TAI, offset -37 (UTC - TAI), valid
   auto t = vmc::time_from_page(p, 1000);
   REQUIRE(t.has_value());
@@ -402,7 +402,7 @@ TEST_CASE("vmclock reader: UTC and TAI are derived only with a valid offset") {
   CHECK(t->utc_sec == 1704067237u);
 }
 
-TEST_CASE("vmclock reader: error bounds follow the flags and grow with |delta|") {
+TEST_CASE("error bounds follow the flags and grow with |delta|", "[vmclock]") {
   auto p = quarter_second_page();
   p.time_esterror_nanosec = 1'000;
   p.time_maxerror_nanosec = 50'000;
@@ -464,7 +464,7 @@ TEST_CASE("vmclock reader: error bounds follow the flags and grow with |delta|")
   CHECK(t->max_error_ns == UINT64_MAX);
 }
 
-TEST_CASE("vmclock reader: vm_generation_counter needs both size and flag") {
+TEST_CASE("vm_generation_counter needs both size and flag", "[vmclock]") {
   auto p = quarter_second_page();
   p.vm_generation_counter = 42;
   p.flags |= vmc::flag::vm_gen_counter_present;
@@ -491,7 +491,7 @@ TEST_CASE("vmclock reader: vm_generation_counter needs both size and flag") {
   CHECK_FALSE(t->vm_generation_counter.has_value());
 }
 
-TEST_CASE("vmclock reader: a read-only shared mapping of a memfd") {
+TEST_CASE("a read-only shared mapping of a memfd", "[vmclock]") {
   const int fd = memfd_create("vmclock-reader-test", 0);
   REQUIRE(fd >= 0);
   REQUIRE(ftruncate(fd, 4096) == 0);

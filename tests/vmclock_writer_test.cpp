@@ -33,7 +33,7 @@ vmc::page_data sample() {
 
 }  // namespace
 
-TEST_CASE("vmclock writer: create publishes a consistent page with an even sequence") {
+TEST_CASE("create publishes a consistent page with an even sequence", "[vmclock]") {
   region r;
   auto w = vmc::writer::create(r.bytes, sample());
   REQUIRE(w.has_value());
@@ -46,7 +46,7 @@ TEST_CASE("vmclock writer: create publishes a consistent page with an even seque
   CHECK(w->published() == expected);
 }
 
-TEST_CASE("vmclock writer: each update adds 2 and completes an interrupted one") {
+TEST_CASE("each update adds 2 and completes an interrupted one", "[vmclock]") {
   region r;
   vrtc::store_le<std::uint32_t>(r.bytes, vmc::fields::seq_count.offset, 41);  // left odd by a crash
   auto w = vmc::writer::create(r.bytes, sample());
@@ -67,14 +67,14 @@ TEST_CASE("vmclock writer: each update adds 2 and completes an interrupted one")
   CHECK(r.seq() == 2);
 }
 
-TEST_CASE("vmclock writer: the region must hold the structure and be aligned") {
+TEST_CASE("the region must hold the structure and be aligned", "[vmclock]") {
   alignas(8) std::array<std::byte, 4096> bytes{};
   CHECK(vmc::writer::create(std::span<std::byte>(bytes).first(111), sample()) == errc::buffer_too_small);
   CHECK(vmc::writer::create(std::span<std::byte>(bytes).subspan(4, 200), sample()) == errc::invalid_argument);
   CHECK(vmc::writer::create(std::span<std::byte>(bytes).first(112), sample()).has_value());
 }
 
-TEST_CASE("vmclock writer: migration bumps the marker, snapshot restore also the generation") {
+TEST_CASE("migration bumps the marker, snapshot restore also the generation", "[vmclock]") {
   region r;
   auto w = vmc::writer::create(r.bytes, sample());
   REQUIRE(w.has_value());
@@ -96,7 +96,7 @@ TEST_CASE("vmclock writer: migration bumps the marker, snapshot restore also the
   CHECK(w->published() == *p);
 }
 
-TEST_CASE("vmclock writer: calibration picks the most precise period") {
+TEST_CASE("calibration picks the most precise period", "[vmclock]") {
   vmc::page_data p;
   REQUIRE(vmc::set_counter_frequency(p, 1'000'000'000).has_value());
   CHECK(p.counter_period_shift == 29);
@@ -119,7 +119,7 @@ TEST_CASE("vmclock writer: calibration picks the most precise period") {
   CHECK(t2->time.sec == 1700000001);
 }
 
-TEST_CASE("vmclock writer: a reader sees every published version whole") {
+TEST_CASE("a reader sees every published version whole", "[vmclock]") {
   region r;
   auto w = vmc::writer::create(r.bytes, sample());
   REQUIRE(w.has_value());
