@@ -287,7 +287,7 @@ TEST_CASE("overflow and impossible shifts are errors, never wrapped times", "[vm
   CHECK(vmc::time_from_page(p, 1000).has_value());
 }
 
-TEST_CASE("UNRELIABLE, time types 3 and 4 and a short size are rejected; other statuses reported", "[vmclock]") {
+TEST_CASE("UNRELIABLE, time types 3 and 4 and a short size are rejected, other statuses reported", "[vmclock]") {
   auto p = quarter_second_page();
   CHECK(vmc::time_from_page(p, 1000).has_value());
 
