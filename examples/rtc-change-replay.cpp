@@ -1,0 +1,217 @@
+// rtc-change-replay: replays a trace of guest CMOS register writes through the CMOS RTC model
+// and the change coalescer, printing one JSON line per RTC change event.
+//
+//   rtc-change-replay [--initial YYYY-MM-DDTHH:MM:SS] [--window-ms N] [--max-wait-ms N] TRACE
+//
+// The simulated RTC shows --initial (UTC, default 2000-01-01T00:00:00) at t = 0, with
+// register A = 0x26 and register B = 0x02 (24-hour, BCD, running). Each trace line is
+// "T REG VALUE": at T milliseconds (decimal, never decreasing) the guest writes VALUE to CMOS
+// register REG (both hexadecimal with a 0x prefix, REG below 0x80, VALUE below 0x100). Blank
+// lines and lines whose first non-blank character is '#' are ignored. TRACE "-" is stdin.
+//
+// Output, one line per event, in the order the events close:
+//   {"at_ms": N, "last_time": S, "new_time": S, "delta_time": S}
+// at_ms is when the event was emitted, last_time/new_time are POSIX seconds, delta_time is
+// how far the guest moved the clock (not the time that passed). After the last line the
+// replay runs on until no event can still be pending.
+//
+// Errors (bad options, unreadable trace, malformed line) print one line
+// "rtc-change-replay: <what>" on stderr, naming the trace line where there is one, and exit
+// with status 2. Events already printed stay printed.
+#include <vrtc/cmos_rtc.hpp>
+#include <vrtc/rtc_change.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/json.hpp"
+
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+
+constexpr std::int64_t max_ms = 1'000'000'000'000;  // ~31 years: ns stay far from overflow
+constexpr int exit_usage = 2;
+
+struct options {
+  std::int64_t initial = 946684800;  // 2000-01-01T00:00:00Z
+  std::int64_t window_ms = 1000;
+  std::int64_t max_wait_ms = 10000;
+  std::string trace;
+};
+
+int fail(const std::string& why) {
+  std::cerr << "rtc-change-replay: " << why << '\n';
+  return exit_usage;
+}
+
+void usage(std::ostream& out) {
+  out << "usage: rtc-change-replay [--initial YYYY-MM-DDTHH:MM:SS] [--window-ms N] [--max-wait-ms N] TRACE\n"
+         "  TRACE lines: T_MS REG VALUE   (e.g. \"1500 0x0b 0x82\"; '#' starts a comment line)\n";
+}
+
+// A decimal count of milliseconds in [lo, max_ms].
+std::optional<std::int64_t> parse_ms(std::string_view s, std::int64_t lo) {
+  std::int64_t v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size() || s.empty() || s[0] == '-' || v < lo || v > max_ms)
+    return std::nullopt;
+  return v;
+}
+
+// "0x" followed by one or two hex digits, value at most `max`.
+std::optional<std::uint8_t> parse_hex_byte(std::string_view s, unsigned max) {
+  if (s.size() < 3 || s.size() > 4 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return std::nullopt;
+  unsigned v = 0;
+  const auto [p, ec] = std::from_chars(s.data() + 2, s.data() + s.size(), v, 16);
+  if (ec != std::errc{} || p != s.data() + s.size() || v > max) return std::nullopt;
+  return static_cast<std::uint8_t>(v);
+}
+
+// YYYY-MM-DDTHH:MM:SS, a valid date in years 0000..9999.
+std::optional<std::int64_t> parse_initial(std::string_view s) {
+  if (s.size() != 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+    return std::nullopt;
+  const auto field = [&](std::size_t at, std::size_t n) -> std::optional<unsigned> {
+    unsigned v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + static_cast<unsigned>(s[i] - '0');
+    }
+    return v;
+  };
+  const auto y = field(0, 4), mo = field(5, 2), d = field(8, 2), h = field(11, 2), mi = field(14, 2),
+             sec = field(17, 2);
+  if (!y || !mo || !d || !h || !mi || !sec) return std::nullopt;
+  const auto t = vrtc::to_unix_seconds({{std::int64_t{*y}, *mo, *d}, *h, *mi, *sec});
+  if (!t) return std::nullopt;
+  return *t;
+}
+
+std::optional<options> parse_args(int argc, char** argv, std::string& error) {
+  options o;
+  bool have_trace = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const auto value = [&]() -> std::optional<std::string_view> {
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string_view(argv[++i]);
+    };
+    if (arg == "--initial") {
+      const auto v = value();
+      const auto t = v ? parse_initial(*v) : std::nullopt;
+      if (!t) return error = "--initial needs YYYY-MM-DDTHH:MM:SS (a valid UTC date, years 0000-9999)", std::nullopt;
+      o.initial = *t;
+    } else if (arg == "--window-ms" || arg == "--max-wait-ms") {
+      const auto v = value();
+      const auto ms = v ? parse_ms(*v, 1) : std::nullopt;
+      if (!ms) return error = std::string(arg) + " needs a whole number of milliseconds from 1 to 10^12", std::nullopt;
+      (arg == "--window-ms" ? o.window_ms : o.max_wait_ms) = *ms;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return error = "unknown option " + std::string(arg), std::nullopt;
+    } else if (have_trace) {
+      return error = "more than one TRACE given", std::nullopt;
+    } else {
+      o.trace = arg;
+      have_trace = true;
+    }
+  }
+  if (!have_trace) return error = "no TRACE given", std::nullopt;
+  if (o.max_wait_ms < o.window_ms) return error = "--max-wait-ms must not be shorter than --window-ms", std::nullopt;
+  return o;
+}
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    const std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+    if (i > start) fields.push_back(line.substr(start, i - start));
+  }
+  return fields;
+}
+
+void print(nanoseconds at, const vrtc::rtc_change& e) {
+  vrtc_tools::json_object o;
+  o.add("at_ms", std::int64_t{std::chrono::duration_cast<milliseconds>(at).count()})
+      .add("last_time", e.last_time)
+      .add("new_time", e.new_time)
+      .add("delta_time", e.delta_time);
+  std::cout << o.str() << '\n';
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
+      usage(std::cout);
+      return 0;
+    }
+  }
+  std::string error;
+  const auto opts = parse_args(argc, argv, error);
+  if (!opts) {
+    usage(std::cerr);
+    return fail(error);
+  }
+
+  auto rtc = vrtc::cmos_rtc::running(nanoseconds{0}, opts->initial);
+  auto coalescer = vrtc::rtc_change_coalescer::create({milliseconds{opts->window_ms}, milliseconds{opts->max_wait_ms}});
+  if (!rtc || !coalescer) return fail("cannot start the simulation");
+
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (opts->trace != "-") {
+    file.open(opts->trace);
+    if (!file) return fail("cannot open " + opts->trace);
+    in = &file;
+  }
+
+  // Fires every deadline at or before `t`, at the deadline itself.
+  const auto run_until = [&](std::optional<nanoseconds> t) {
+    while (const auto d = coalescer->next_deadline()) {
+      if (t && *d > *t) break;
+      if (const auto e = coalescer->advance(*d)) print(*d, *e);
+    }
+  };
+
+  std::string line;
+  std::size_t line_no = 0;
+  std::int64_t last_ms = 0;
+  while (std::getline(*in, line)) {
+    ++line_no;
+    const auto fields = split_fields(line);
+    if (fields.empty() || fields[0][0] == '#') continue;
+    const auto where = opts->trace + ":" + std::to_string(line_no) + ": ";
+    if (fields.size() != 3) return fail(where + "expected \"T_MS REG VALUE\", got " + std::to_string(fields.size()) + " fields");
+    const auto ms = parse_ms(fields[0], 0);
+    if (!ms) return fail(where + "bad time \"" + std::string(fields[0]) + "\" (milliseconds, 0 to 10^12)");
+    if (*ms < last_ms) return fail(where + "time goes backwards (" + std::to_string(*ms) + " < " + std::to_string(last_ms) + ")");
+    const auto reg = parse_hex_byte(fields[1], vrtc::cmos_rtc::register_count - 1);
+    if (!reg) return fail(where + "bad register \"" + std::string(fields[1]) + "\" (0x00 to 0x7f)");
+    const auto value = parse_hex_byte(fields[2], 0xff);
+    if (!value) return fail(where + "bad value \"" + std::string(fields[2]) + "\" (0x00 to 0xff)");
+    last_ms = *ms;
+
+    const nanoseconds now = milliseconds{*ms};
+    run_until(now);
+    const auto r = coalescer->on_write(now, *rtc, *reg, *value);
+    if (!r) return fail(where + vrtc::to_string(r.error()));
+    if (*r) print(now, **r);
+  }
+  if (in->bad()) return fail("error reading " + opts->trace);
+  run_until(std::nullopt);
+  return 0;
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# rtc-change-replay: exact outputs for the shipped traces and the documented example, the
+# window boundary rule, and every error path (exit status 2, one message on stderr).
+# Expected lines were worked out by hand from the event rules in docs/rtc-change.md.
+set -euo pipefail
+
+tool="$1/rtc-change-replay"
+src="${VRTC_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+traces="$src/examples/traces"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+failures=0
+expect_output() {  # name, expected stdout, command...
+  local name="$1" expected="$2"
+  shift 2
+  local actual
+  if ! actual="$("$@" 2>"$work/stderr")"; then
+    echo "FAIL $name: exit status $? (stderr: $(cat "$work/stderr"))"
+    failures=$((failures + 1))
+    return
+  fi
+  if [[ "$actual" != "$expected" ]]; then
+    printf 'FAIL %s\n--- expected\n%s\n--- actual\n%s\n' "$name" "$expected" "$actual"
+    failures=$((failures + 1))
+  elif [[ -s "$work/stderr" ]]; then
+    echo "FAIL $name: unexpected stderr: $(cat "$work/stderr")"
+    failures=$((failures + 1))
+  fi
+}
+expect_error() {  # name, text the stderr message must contain, command...
+  local name="$1" needle="$2" status=0
+  shift 2
+  "$@" >"$work/stdout" 2>"$work/stderr" || status=$?
+  if [[ $status -ne 2 ]]; then
+    echo "FAIL $name: exit status $status, expected 2"
+    failures=$((failures + 1))
+  elif ! grep -qF -- "$needle" "$work/stderr"; then
+    echo "FAIL $name: stderr lacks \"$needle\": $(cat "$work/stderr")"
+    failures=$((failures + 1))
+  fi
+}
+
+# --- shipped traces ------------------------------------------------------------------------
+# Linux order: last_time = 2000-01-01T00:00:05 (SET at 5 s); released by register A at
+# 5010 ms, event one window later; 2024-06-15T12:30:00 = 1718454600.
+expect_output linux-set \
+  '{"at_ms": 6010, "last_time": 946684805, "new_time": 1718454600, "delta_time": 771769795}' \
+  "$tool" "$traces/linux-set.trace"
+
+# Windows order through "31 February": last change is the day write at 1505 ms.
+expect_output windows-set \
+  '{"at_ms": 2505, "last_time": 1706702401, "new_time": 1709199000, "delta_time": 2496599}' \
+  "$tool" --initial 2024-01-31T12:00:00 "$traces/windows-set.trace"
+
+# Write-back after a 30 s halt is no change; the second update moves the clock one hour.
+expect_output halted-writeback \
+  '{"at_ms": 61500, "last_time": 946684860, "new_time": 946688460, "delta_time": 3600}' \
+  "$tool" "$traces/halted-writeback.trace"
+
+expect_output continuous-writer \
+  '{"at_ms": 10500, "last_time": 946684800, "new_time": 946686000, "delta_time": 1190}
+{"at_ms": 20500, "last_time": 946686000, "new_time": 946686000, "delta_time": -10}
+{"at_ms": 30500, "last_time": 946686000, "new_time": 946686000, "delta_time": -10}' \
+  "$tool" "$traces/continuous-writer.trace"
+
+# With a maximum wait longer than the trace the continuous writer gives one late event.
+expect_output continuous-writer-long-wait \
+  '{"at_ms": 31000, "last_time": 946684800, "new_time": 946686000, "delta_time": 1170}' \
+  "$tool" --max-wait-ms 3600000 "$traces/continuous-writer.trace"
+
+expect_output alarm-only '' "$tool" "$traces/alarm-only.trace"
+
+# --- the window boundary ---------------------------------------------------------------------
+# The second write lands exactly on the first burst's deadline: that burst closes first (at
+# 2000 ms), and the write opens a new burst closing at 3000 ms.
+printf '1000 0x04 0x01\n2000 0x04 0x02\n' >"$work/boundary.trace"
+expect_output boundary \
+  '{"at_ms": 2000, "last_time": 946684801, "new_time": 946688401, "delta_time": 3600}
+{"at_ms": 3000, "last_time": 946688402, "new_time": 946692002, "delta_time": 3600}' \
+  "$tool" "$work/boundary.trace"
+# One millisecond earlier it extends the window instead.
+printf '1000 0x04 0x01\n1999 0x04 0x02\n' >"$work/boundary2.trace"
+expect_output boundary-minus-1ms \
+  '{"at_ms": 2999, "last_time": 946684801, "new_time": 946692001, "delta_time": 7200}' \
+  "$tool" "$work/boundary2.trace"
+# A shorter window, comments, blank lines, tabs and stdin.
+printf '# comment\n\n   # indented comment\n100\t0x04\t0x03\n' >"$work/misc.trace"
+expect_output window-and-stdin \
+  '{"at_ms": 350, "last_time": 946684800, "new_time": 946695600, "delta_time": 10800}' \
+  "$tool" --window-ms 250 - <"$work/misc.trace"
+# Century rollover by ticking is not an event; writing century 20 back afterwards is.
+printf '3000 0x32 0x20\n' >"$work/century.trace"
+expect_output century \
+  '{"at_ms": 4000, "last_time": 4102444801, "new_time": 946684801, "delta_time": -3155760000}' \
+  "$tool" --initial 2099-12-31T23:59:58 "$work/century.trace"
+
+# --- errors --------------------------------------------------------------------------------
+printf '1000 0x04 0x01\n# ok\n2000 0x04\n' >"$work/short.trace"
+expect_error short-line 'short.trace:3: expected "T_MS REG VALUE", got 2 fields' "$tool" "$work/short.trace"
+printf '1000 0x04 0x01 0x02\n' >"$work/long.trace"
+expect_error long-line 'long.trace:1: expected' "$tool" "$work/long.trace"
+printf '1000 0x80 0x01\n' >"$work/reg.trace"
+expect_error bad-register 'reg.trace:1: bad register "0x80"' "$tool" "$work/reg.trace"
+printf '1000 4 0x01\n' >"$work/reg2.trace"
+expect_error register-without-0x 'reg2.trace:1: bad register "4"' "$tool" "$work/reg2.trace"
+printf '1000 0x04 0x100\n' >"$work/value.trace"
+expect_error bad-value 'value.trace:1: bad value "0x100"' "$tool" "$work/value.trace"
+printf '1000 0x04 0xzz\n' >"$work/value2.trace"
+expect_error bad-hex 'value2.trace:1: bad value "0xzz"' "$tool" "$work/value2.trace"
+printf '1000 0x04 0x01\n-5 0x04 0x01\n' >"$work/neg.trace"
+expect_error negative-time 'neg.trace:2: bad time "-5"' "$tool" "$work/neg.trace"
+printf '1000 0x04 0x01\n999 0x04 0x01\n' >"$work/back.trace"
+expect_error time-backwards 'back.trace:2: time goes backwards' "$tool" "$work/back.trace"
+printf '1.5 0x04 0x01\n' >"$work/frac.trace"
+expect_error fractional-time 'frac.trace:1: bad time "1.5"' "$tool" "$work/frac.trace"
+expect_error missing-file 'cannot open' "$tool" "$work/does-not-exist.trace"
+expect_error no-trace 'no TRACE given' "$tool"
+expect_error two-traces 'more than one TRACE' "$tool" "$work/misc.trace" "$work/misc.trace"
+expect_error unknown-option 'unknown option --frobnicate' "$tool" --frobnicate "$work/misc.trace"
+expect_error zero-window '--window-ms needs' "$tool" --window-ms 0 "$work/misc.trace"
+expect_error missing-window-value '--window-ms needs' "$tool" --window-ms
+expect_error max-wait-too-short '--max-wait-ms must not be shorter' "$tool" --window-ms 2000 --max-wait-ms 1000 "$work/misc.trace"
+expect_error invalid-initial '--initial needs' "$tool" --initial 2023-02-29T00:00:00 "$work/misc.trace"
+expect_error malformed-initial '--initial needs' "$tool" --initial 2023-02-28 "$work/misc.trace"
+
+# --- the example in docs/rtc-change.md is reproduced verbatim -------------------------------
+doc="$src/docs/rtc-change.md"
+documented="$(awk '/^<!-- replay-output:begin -->$/{on=1;next} /^<!-- replay-output:end -->$/{on=0} on && !/^```/' "$doc")"
+if [[ -z "$documented" ]]; then
+  echo "FAIL docs: no replay output block in $doc"
+  failures=$((failures + 1))
+else
+  expect_output docs-example "$documented" "$tool" "$traces/linux-set.trace"
+fi
+
+if [[ $failures -ne 0 ]]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all rtc-change-replay checks passed"
