@@ -1,0 +1,168 @@
+// Tests for include/vrtc/clocks.hpp and include/vrtc/leap_clocks.hpp: simulated clocks, guest
+// counter transforms, and UTC clocks that step or smear at a leap second (virtio 1.4
+// §5.23.6.3.1, §5.23.6.3.2, §5.23.6.4.2, §5.23.6.5). Expected smeared readings were computed
+// with exact rational arithmetic (Python fractions) from the spec's definitions.
+#include <vrtc/clocks.hpp>
+#include <vrtc/leap_clocks.hpp>
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+
+namespace {
+
+using namespace vrtc;
+
+constexpr std::uint64_t s = 1'000'000'000;
+constexpr std::uint64_t E = 1'483'228'800;  // 2017-01-01 00:00:00 UTC, after a positive leap second
+
+// TAI clock whose UTC (TAI-UTC = 36) reads E - 2000 s at reference instant 0.
+simulated_clock make_tai() { return simulated_clock({clock_type::tai, smearing::unspecified, false}, (E - 2000 + 36) * s); }
+constexpr leap_schedule schedule{36, leap_second{E, leap_sign::positive}};
+
+constexpr bool transform_examples() {
+  // x86: ratio 1.5 with 48 fraction bits, offset 5000.
+  const auto x86 = counter_transform::x86_tsc(std::uint64_t{3} << 47, 48, 5000);
+  // Arm: CNTVOFF 400: the guest counter runs 400 behind.
+  const auto arm = counter_transform::arm_cntvoff(400);
+  return counter_transform::identity().apply(12345) == 12345 && x86.apply(1000) == 6500 && arm.apply(1000) == 600 &&
+         arm.apply(100) == UINT64_MAX - 299;  // wraps like the hardware counter
+}
+static_assert(transform_examples());
+
+}  // namespace
+
+TEST_CASE("5.23.6.5 guest counter transforms: identity x86 TSC scaling and Arm CNTVOFF") {
+  REQUIRE(transform_examples());
+  // AMD-style 32 fraction bits, ratio 2.0, offset 0.
+  CHECK(counter_transform::x86_tsc(std::uint64_t{2} << 32, 32, 0).apply(0x1234'5678'9abc) == 0x2468'acf1'3578);
+  // A full 64-bit product does not overflow before the shift.
+  CHECK(counter_transform::x86_tsc(std::uint64_t{1} << 48, 48, 0).apply(UINT64_MAX) == UINT64_MAX);
+}
+
+TEST_CASE("5.23.6.5 virtual counter ticks at its frequency") {
+  constexpr virtual_counter c{hw_counter::x86_tsc, 3'000'000'000, 10};
+  static_assert(c.at(0) == 10);
+  static_assert(c.at(s) == 3'000'000'010);
+  static_assert(c.at(1) == 13);
+  CHECK(c.at(UINT64_MAX) == 7);  // 3 * (2^64 - 1) + 10, modulo 2^64: a 128-bit product, no overflow
+}
+
+TEST_CASE("5.23.6.5 simulated clock: steps and slews") {
+  simulated_clock c({clock_type::tai, smearing::unspecified, false}, 1000);
+  CHECK(c.reading_at(0) == 1000);
+  CHECK(c.reading_at(500) == 1500);
+  CHECK(c.step(500, -700).has_value());
+  CHECK(c.reading_at(500) == 800);
+  CHECK(c.reading_at(600) == 900);
+  CHECK(c.slew(600, 500'000'000).has_value());  // 1.5x
+  CHECK(c.reading_at(800) == 1200);
+  CHECK(c.instant_of(1200, 600) == 800);
+  CHECK(c.instant_of(1201, 600) == 801);
+  CHECK(c.instant_of(100, 600) == 600);
+  CHECK(c.set(800, 5).has_value());
+  CHECK(c.reading_at(800) == 5);
+  CHECK(c.slew(800, -1'000'000'000) == errc::invalid_argument);
+  CHECK(c.slew(800, 1'000'000'000) == errc::invalid_argument);
+}
+
+TEST_CASE("5.23.6.5.2 simulated MONOTONIC clock refuses to go backwards") {
+  simulated_clock m({clock_type::monotonic, smearing::unspecified, false}, 0);
+  CHECK(m.step(10, -1) == errc::invalid_argument);
+  CHECK(m.set(10, 5) == errc::invalid_argument);
+  CHECK(m.step(10, 100).has_value());
+  CHECK(m.reading_at(10) == 110);
+}
+
+TEST_CASE("5.23.6.5 simulated clock saturates instead of wrapping") {
+  simulated_clock c({clock_type::tai, smearing::unspecified, false}, UINT64_MAX - 10);
+  CHECK(c.reading_at(100) == UINT64_MAX);
+  CHECK(c.step(0, INT64_MAX).has_value());
+  CHECK(c.reading_at(0) == UINT64_MAX);
+  CHECK(c.step(0, INT64_MIN).has_value());
+  CHECK(c.reading_at(0) == UINT64_MAX - (std::uint64_t{1} << 63));
+}
+
+TEST_CASE("5.23.6.4.2 UTC clock steps back 1 s at the start of a positive leap second") {
+  auto tai = make_tai();
+  stepping_utc_clock utc(tai, schedule);
+  CHECK(utc.capabilities().type == clock_type::utc);
+  CHECK(utc.read(0) == (E - 2000) * s);
+  CHECK(utc.read(2000 * s - 1) == E * s - 1);
+  CHECK(utc.read(2000 * s) == (E - 1) * s);  // 23:59:60 shows as 23:59:59 again
+  CHECK(utc.read(2001 * s) == E * s);
+  CHECK(utc.read(2001 * s + 5) == E * s + 5);
+}
+
+TEST_CASE("5.23.6.4.2 UTC clock steps forward 1 s at a negative leap second") {
+  auto tai = make_tai();
+  stepping_utc_clock utc(tai, leap_schedule{36, leap_second{E, leap_sign::negative}});
+  CHECK(utc.read(1999 * s - 1) == (E - 1) * s - 1);  // 23:59:58.999999999
+  CHECK(utc.read(1999 * s) == E * s);                // 23:59:59 is skipped
+}
+
+TEST_CASE("5.23.6.4.2 UTC_SLS smearing: linear over the last 1000 s of the day") {
+  auto tai = make_tai();
+  smeared_utc_clock utc(tai, schedule, smear_method::utc_sls);
+  CHECK(utc.capabilities() == clock_capabilities{clock_type::utc_smeared, smearing::utc_sls, false});
+  CHECK(utc.read(1000 * s) == (E - 1000) * s);           // window start: no deviation yet
+  CHECK(utc.read(1500 * s + 500'000'000) == (E - 500) * s);  // 500.5 SI s -> 500 smeared s
+  CHECK(utc.read(2000 * s) == 1'483'228'799'000'999'000);   // start of the leap second
+  CHECK(utc.read(2001 * s) == E * s);                      // end of the leap second: agrees again
+  CHECK(utc.read(2100 * s) == (E + 99) * s);
+  // Never steps: readings increase across the whole window.
+  std::uint64_t last = 0;
+  for (std::uint64_t t = 990 * s; t <= 2010 * s; t += 7 * s / 10) {
+    const auto r = utc.read(t);
+    REQUIRE(r.has_value());
+    CHECK(*r > last);
+    last = *r;
+  }
+}
+
+TEST_CASE("5.23.6.4.2 NOON_LINEAR smearing: from noon to noon") {
+  auto tai = make_tai();
+  smeared_utc_clock utc(tai, schedule, smear_method::noon_linear);
+  CHECK(utc.capabilities().leap_second_smearing == smearing::noon_linear);
+  CHECK(utc.read(2000 * s) == 1'483'228'799'500'005'786);
+  // Noon after the leap second (43200 POSIX s after midnight, 43201 SI s after 23:59:60).
+  CHECK(utc.read((2001 + 43200) * s) == (E + 43200) * s);
+}
+
+TEST_CASE("5.23.6.4.2 smeared clock deadlines are exact") {
+  auto tai = make_tai();
+  smeared_utc_clock utc(tai, schedule, smear_method::utc_sls);
+  static_assert(deadline_backend<smeared_utc_clock<simulated_clock>>);
+  for (std::uint64_t target : {(E - 1500) * s, (E - 500) * s + 123, E * s - 1, E * s, (E + 10) * s}) {
+    const std::uint64_t at = utc.instant_of(target, 0);
+    REQUIRE(utc.read(at).has_value());
+    CHECK(*utc.read(at) >= target);
+    CHECK(*utc.read(at - 1) < target);
+  }
+}
+
+TEST_CASE("5.23.6.4.2 UTC from TAI and back") {
+  const auto u = utc_from_tai_ns((E + 36) * s + 5, schedule);  // inside 23:59:60
+  REQUIRE(u.has_value());
+  CHECK(u->in_leap_second);
+  CHECK(u->posix.sec == E - 1);
+  CHECK(tai_ns_from_utc(*u, schedule) == (E + 36) * s + 5);
+  const auto after = utc_from_tai_ns((E + 37) * s, schedule);
+  REQUIRE(after.has_value());
+  CHECK_FALSE(after->in_leap_second);
+  CHECK(after->posix.sec == E);
+  CHECK(tai_ns_from_utc(*after, schedule) == (E + 37) * s);
+  CHECK(utc_from_tai_ns(5, schedule) == errc::overflow);  // before the UTC epoch
+}
+
+TEST_CASE("5.23.6.2 clock_ref erases the backend type") {
+  auto tai = make_tai();
+  smeared_utc_clock utc(tai, schedule, smear_method::utc_sls);
+  const clock_ref a(tai), b(utc);
+  CHECK(a.capabilities().type == clock_type::tai);
+  CHECK(b.capabilities().type == clock_type::utc_smeared);
+  CHECK(a.read(0) == (E - 2000 + 36) * s);
+  CHECK_FALSE(b.supports_cross(hw_counter::x86_tsc));
+  CHECK(b.read_cross(0, hw_counter::x86_tsc) == errc::not_supported);
+  // Exact deadline through the reference.
+  CHECK(b.instant_of((E - 1000) * s, (E - 2000) * s, 0) == 1000 * s);
+}
