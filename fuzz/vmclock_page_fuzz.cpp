@@ -1,0 +1,260 @@
+// Fuzz target: any page bytes and any counter value through the vmclock reader.
+//
+// Input: 8 bytes of counter value (little-endian), then the region (at most one page). The
+// reader must never misbehave, and whatever it answers must agree with an independent
+// reference computed here with 32-bit-limb arithmetic (no 128-bit type, no library math):
+// the time, the nanoseconds, the error bounds, UTC/TAI, and which error it reports.
+#include <vmclock/abi.hpp>
+#include <vmclock/reader.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+
+namespace {
+
+namespace vmc = vrtc::vmclock;
+using vrtc::errc;
+
+void require(bool ok) {
+  if (!ok) __builtin_trap();
+}
+
+/// An unsigned integer of 8 x 32-bit limbs (256 bits), least significant first.
+struct wide {
+  std::array<std::uint32_t, 8> limb{};
+
+  static wide of(std::uint64_t v) {
+    wide w;
+    w.limb[0] = static_cast<std::uint32_t>(v);
+    w.limb[1] = static_cast<std::uint32_t>(v >> 32);
+    return w;
+  }
+  static wide product(std::uint64_t a, std::uint64_t b) {  // schoolbook, 32-bit digits
+    const std::uint32_t x[2] = {static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(a >> 32)};
+    const std::uint32_t y[2] = {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(b >> 32)};
+    wide w;
+    for (int i = 0; i < 2; ++i) {
+      std::uint64_t carry = 0;
+      for (int j = 0; j < 2; ++j) {
+        const std::uint64_t t = std::uint64_t{x[i]} * y[j] + w.limb[static_cast<std::size_t>(i + j)] + carry;
+        w.limb[static_cast<std::size_t>(i + j)] = static_cast<std::uint32_t>(t);
+        carry = t >> 32;
+      }
+      w.limb[static_cast<std::size_t>(i + 2)] = static_cast<std::uint32_t>(carry);
+    }
+    return w;
+  }
+  bool bit(unsigned n) const { return n < 256 && ((limb[n / 32] >> (n % 32)) & 1u) != 0; }
+  wide shifted_right(unsigned n) const {
+    wide w;
+    for (unsigned i = 0; i < 256; ++i)
+      if (bit(i + n) && i + n < 256) w.limb[i / 32] |= std::uint32_t{1} << (i % 32);
+    return w;
+  }
+  bool any_bit_below(unsigned n) const {
+    for (unsigned i = 0; i < n && i < 256; ++i)
+      if (bit(i)) return true;
+    return false;
+  }
+  bool any_bit_from(unsigned n) const {
+    for (unsigned i = n; i < 256; ++i)
+      if (bit(i)) return true;
+    return false;
+  }
+  std::uint64_t word(unsigned index) const {  // bits 64*index .. 64*index+63
+    return std::uint64_t{limb[2 * index]} | (std::uint64_t{limb[2 * index + 1]} << 32);
+  }
+  friend wide operator+(const wide& a, const wide& b) {
+    wide w;
+    std::uint64_t carry = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+      const std::uint64_t t = std::uint64_t{a.limb[i]} + b.limb[i] + carry;
+      w.limb[i] = static_cast<std::uint32_t>(t);
+      carry = t >> 32;
+    }
+    return w;
+  }
+  friend bool operator<(const wide& a, const wide& b) {
+    for (std::size_t i = 8; i-- > 0;)
+      if (a.limb[i] != b.limb[i]) return a.limb[i] < b.limb[i];
+    return false;
+  }
+  friend wide operator-(const wide& a, const wide& b) {  // precondition: b <= a
+    wide w;
+    std::int64_t borrow = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+      std::int64_t t = std::int64_t{a.limb[i]} - b.limb[i] - borrow;
+      borrow = t < 0 ? 1 : 0;
+      if (t < 0) t += std::int64_t{1} << 32;
+      w.limb[i] = static_cast<std::uint32_t>(t);
+    }
+    return w;
+  }
+};
+
+wide halves(std::uint64_t hi, std::uint64_t lo) {
+  wide w = wide::of(lo);
+  w.limb[2] = static_cast<std::uint32_t>(hi);
+  w.limb[3] = static_cast<std::uint32_t>(hi >> 32);
+  return w;
+}
+
+std::uint64_t ns_floor(std::uint64_t frac) { return wide::product(frac, 1'000'000'000).word(1); }
+
+/// Growth of an error bound: floor(|delta| * rate / 2^shift) in 2^-64 s, then whole ns; empty
+/// when it does not fit 64 bits or the shift is unusable (the reader then saturates).
+std::optional<std::uint64_t> growth_ns(std::uint64_t magnitude, std::uint64_t rate, unsigned shift) {
+  if (shift >= 128 && rate != 0) return std::nullopt;
+  const wide elapsed = wide::product(magnitude, rate).shifted_right(shift);
+  const wide whole = wide::product(elapsed.word(1), 1'000'000'000) + wide::of(ns_floor(elapsed.word(0)));
+  if (whole.any_bit_from(64)) return std::nullopt;
+  return whole.word(0);
+}
+
+std::optional<std::uint64_t> bound(const vmc::page_data& p, vmc::field_layout field, std::uint64_t time_flag,
+                                   std::uint64_t base, std::uint64_t period_flag, std::uint64_t rate,
+                                   std::uint64_t magnitude) {
+  if ((p.flags & time_flag) == 0 || p.size < field.offset + field.size) return std::nullopt;
+  if ((p.flags & period_flag) == 0) return base;
+  const auto g = growth_ns(magnitude, rate, p.counter_period_shift);
+  if (!g || *g > UINT64_MAX - base) return UINT64_MAX;
+  return base + *g;
+}
+
+/// The reference answer for a consistent page at `counter`: a reading or the error.
+struct expectation {
+  std::optional<errc> error;
+  vmc::clock_reading reading;
+};
+
+expectation reference(const vmc::page_data& p, std::uint64_t counter) {
+  expectation e;
+  if (p.size < 0x58) return e.error = errc::field_absent, e;
+  if (p.clock_status == vmc::clock_status::unreliable) return e.error = errc::unreliable, e;
+  const auto type = static_cast<unsigned>(p.time_type);
+  if (type > 2) return e.error = errc::unsupported_time_type, e;
+  const unsigned shift = p.counter_period_shift;
+  if (shift >= 128 && p.counter_period_frac_sec != 0) return e.error = errc::invalid_shift, e;
+
+  const std::uint64_t forward = counter - p.counter_value;
+  const bool backwards = forward >= (std::uint64_t{1} << 63);
+  const std::uint64_t magnitude = backwards ? ~forward + 1 : forward;
+  const wide exact = wide::product(magnitude, p.counter_period_frac_sec);  // 2^-(64+shift) s
+  wide step = exact.shifted_right(shift);
+  if (backwards && exact.any_bit_below(shift)) step = step + wide::of(1);  // toward -infinity
+  const wide start = halves(p.time_sec, p.time_frac_sec);
+  wide t;
+  if (backwards) {
+    if (start < step) return e.error = errc::overflow, e;
+    t = start - step;
+  } else {
+    t = start + step;
+    if (t.any_bit_from(128)) return e.error = errc::overflow, e;
+  }
+
+  vmc::clock_reading& r = e.reading;
+  r.counter = counter;
+  r.time = vrtc::fixed_time{t.word(1), t.word(0)};
+  r.nanoseconds = ns_floor(t.word(0));
+  r.time_type = p.time_type;
+  r.clock_status = p.clock_status;
+  r.leap_indicator = p.leap_indicator;
+  r.disruption_marker = p.disruption_marker;
+  r.flags = p.flags;
+  if (p.size >= 112 && (p.flags & vmc::flag::vm_gen_counter_present) != 0)
+    r.vm_generation_counter = p.vm_generation_counter;
+  const std::int64_t offset = p.tai_offset_sec;  // UTC - TAI
+  const std::int64_t sec_lo = static_cast<std::int64_t>(r.time.sec & 0xffffffff);
+  const auto shifted = [&](std::int64_t by) -> std::optional<std::uint64_t> {
+    // r.time.sec + by, if it stays in [0, 2^64): split to avoid signed overflow.
+    const std::int64_t low = sec_lo + by;
+    const std::uint64_t high = r.time.sec >> 32;
+    if (low < 0) {
+      if (high == 0) return std::nullopt;
+      return ((high - 1) << 32) + static_cast<std::uint64_t>(low + (std::int64_t{1} << 32));
+    }
+    if (low >= (std::int64_t{1} << 32)) {
+      if (high == 0xffffffff) return std::nullopt;
+      return ((high + 1) << 32) + static_cast<std::uint64_t>(low - (std::int64_t{1} << 32));
+    }
+    return (high << 32) + static_cast<std::uint64_t>(low);
+  };
+  const bool offset_valid = (p.flags & vmc::flag::tai_offset_valid) != 0;
+  if (type == 0) {
+    r.utc_sec = r.time.sec;
+    if (offset_valid) r.tai_sec = shifted(-offset);
+  } else if (type == 1) {
+    r.tai_sec = r.time.sec;
+    if (offset_valid) r.utc_sec = shifted(offset);
+  }
+  r.est_error_ns = bound(p, vmc::fields::time_esterror_nanosec, vmc::flag::time_esterror_valid,
+                         p.time_esterror_nanosec, vmc::flag::period_esterror_valid,
+                         p.counter_period_esterror_rate_frac_sec, magnitude);
+  r.max_error_ns = bound(p, vmc::fields::time_maxerror_nanosec, vmc::flag::time_maxerror_valid,
+                         p.time_maxerror_nanosec, vmc::flag::period_maxerror_valid,
+                         p.counter_period_maxerror_rate_frac_sec, magnitude);
+  return e;
+}
+
+template <class T>
+void require_same(const vrtc::result<T>& got, const expectation& want) {
+  if (want.error) {
+    require(!got.has_value() && got.error() == *want.error);
+  } else {
+    require(got.has_value() && *got == want.reading);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 8) return 0;
+  std::uint64_t counter = 0;
+  for (int i = 7; i >= 0; --i) counter = (counter << 8) | data[i];
+  const std::size_t length = std::min<std::size_t>(size - 8, 4096);
+  alignas(4096) static std::array<std::byte, 4096> page;
+  page.fill(std::byte{0xa5});
+  std::memcpy(page.data(), data + 8, length);
+  const std::span<const std::byte> region(page.data(), length);
+
+  vmc::read_limits once;
+  once.max_attempts = 1;
+  const auto decoded = vmc::decode(region);
+  const auto reader = vmc::reader::open(region);
+  // open() and decode() agree on which headers are usable (decode says too_short the same way).
+  require(reader.has_value() == decoded.has_value());
+  if (!reader) {
+    require(reader.error() == decoded.error());
+    return 0;
+  }
+
+  // Nobody writes the page here: an even sequence reads in one attempt and matches decode();
+  // an odd one never does.
+  const bool odd = (decoded->seq_count & 1u) != 0;
+  const auto snap = reader->read(once);
+  if (odd) {
+    require(snap == errc::retry_limit);
+    require(reader->time_at(counter, once) == errc::retry_limit);
+    return 0;
+  }
+  require(snap.has_value() && *snap == *decoded);
+
+  const expectation want = reference(*decoded, counter);
+  require_same(reader->time_at(counter, once), want);
+  require_same(vmc::time_from_page(*decoded, counter), want);
+
+  // now(): the only extra rule is the counter id (errors of the page itself come first or
+  // after, but a success means the id matched).
+  const auto now = reader->now(once);
+  if (now.has_value()) {
+    require(vrtc::hardware_counter_available);
+    require(static_cast<std::uint8_t>(decoded->counter_id) == *vrtc::hardware_counter_id());
+  } else if (now.error() == errc::counter_mismatch) {
+    require(static_cast<std::uint8_t>(decoded->counter_id) != *vrtc::hardware_counter_id());
+  }
+  return 0;
+}
