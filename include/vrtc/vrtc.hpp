@@ -1,14 +1,21 @@
 // vrtc: umbrella header (convenience only; no other header includes it).
 #pragma once
 
+#include "alarm.hpp"
 #include "bytes.hpp"
 #include "chrono.hpp"
 #include "civil.hpp"
+#include "clocks.hpp"
 #include "config.hpp"
+#include "device.hpp"
+#include "driver.hpp"
+#include "in_memory_transport.hpp"
 #include "leap.hpp"
+#include "leap_clocks.hpp"
 #include "messages.hpp"
 #include "protocol.hpp"
 #include "result.hpp"
 #include "smear.hpp"
 #include "time.hpp"
+#include "transport.hpp"
 #include "u128.hpp"

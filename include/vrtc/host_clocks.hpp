@@ -1,0 +1,82 @@
+// vrtc: virtio-rtc clock backends on the host's POSIX clocks (platform edge; POSIX only).
+//
+// CLOCK_REALTIME is served as UTC_MAYBE_SMEARED: the host may step it at a leap second or
+// smear it (an NTP daemon's policy), and the device cannot know which. CLOCK_TAI is TAI only
+// if the host's TAI offset has been set (by an NTP or PTP daemon); otherwise Linux keeps it
+// equal to CLOCK_REALTIME, so serve it only on hosts that maintain the offset.
+// CLOCK_MONOTONIC or CLOCK_BOOTTIME (which also counts suspend) serve MONOTONIC.
+//
+// These backends read the host clock on every request and ignore the reference time `now`
+// except for alarm deadlines: a host event loop should pass its CLOCK_MONOTONIC time as
+// `now`, and call device::advance() whenever it learns that CLOCK_REALTIME stepped (e.g. via
+// a timerfd with TFD_TIMER_CANCEL_ON_SET).
+#pragma once
+
+#include <time.h>
+
+#include <cstdint>
+
+#include "clocks.hpp"
+#include "config.hpp"
+#include "counter.hpp"
+#include "protocol.hpp"
+#include "result.hpp"
+
+VRTC_BEGIN_NAMESPACE
+
+class host_clock {
+ public:
+  /// CLOCK_REALTIME as UTC_MAYBE_SMEARED.
+  [[nodiscard]] static host_clock realtime(bool alarm = false) noexcept {
+    return host_clock(CLOCK_REALTIME, clock_type::utc_maybe_smeared, alarm);
+  }
+#ifdef CLOCK_TAI
+  /// CLOCK_TAI as TAI (see the note on the TAI offset above).
+  [[nodiscard]] static host_clock tai(bool alarm = false) noexcept { return host_clock(CLOCK_TAI, clock_type::tai, alarm); }
+#endif
+  /// CLOCK_MONOTONIC as MONOTONIC.
+  [[nodiscard]] static host_clock monotonic(bool alarm = false) noexcept {
+    return host_clock(CLOCK_MONOTONIC, clock_type::monotonic, alarm);
+  }
+#ifdef CLOCK_BOOTTIME
+  /// CLOCK_BOOTTIME as MONOTONIC (keeps counting while the host is suspended).
+  [[nodiscard]] static host_clock boottime(bool alarm = false) noexcept {
+    return host_clock(CLOCK_BOOTTIME, clock_type::monotonic, alarm);
+  }
+#endif
+
+  [[nodiscard]] clock_capabilities capabilities() const noexcept { return {type_, smearing::unspecified, alarm_}; }
+
+  [[nodiscard]] result<std::uint64_t> read(std::uint64_t /*now*/) const noexcept {
+    timespec ts{};
+    if (clock_gettime(id_, &ts) != 0 || ts.tv_sec < 0) return errc::not_supported;
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  }
+
+  /// Cross-timestamps need the counter this CPU reads (TSC on x86-64, CNTVCT on AArch64).
+  [[nodiscard]] bool supports_cross(hw_counter h) const noexcept {
+    const auto id = hardware_counter_id();
+    return id && static_cast<std::uint8_t>(h) == *id;
+  }
+
+  /// The clock read between two counter reads; the counter value is their midpoint.
+  [[nodiscard]] result<cross_reading> read_cross(std::uint64_t now, hw_counter h) const noexcept {
+    if (!supports_cross(h)) return errc::not_supported;
+    const auto before = hardware_counter();
+    const auto reading = read(now);
+    const auto after = hardware_counter();
+    if (!before || !after) return errc::no_counter;
+    if (!reading) return reading.error();
+    return cross_reading{*reading, *before + (*after - *before) / 2};
+  }
+
+ private:
+  host_clock(clockid_t id, clock_type type, bool alarm) noexcept : id_(id), type_(type), alarm_(alarm) {}
+  clockid_t id_;
+  clock_type type_;
+  bool alarm_;
+};
+
+static_assert(cross_timestamping_backend<host_clock>);
+
+VRTC_END_NAMESPACE
