@@ -309,7 +309,7 @@ struct StringMaker<vrtc::errc> {
 };
 }  // namespace Catch
 
-TEST_CASE("golden vectors: every vector decodes, encodes and truncates as written") {
+TEST_CASE("golden vectors decode, encode and truncate as written") {
   const auto vectors = load_vectors();
   std::set<std::string> ids;
   std::set<std::string> kinds_seen;
@@ -332,7 +332,7 @@ TEST_CASE("golden vectors: every vector decodes, encodes and truncates as writte
   CHECK(vectors.size() >= 90);
 }
 
-TEST_CASE("protocol: constants are the spec's numbers") {
+TEST_CASE("protocol constants are the spec's numbers") {
   STATIC_REQUIRE(device_id == 17);
   STATIC_REQUIRE(static_cast<unsigned>(queue::requestq) == 0);
   STATIC_REQUIRE(static_cast<unsigned>(queue::alarmq) == 1);
@@ -372,7 +372,7 @@ TEST_CASE("protocol: constants are the spec's numbers") {
   STATIC_REQUIRE(max_notification_size == 16);
 }
 
-TEST_CASE("protocol: the largest message sizes bound every message") {
+TEST_CASE("the largest message sizes bound every message") {
   std::size_t req = 0, resp = 0, notif = 0;
   for_each_message_type([&](auto m) {
     using M = decltype(m);
@@ -385,7 +385,7 @@ TEST_CASE("protocol: the largest message sizes bound every message") {
   CHECK(notif == max_notification_size);
 }
 
-TEST_CASE("protocol: classification of open enum values") {
+TEST_CASE("open enum values are classified by the spec's ranges") {
   unsigned known = 0, requests = 0, alarm = 0;
   for (unsigned v = 0; v <= 0xffff; ++v) {
     const auto t = static_cast<msg_type>(v);
@@ -439,7 +439,7 @@ TEST_CASE("protocol: classification of open enum values") {
   CHECK_FALSE(may_be_requested(static_cast<hw_counter>(2)));
 }
 
-TEST_CASE("protocol: names are the spec's without prefix") {
+TEST_CASE("names are the spec's without prefix") {
   CHECK(std::string(to_string(msg_type::set_alarm_enabled)) == "SET_ALARM_ENABLED");
   CHECK(std::string(to_string(msg_type::notif_alarm)) == "NOTIF_ALARM");
   CHECK(std::string(to_string(status::eopnotsupp)) == "EOPNOTSUPP");
@@ -456,7 +456,7 @@ TEST_CASE("protocol: names are the spec's without prefix") {
   CHECK(std::string(to_string(static_cast<hw_counter>(0x10))) == "unknown");
 }
 
-TEST_CASE("messages: layouts tile each message and name the spec's fields") {
+TEST_CASE("layouts tile each message and name the spec's fields") {
   for_each_message_type([&](auto m) {
     using M = decltype(m);
     INFO(to_string(M::msg_type) << " kind " << static_cast<int>(M::kind));
@@ -479,7 +479,7 @@ TEST_CASE("messages: layouts tile each message and name the spec's fields") {
   CHECK(wire_layout<set_alarm_request>.rows[3].offset == 16);
 }
 
-TEST_CASE("messages: decode ignores trailing bytes and never reads reserved bytes") {
+TEST_CASE("decode ignores trailing bytes and never reads reserved bytes") {
   std::array<std::byte, 40> buf{};
   buf.fill(std::byte{0xff});
   auto enc = encode(read_cross_request{.clock_id = 0x0102, .hw_counter = hw_counter::x86_tsc});
@@ -494,7 +494,7 @@ TEST_CASE("messages: decode ignores trailing bytes and never reads reserved byte
   CHECK_FALSE(request_has_nonzero_reserved(enc));
 }
 
-TEST_CASE("messages: has_nonzero_reserved looks at every reserved byte and only those") {
+TEST_CASE("has_nonzero_reserved looks at every reserved byte and only those") {
   for_each_message_type([&](auto m) {
     using M = decltype(m);
     M value{};
@@ -520,7 +520,7 @@ TEST_CASE("messages: has_nonzero_reserved looks at every reserved byte and only 
   CHECK(has_nonzero_reserved<cfg_response>(err));
 }
 
-TEST_CASE("messages: error responses are header-only") {
+TEST_CASE("error responses are header-only") {
   for (unsigned s = 1; s <= 0xff; ++s) {
     const read_alarm_response r{.status = static_cast<status>(s), .alarm_time = 99, .flags = 1};
     CHECK(encoded_size(r) == 8);
@@ -540,7 +540,7 @@ TEST_CASE("messages: error responses are header-only") {
   CHECK(encode(set_alarm_response{.status = status::eio}, tiny) == errc::buffer_too_small);
 }
 
-TEST_CASE("messages: dispatching decoders") {
+TEST_CASE("dispatching decoders") {
   // NOTIF_ALARM is known but not a request; unknown types stay unknown.
   const auto notif = encode(notif_alarm{.clock_id = 4});
   CHECK(decode_request(notif) == errc::unknown_msg_type);
@@ -567,7 +567,7 @@ TEST_CASE("messages: dispatching decoders") {
   CHECK(decode_request(out) == result<any_request>{req});
 }
 
-TEST_CASE("messages: flags are kept raw; accessors test only the defined bit") {
+TEST_CASE("flags are kept raw and accessors test only the defined bit") {
   const auto d = decode<clock_cap_response>(encode(clock_cap_response{.flags = 0xfe}));
   REQUIRE(d.has_value());
   CHECK(d->flags == 0xfe);
@@ -581,7 +581,7 @@ TEST_CASE("messages: flags are kept raw; accessors test only the defined bit") {
   CHECK(read_alarm_response{.flags = 3}.alarm_enabled());
 }
 
-TEST_CASE("messages: request and response types are paired") {
+TEST_CASE("request and response types are paired") {
   STATIC_REQUIRE(std::is_same_v<read_request::response_type, read_response>);
   STATIC_REQUIRE(std::is_same_v<set_alarm_enabled_response::request_type, set_alarm_enabled_request>);
   for_each_message_type([&](auto m) {
@@ -597,7 +597,7 @@ TEST_CASE("messages: request and response types are paired") {
   });
 }
 
-TEST_CASE("messages: random bytes never break decode, and accepted values round-trip") {
+TEST_CASE("random bytes never break decode, and accepted values round-trip") {
   // A deterministic sweep (the fuzz targets do this at scale): every prefix length of a few
   // thousand pseudo-random buffers, decoded as every message kind.
   std::uint64_t state = 0x9e3779b97f4a7c15u;
