@@ -99,15 +99,19 @@ TEST_CASE("nanoseconds to fraction is the smallest fraction of that many nanosec
 TEST_CASE("counter to time: the 1 GHz page, forwards and backwards", "[time]") {
   constexpr fixed_time ref{1'700'000'000, 0};
   STATIC_REQUIRE(vrtc::counter_to_time(ref, 1000, 1000, ghz).value() == ref);
-  // 10^9 ticks at slightly under 1 ns each: 0x89705F4136B4A597 * 10^9 / 2^29 = 2^64 - 0.19.. * 2^35
-  // units of 2^-64 s, i.e. just under one second.
+  // 10^9 ticks at slightly under 1 ns each: 0x89705F4136B4A597 = (2^93 - 192993792) / 10^9, so
+  // 10^9 ticks are 2^64 - 192993792 / 2^29 units of 2^-64 s, truncated to 2^64 - 1.
   constexpr auto one_s = vrtc::counter_to_time(ref, 0, 1'000'000'000, ghz).value();
-  STATIC_REQUIRE(one_s.sec == ref.sec);
+  STATIC_REQUIRE(one_s == fixed_time{ref.sec, max64});
   STATIC_REQUIRE(vrtc::frac_to_ns_floor(one_s.frac) == 999'999'999);
   // One tick before the reference is an earlier time, not 2^64 ticks later.
   constexpr auto before = vrtc::counter_to_time(ref, 1000, 999, ghz).value();
   STATIC_REQUIRE(before.sec == ref.sec - 1);
   STATIC_REQUIRE(before.frac == 0 - ((0x89705F4136B4A597u >> 29) + 1));  // -ceil(frac_sec / 2^29)
+  STATIC_REQUIRE(before.frac == 0xfffffffbb47d05f6u);
+  // Truncated twice (to 2^-64 s toward -infinity, then to ns): 999999998, although the exact
+  // instant is 999999999.00000000002 ns into the second.
+  STATIC_REQUIRE(vrtc::frac_to_ns_floor(before.frac) == 999'999'998);
   // The reference counter may be anywhere, including across the wrap of the counter.
   STATIC_REQUIRE(vrtc::counter_to_time(ref, max64, 0, ghz) == vrtc::counter_to_time(ref, 0, 1, ghz));
   STATIC_REQUIRE(vrtc::counter_to_time(ref, 0, max64, ghz) == vrtc::counter_to_time(ref, 1, 0, ghz));
