@@ -139,7 +139,7 @@ std::string encode_json(const vrtc_tools::json_parse_result& obj) {
   }
   for_each_field(m, [&](const char* name, auto& member) {
     using T = std::remove_cvref_t<decltype(member)>;
-    using W = typename detail::wire_type_of<T>::type;
+    using W = wire_type_t<T>;
     known.emplace_back(name);
     const bool is_status = std::string_view(name) == "status";
     if (obj.members.count(name) == 0) {
@@ -219,7 +219,7 @@ std::string to_json(const M& m) {
   }
   for_each_field(m, [&](const char* name, const auto& member) {
     using T = std::remove_cvref_t<decltype(member)>;
-    using W = typename detail::wire_type_of<T>::type;
+    using W = wire_type_t<T>;
     out.add(name, std::uint64_t{static_cast<W>(member)});
   });
   return out.str();

@@ -195,7 +195,7 @@ M expected_value(const vector_case& v) {
   M m{};
   for_each_field(m, [&](const char* name, auto& member) {
     using T = std::remove_cvref_t<decltype(member)>;
-    using W = typename detail::wire_type_of<T>::type;
+    using W = wire_type_t<T>;
     const std::string text = v.get(name);
     if (text.empty()) return;
     const std::uint64_t value = parse_uint(v, text);

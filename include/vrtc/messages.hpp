@@ -325,6 +325,10 @@ struct field_list {
 
 }  // namespace detail
 
+/// The unsigned integer a field of type T occupies on the wire (an enum's underlying type).
+template <class T>
+using wire_type_t = typename detail::wire_type_of<T>::type;
+
 /// The body fields of message M after its 8-byte header, in wire order. For a response the
 /// status byte at offset 0 is listed too, since it is a member of the value.
 template <class M>
