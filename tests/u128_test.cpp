@@ -62,11 +62,6 @@ struct splitmix64 {
   }
 };
 
-std::vector<std::uint64_t> edge_words() {
-  return {0, 1, 2, 3, 0x7fffffffu, 0x80000000u, 0xffffffffu, 0x100000000u, 0x1'0000'0001u,
-          0x7fffffffffffffffu, 0x8000000000000000u, 0x8000000000000001u, max64 - 1, max64};
-}
-
 }  // namespace
 
 TEST_CASE("known 128-bit results hold at run time on both paths", "[u128]") {
@@ -79,6 +74,11 @@ namespace {
 
 using P = vrtc::portable_u128;
 using I = vrtc::basic_u128<true>;
+
+std::vector<std::uint64_t> edge_words() {
+  return {0, 1, 2, 3, 0x7fffffffu, 0x80000000u, 0xffffffffu, 0x100000000u, 0x1'0000'0001u,
+          0x7fffffffffffffffu, 0x8000000000000000u, 0x8000000000000001u, max64 - 1, max64};
+}
 
 bool same(P p, I i) { return p.hi() == i.hi() && p.lo() == i.lo(); }
 
