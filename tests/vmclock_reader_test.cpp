@@ -524,3 +524,34 @@ TEST_CASE("a read-only shared mapping of a memfd", "[vmclock]") {
   munmap(map, 4096);
   close(fd);
 }
+
+TEST_CASE("a reading reused across calls carries nothing over", "[vmclock]") {
+  auto p = quarter_second_page();
+  p.flags |= vmc::flag::vm_gen_counter_present | vmc::flag::time_maxerror_valid | vmc::flag::time_esterror_valid;
+  p.vm_generation_counter = 5;
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  vmc::clock_reading out;
+  REQUIRE(rd->read_time([] { return std::uint64_t{1002}; }, out).has_value());
+  CHECK(out.vm_generation_counter == 5u);
+  CHECK(out.utc_sec.has_value());
+  CHECK(out.max_error_ns.has_value());
+  CHECK(out == *vmc::time_from_page(p, 1002));
+
+  p.flags = 0;
+  p.time_type = vmc::time_type::monotonic;
+  r.set(p);
+  REQUIRE(rd->read_time([] { return std::uint64_t{1002}; }, out).has_value());
+  CHECK_FALSE(out.vm_generation_counter.has_value());
+  CHECK_FALSE(out.utc_sec.has_value());
+  CHECK_FALSE(out.tai_sec.has_value());
+  CHECK_FALSE(out.max_error_ns.has_value());
+  CHECK_FALSE(out.est_error_ns.has_value());
+  CHECK(out == *vmc::time_from_page(p, 1002));
+
+  p.clock_status = vmc::clock_status::unreliable;
+  r.set(p);
+  CHECK(rd->read_time([] { return std::uint64_t{1002}; }, out) == errc::unreliable);
+  CHECK(vmc::time_from_page(p, 1002, out) == errc::unreliable);
+}

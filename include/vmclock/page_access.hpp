@@ -58,37 +58,38 @@ template <wire_uint T>
   return load_relaxed<T>(base, f.offset);
 }
 
-/// Loads every field after seq_count that lies within the first `known` bytes (present per
-/// `size` and inside the region) into `p`; the rest keep their values (zero in a fresh page_data).
-inline void load_protected_fields(const std::byte* base, std::size_t known, page_data& p) noexcept {
-  const auto has = [known](field_layout f) { return f.end() <= known; };
+/// Loads every field after `version` that lies within the first `known` bytes (present per
+/// `size` and inside the region) into `p` (a page_data, or any type with its member names), and
+/// sets the others to zero. seq_count is left alone.
+template <class Page>
+inline void load_protected_fields(const std::byte* base, std::size_t known, Page& p) noexcept {
+  const auto u8 = [&](field_layout f) -> std::uint8_t {
+    return f.end() <= known ? load_relaxed<std::uint8_t>(base, f) : std::uint8_t{0};
+  };
+  const auto u64 = [&](field_layout f) -> std::uint64_t {
+    return f.end() <= known ? load_relaxed<std::uint64_t>(base, f) : std::uint64_t{0};
+  };
+  // validate_header() guarantees known >= min_size: everything through flags is there.
   p.counter_id = static_cast<counter_id>(load_relaxed<std::uint8_t>(base, fields::counter_id));
   p.time_type = static_cast<time_type>(load_relaxed<std::uint8_t>(base, fields::time_type));
   p.disruption_marker = load_relaxed<std::uint64_t>(base, fields::disruption_marker);
   p.flags = load_relaxed<std::uint64_t>(base, fields::flags);
-  if (!has(fields::clock_status)) return;  // a 32-byte region ends at flags
-  p.clock_status = static_cast<clock_status>(load_relaxed<std::uint8_t>(base, fields::clock_status));
-  if (has(fields::leap_second_smearing_hint))
-    p.leap_second_smearing_hint =
-        static_cast<smearing_hint>(load_relaxed<std::uint8_t>(base, fields::leap_second_smearing_hint));
-  if (has(fields::tai_offset_sec))
-    p.tai_offset_sec = static_cast<std::int16_t>(load_relaxed<std::uint16_t>(base, fields::tai_offset_sec));
-  if (has(fields::leap_indicator))
-    p.leap_indicator = static_cast<leap_indicator>(load_relaxed<std::uint8_t>(base, fields::leap_indicator));
-  if (has(fields::counter_period_shift))
-    p.counter_period_shift = load_relaxed<std::uint8_t>(base, fields::counter_period_shift);
-  const auto u64 = [&](field_layout f, std::uint64_t& out) {
-    if (has(f)) out = load_relaxed<std::uint64_t>(base, f);
-  };
-  u64(fields::counter_value, p.counter_value);
-  u64(fields::counter_period_frac_sec, p.counter_period_frac_sec);
-  u64(fields::counter_period_esterror_rate_frac_sec, p.counter_period_esterror_rate_frac_sec);
-  u64(fields::counter_period_maxerror_rate_frac_sec, p.counter_period_maxerror_rate_frac_sec);
-  u64(fields::time_sec, p.time_sec);
-  u64(fields::time_frac_sec, p.time_frac_sec);
-  u64(fields::time_esterror_nanosec, p.time_esterror_nanosec);
-  u64(fields::time_maxerror_nanosec, p.time_maxerror_nanosec);
-  u64(fields::vm_generation_counter, p.vm_generation_counter);
+  p.clock_status = static_cast<clock_status>(u8(fields::clock_status));
+  p.leap_second_smearing_hint = static_cast<smearing_hint>(u8(fields::leap_second_smearing_hint));
+  p.tai_offset_sec = fields::tai_offset_sec.end() <= known
+                         ? static_cast<std::int16_t>(load_relaxed<std::uint16_t>(base, fields::tai_offset_sec))
+                         : std::int16_t{0};
+  p.leap_indicator = static_cast<leap_indicator>(u8(fields::leap_indicator));
+  p.counter_period_shift = u8(fields::counter_period_shift);
+  p.counter_value = u64(fields::counter_value);
+  p.counter_period_frac_sec = u64(fields::counter_period_frac_sec);
+  p.counter_period_esterror_rate_frac_sec = u64(fields::counter_period_esterror_rate_frac_sec);
+  p.counter_period_maxerror_rate_frac_sec = u64(fields::counter_period_maxerror_rate_frac_sec);
+  p.time_sec = u64(fields::time_sec);
+  p.time_frac_sec = u64(fields::time_frac_sec);
+  p.time_esterror_nanosec = u64(fields::time_esterror_nanosec);
+  p.time_maxerror_nanosec = u64(fields::time_maxerror_nanosec);
+  p.vm_generation_counter = u64(fields::vm_generation_counter);
 }
 
 /// Relaxed stores of every field except seq_count that fits the first `limit` bytes.
