@@ -222,7 +222,8 @@ template <class U128>
                                                                          std::uint8_t shift) noexcept {
   if (!is_valid_period(rate_frac_sec, shift)) return errc::invalid_shift;
   const U128 elapsed = U128::mul(ticks, rate_frac_sec) >> unsigned{shift};  // units of 2^-64 s
-  const U128 ns = U128::mul(elapsed.hi(), nanoseconds_per_second) + U128(frac_to_ns_floor(elapsed.lo()));
+  const std::uint64_t fraction_ns = U128::mul(elapsed.lo(), nanoseconds_per_second).hi();  // frac_to_ns_floor
+  const U128 ns = U128::mul(elapsed.hi(), nanoseconds_per_second) + U128(fraction_ns);
   if (ns.hi() != 0) return errc::overflow;
   return ns.lo();
 }
