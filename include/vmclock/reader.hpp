@@ -46,21 +46,23 @@ struct read_limits {
 template <class F>
 concept counter_source = std::invocable<F&> && std::convertible_to<std::invoke_result_t<F&>, std::uint64_t>;
 
-/// What the page says at one counter value.
+/// What the page says at one counter value. Produced by time_from_page() and the reader; the
+/// scalar members have no default values so that producing a reading does not first zero-fill
+/// it (value-initialize, `clock_reading{}`, for a zeroed one).
 struct clock_reading {
-  std::uint64_t counter = 0;        ///< the counter value the time belongs to
-  fixed_time time;                  ///< in the page's time scale (time_type)
-  std::uint64_t nanoseconds = 0;    ///< floor(time.frac * 10^9 / 2^64), as Linux truncates
-  vmclock::time_type time_type = vmclock::time_type::utc;
+  std::uint64_t counter;       ///< the counter value the time belongs to
+  fixed_time time;             ///< in the page's time scale (time_type)
+  std::uint64_t nanoseconds;   ///< floor(time.frac * 10^9 / 2^64), as Linux truncates
+  vmclock::time_type time_type;
   std::optional<std::uint64_t> utc_sec;  ///< whole UTC seconds, when derivable (see below)
   std::optional<std::uint64_t> tai_sec;  ///< whole TAI seconds, when derivable
-  vmclock::clock_status clock_status = vmclock::clock_status::unknown;
-  vmclock::leap_indicator leap_indicator = vmclock::leap_indicator::none;
+  vmclock::clock_status clock_status;
+  vmclock::leap_indicator leap_indicator;
   std::optional<std::uint64_t> est_error_ns;  ///< estimated error at this counter value
   std::optional<std::uint64_t> max_error_ns;  ///< maximum error at this counter value
-  std::uint64_t disruption_marker = 0;
+  std::uint64_t disruption_marker;
   std::optional<std::uint64_t> vm_generation_counter;  ///< present per size and flag bit 8
-  std::uint64_t flags = 0;
+  std::uint64_t flags;
 
   friend constexpr bool operator==(const clock_reading&, const clock_reading&) = default;
 };
@@ -269,9 +271,9 @@ class reader {
   [[nodiscard]] result<clock_reading> now(const read_limits& limits = {}) const noexcept {
     // Filled in place in the returned object: copying a reading just written member by member
     // would stall on store forwarding and cost about a third of the call.
-    result<clock_reading> out{clock_reading{}};
-    if (const result<void> ok = now(*out, limits); !ok) out = ok.error();
-    return out;
+    clock_reading r;
+    if (const result<void> ok = now(r, limits); !ok) return ok.error();
+    return r;
   }
 
   /// The region this reader reads.
