@@ -88,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const nanoseconds max_wait = window * factors[(data[0] >> 3U) & 3U];
   const std::uint32_t init = static_cast<std::uint32_t>(data[1]) | static_cast<std::uint32_t>(data[2]) << 8U |
                              static_cast<std::uint32_t>(data[3]) << 16U | static_cast<std::uint32_t>(data[4]) << 24U;
-  // Initial times from 1900 to about 2400, in any of the register formats (SET clear).
+  // Initial times from 1900 to about 2300, in any of the register formats (SET clear).
   const std::int64_t initial = -2208988800 + std::int64_t{init} * 3;
   auto rtc = vrtc::cmos_rtc::running(0ns, initial, static_cast<std::uint8_t>(data[5] & 0x7fU));
   auto coalescer = vrtc::rtc_change_coalescer::create({window, max_wait});
