@@ -166,3 +166,34 @@ TEST_CASE("5.23.6.2 clock_ref erases the backend type") {
   // Exact deadline through the reference.
   CHECK(b.instant_of((E - 1000) * s, (E - 2000) * s, 0) == 1000 * s);
 }
+
+namespace {
+/// A backend without instant_of: the device has to estimate its deadlines.
+struct opaque_clock {
+  simulated_clock* inner;
+  clock_capabilities capabilities() const { return inner->capabilities(); }
+  result<std::uint64_t> read(std::uint64_t now) { return inner->read(now); }
+};
+}  // namespace
+
+TEST_CASE("5.23.6.6.1 estimated deadlines are never late for a clock running 0.1 percent fast") {
+  simulated_clock fast({clock_type::utc_smeared, smearing::utc_sls, true}, 0);
+  REQUIRE(fast.slew(0, 1'000'000).has_value());  // +0.1 %, as UTC-SLS before a negative leap second
+  opaque_clock opaque{&fast};
+  const clock_ref ref(opaque);
+  static_assert(!deadline_backend<opaque_clock>);
+  for (const std::uint64_t target : {std::uint64_t{1}, std::uint64_t{999}, std::uint64_t{1000 * s}, std::uint64_t{123'456'789'012}}) {
+    std::uint64_t now = 0;
+    int rounds = 0;
+    // The host loop: sleep until the estimate, look, repeat until the reading is reached.
+    while (fast.reading_at(now) < target) {
+      const std::uint64_t at = ref.instant_of(target, fast.reading_at(now), now);
+      CHECK(at > now);
+      CHECK(at <= fast.instant_of(target, 0));  // never past the true instant
+      now = at;
+      ++rounds;
+    }
+    CHECK(now == fast.instant_of(target, 0));
+    CHECK(rounds < 40);
+  }
+}

@@ -115,13 +115,14 @@ class clock_ref {
   }
   /// The earliest reference instant (>= now) at which the clock may show `reading`, given that
   /// it shows `current` at `now`. Exact for deadline backends; otherwise a safe early estimate
-  /// (the clock may run up to 0.1 % fast while smearing), to be re-checked by the caller.
+  /// (assuming the clock runs at most 1/512 fast; smearing speeds it up by at most 0.1 %), to be
+  /// re-checked by the caller.
   [[nodiscard]] constexpr std::uint64_t instant_of(std::uint64_t reading, std::uint64_t current,
                                                    std::uint64_t now) const {
     if (vtable_->instant_of != nullptr) return vtable_->instant_of(object_, reading, now);
     if (reading <= current) return now;
     const std::uint64_t distance = reading - current;
-    const std::uint64_t lead = distance - distance / 1024;  // runs <= 1/1024 fast
+    const std::uint64_t lead = distance - distance / 512;
     return now > std::numeric_limits<std::uint64_t>::max() - lead ? std::numeric_limits<std::uint64_t>::max()
                                                                     : now + (lead == 0 ? 1 : lead);
   }
