@@ -109,6 +109,31 @@ TEST_CASE("a Windows-style running update through an invalid date gives one even
   CHECK(at == 3006ms);
 }
 
+TEST_CASE("a century written after SET is cleared (OpenBSD) joins the same event", "[rtc_change]") {
+  sim s(y2000);
+  s.write(1000ms, reg::b, 0x82);
+  s.write(1001ms, reg::year, 0x50);
+  s.write(1002ms, reg::b, 0x02);     // 2000 -> 2050 applied, clock restarts
+  s.write(1003ms, reg::century, 0x21);  // then 2150, outside the halt
+  s.finish();
+  REQUIRE(s.events.size() == 1);
+  CHECK(s.events[0].at == 2003ms);
+  CHECK(s.events[0].change.last_time == y2000 + 1);
+  CHECK(s.events[0].change.new_time == 5680281601);  // 2150-01-01T00:00:01
+  CHECK(s.events[0].change.delta_time == 5680281601 - (y2000 + 1));
+}
+
+TEST_CASE("a guest in binary 12-hour mode is decoded in its own format", "[rtc_change]") {
+  // Register B = 0x04: binary, 12-hour. Setting 11 PM is hour byte 0x80 | 11.
+  cmos_rtc rtc = cmos_rtc::running(0ns, y2000, 0x04).value();
+  rtc_change_coalescer c;
+  REQUIRE(unsigned{rtc.read(0ns, reg::hours)} == 12);  // 12 AM in binary
+  REQUIRE(!c.on_write(500ms, rtc, reg::hours, 0x8b).value());
+  const auto e = c.advance(1500ms);
+  REQUIRE(e.has_value());
+  CHECK(e->delta_time == 23 * 3600);
+}
+
 TEST_CASE("alarm, day-of-week, status and unchanged writes emit nothing and open no window", "[rtc_change]") {
   sim s(y2000);
   s.write(1s, reg::seconds_alarm, 0xc0);
