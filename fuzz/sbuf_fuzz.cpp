@@ -14,13 +14,13 @@
 // op % 4 = 0 push, 1 pop, 2 peer writes 4 bytes [off, b0..b3] to the header, 3 available.
 #include <vrtc/sbuf.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <deque>
 #include <memory>
 #include <span>
-#include <vector>
 
 namespace {
 
@@ -28,8 +28,12 @@ void check(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-std::vector<std::byte> element(std::uint32_t ele_size, std::uint32_t seq) {
-  std::vector<std::byte> e(ele_size);
+constexpr std::uint32_t max_ele_size = 48;
+using element_bytes = std::array<std::byte, max_ele_size>;
+
+// The first ele_size bytes of element number `seq` (the rest stay zero).
+element_bytes element(std::uint32_t ele_size, std::uint32_t seq) {
+  element_bytes e{};
   for (std::uint32_t i = 0; i < ele_size; ++i) e[i] = static_cast<std::byte>((seq * 131U + i * 7U) & 0xffU);
   return e;
 }
@@ -39,7 +43,7 @@ std::vector<std::byte> element(std::uint32_t ele_size, std::uint32_t seq) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 3) return 0;
   const std::size_t n = 8 * (8 + std::size_t{data[0]});
-  const std::uint32_t ele_size = 1 + data[1] % 48U;
+  const std::uint32_t ele_size = 1 + data[1] % max_ele_size;
   const std::uint8_t mode = data[2];
   std::size_t pos = 3;
 
@@ -80,12 +84,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::deque<std::uint32_t> fifo;
   std::uint32_t next_seq = 0;
   std::uint64_t drops = 0;
-  std::vector<std::byte> out(ele_size);
+  element_bytes out{};
   while (pos < size) {
     const std::uint8_t op = data[pos++];
     switch (op % 4) {
       case 0: {
-        const auto r = prod->push(element(ele_size, next_seq));
+        const element_bytes e = element(ele_size, next_seq);
+        const auto r = prod->push(std::span(e).first(ele_size));
         check(r.has_value() || r == vrtc::errc::ring_full || r == vrtc::errc::corrupt_header);
         if (model_valid) {
           const bool room = fifo.size() < g.capacity();
@@ -100,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       case 1: {
-        const auto r = cons->pop(out);
+        const auto r = cons->pop(std::span(out).first(ele_size));
         check(r.has_value() || r == vrtc::errc::ring_empty || r == vrtc::errc::corrupt_header);
         if (model_valid) {
           check(r.has_value() == !fifo.empty());
