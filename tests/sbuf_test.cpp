@@ -3,6 +3,7 @@
 // overrun_cnt 32, size 36; 64-byte header). A 4096-byte page of 32-byte elements holds
 // (4096 - 64) / 32 = 126 slots, size 4032, so 125 elements fit.
 #include <vrtc/sbuf.hpp>
+#include <vrtc/vm_event.hpp>
 
 #include <array>
 #include <catch2/catch.hpp>
@@ -206,4 +207,23 @@ TEST_CASE("validate is usable in constant expressions", "[sbuf]") {
     return g.has_value() && g->ele_num == 4 && g->size == 32;
   };
   STATIC_REQUIRE(check());
+}
+
+TEST_CASE("RTC change events travel through a vm_event page, 125 at a time", "[sbuf]") {
+  page p;
+  REQUIRE(vrtc::sbuf_init(p.span(), vrtc::vm_event_size, vrtc::sbuf_flag::overrun_count).has_value());
+  auto prod = sbuf_producer::attach(p.span(), vrtc::vm_event_size).value();
+  auto cons = sbuf_consumer::attach(p.span(), vrtc::vm_event_size).value();
+  for (std::int64_t i = 0; i < 130; ++i)
+    (void)prod.push(vrtc::encode_vm_event(vrtc::make_rtc_change_event({946684800 + i, -i})));
+  REQUIRE(prod.dropped() == 5);
+  REQUIRE(cons.overrun_count() == 5);
+  std::array<std::byte, vrtc::vm_event_size> out{};
+  for (std::int64_t i = 0; i < 125; ++i) {
+    REQUIRE(cons.pop(out).has_value());
+    const auto e = vrtc::decode_vm_event(out);
+    REQUIRE(e.has_value());
+    REQUIRE(vrtc::rtc_change_data_of(*e).value() == vrtc::rtc_change_data{946684800 + i, -i});
+  }
+  REQUIRE(cons.pop(out) == vrtc::errc::ring_empty);
 }
