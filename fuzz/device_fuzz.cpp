@@ -11,7 +11,9 @@
 //  * unknown msg_type gives EOPNOTSUPP, alarm requests without F_ALARM give ENODEV;
 //  * CFG / CLOCK_CAP / CROSS_CAP answers repeat exactly (also across resets);
 //  * after an OK disable, no notification is pending for that clock; a notification is 16
-//    bytes of NOTIF_ALARM for an alarm-capable clock with zero reserved bytes.
+//    bytes of NOTIF_ALARM for an alarm-capable clock with zero reserved bytes;
+//  * after a notification for clock C with alarm time A, no READ of C returns less than A
+//    until C steps back (§5.23.6.5.2).
 #include <vrtc/clocks.hpp>
 #include <vrtc/device.hpp>
 #include <vrtc/leap_clocks.hpp>
@@ -147,6 +149,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint64_t now = in.u64(2) * 1000;
 
   std::map<std::vector<std::byte>, std::vector<std::byte>> capability_answers;
+  std::map<std::uint16_t, std::uint64_t> notified_alarm_time;  // cleared when clocks step back
   std::array<std::byte, 300> request{};
   std::array<std::byte, 300> response{};
 
@@ -198,6 +201,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                        : type == msg_type::cfg      ? 0
                                                                     : load_le<std::uint16_t>(req, 8);
         check(type == msg_type::cfg || clock_id < dev.num_clocks());
+        if (type == msg_type::read) {
+          if (const auto it = notified_alarm_time.find(clock_id); it != notified_alarm_time.end())
+            check(load_le<std::uint64_t>(resp, 8) >= it->second);
+        }
         if (type == msg_type::cfg || type == msg_type::clock_cap || type == msg_type::cross_cap) {
           std::vector<std::byte> key(req.begin(), req.begin() + static_cast<std::ptrdiff_t>(request_size(type)));
           key.push_back(std::byte{dev.alarm_negotiated()});
@@ -232,7 +239,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           const std::span<const std::byte> n(response.data(), used);
           check(load_le<std::uint16_t>(n, 0) == 0x2000);
           for (std::size_t i : {2u, 3u, 4u, 5u, 6u, 7u, 10u, 11u, 12u, 13u, 14u, 15u}) check(n[i] == std::byte{0});
-          check(dev.alarm(load_le<std::uint16_t>(n, 8)) != nullptr);
+          const alarm_state* a = dev.alarm(load_le<std::uint16_t>(n, 8));
+          check(a != nullptr);
+          notified_alarm_time[load_le<std::uint16_t>(n, 8)] = a->alarm_time();
           check(dev.alarm_negotiated() && dev.live());
         }
         break;
@@ -247,6 +256,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           const auto delta = static_cast<std::int64_t>(in.u64(3)) * ((what & 8) != 0 ? -1000 : 1000);
           (void)tai.step(now, delta);
           (void)mono.step(now, delta);  // refused when backwards
+          if (delta < 0) notified_alarm_time.clear();
         }
         break;
       }
