@@ -8,6 +8,7 @@
 #include "clocks.hpp"
 #include "cmos_rtc.hpp"
 #include "config.hpp"
+#include "counter.hpp"
 #include "device.hpp"
 #include "driver.hpp"
 #include "in_memory_transport.hpp"
@@ -23,3 +24,10 @@
 #include "transport.hpp"
 #include "u128.hpp"
 #include "vm_event.hpp"
+
+// vmclock
+#include "../vmclock/abi.hpp"
+#include "../vmclock/monitor.hpp"
+#include "../vmclock/page_access.hpp"
+#include "../vmclock/reader.hpp"
+#include "../vmclock/writer.hpp"
