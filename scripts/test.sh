@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it. Installs what is missing, then:
 #   1. g++ -Werror build: unit, CLI, fuzz-corpus replay and consumer tests;
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery);
-#   3. the concurrency stress tests under ThreadSanitizer;
+#   3. the concurrency stress tests under ThreadSanitizer (clang-14);
 #   4. every libFuzzer target (clang-14) for a bounded run from a fixed seed.
 # Any failure, or a stage that ran no test, stops the script with a non-zero status.
 set -euo pipefail
