@@ -358,3 +358,22 @@ TEST_CASE("5.23.6.6 boot-time-safe alarm needs an RTC clock with an alarm") {
   CHECK(d.set_boottime_safe_alarm(5) == errc::not_supported);
   CHECK(d.clear_alarms().has_value());
 }
+
+TEST_CASE("5.23.6.4.1 CROSS_CAP hw_counter is a defined id or 0xF0 to 0xFE") {
+  scripted_transport t;
+  t.device = [](const std::vector<std::byte>& req) {
+    const unsigned type = std::to_integer<unsigned>(req[0]) | std::to_integer<unsigned>(req[1]) << 8;
+    if (type == 0x1000) return scripted_transport::answer{bytes({0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}), 16};
+    if (type == 0x1001) return scripted_transport::answer{bytes({0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}), 16};
+    return scripted_transport::answer{bytes({0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}), 16};
+  };
+  driver d(t, {.features = 0, .probe_counters = {hw_counter::invalid, static_cast<hw_counter>(0xF7)}});
+  REQUIRE(d.probe().has_value());
+  for (const auto& r : t.requests) {
+    if (r[0] != std::byte{0x02} || r[1] != std::byte{0x10}) continue;
+    CHECK(r[10] == std::byte{0xF7});  // INVALID was never sent
+  }
+  CHECK(t.requests.size() == 3);  // CFG, CLOCK_CAP, one CROSS_CAP
+  CHECK_FALSE(d.cross_supported(0, hw_counter::invalid));
+  CHECK(d.cross_supported(0, static_cast<hw_counter>(0xF7)));
+}

@@ -89,7 +89,8 @@ struct clock_info {
 struct driver_config {
   /// The device features the driver negotiated (feature_alarm_mask or 0).
   std::uint64_t features = 0;
-  /// Counters to probe with CROSS_CAP (spec-defined or 0xF0..0xFE; at most 32).
+  /// Counters to probe with CROSS_CAP. Only spec-defined ids and 0xF0..0xFE are sent
+  /// (§5.23.6.4.1); any other id is skipped and counts as unsupported.
   std::array<hw_counter, 2> probe_counters{hw_counter::arm_vct, hw_counter::x86_tsc};
 };
 
@@ -189,6 +190,7 @@ class driver {
       c.alarm = alarm_negotiated() && cap->alarm_cap();
       c.name = make_ptp_name(c.type, c.leap_second_smearing);
       for (std::size_t i = 0; i < config_.probe_counters.size(); ++i) {
+        if (!may_be_requested(config_.probe_counters[i])) continue;  // §5.23.6.4.1: never sent
         const auto x = call(cross_cap_request{c.clock_id, config_.probe_counters[i]});
         if (x) {
           if (x->cross_cap()) c.cross_mask |= 1u << i;
