@@ -54,7 +54,7 @@ struct clock_reading {
   fixed_time time;             ///< in the page's time scale (time_type)
   std::uint64_t nanoseconds;   ///< floor(time.frac * 10^9 / 2^64), as Linux truncates
   vmclock::time_type time_type;
-  std::optional<std::uint64_t> utc_sec;  ///< whole UTC seconds, when derivable (see below)
+  std::optional<std::uint64_t> utc_sec;  ///< whole UTC seconds, when derivable (see time_from_page)
   std::optional<std::uint64_t> tai_sec;  ///< whole TAI seconds, when derivable
   vmclock::clock_status clock_status;
   vmclock::leap_indicator leap_indicator;
