@@ -6,14 +6,18 @@
 //   BM_driver_device_read       driver::read(): encode, in-memory transport, device, validate,
 //                               decode -- a whole READ round trip
 //   BM_device_advance           device::advance() with three alarm clocks armed in the future
+//   BM_clock_gettime_realtime   the host clock read alone (vDSO), the baseline of ...
+//   BM_device_handle_host_read  ... READ served by host_clock::realtime()
 #include <vrtc/clocks.hpp>
 #include <vrtc/device.hpp>
 #include <vrtc/driver.hpp>
+#include <vrtc/host_clocks.hpp>
 #include <vrtc/in_memory_transport.hpp>
 #include <vrtc/leap_clocks.hpp>
 #include <vrtc/messages.hpp>
 
 #include <benchmark/benchmark.h>
+#include <time.h>
 
 #include <array>
 #include <cstring>
@@ -106,5 +110,27 @@ void BM_device_advance(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_device_advance);
+
+void BM_clock_gettime_realtime(benchmark::State& state) {
+  timespec ts{};
+  for (auto _ : state) {
+    clock_gettime(CLOCK_REALTIME, &ts);
+    benchmark::DoNotOptimize(ts);
+  }
+}
+BENCHMARK(BM_clock_gettime_realtime);
+
+void BM_device_handle_host_read(benchmark::State& state) {
+  auto realtime = host_clock::realtime();
+  const std::array<clock_ref, 1> refs{clock_ref(realtime)};
+  device dev(refs);
+  const auto bytes = encode(read_request{0});
+  std::array<std::byte, 16> out{};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(dev.handle(bytes, out, 0));
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_device_handle_host_read);
 
 }  // namespace
