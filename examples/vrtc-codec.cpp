@@ -243,7 +243,10 @@ std::string run_decode(std::optional<std::string_view> name, std::optional<std::
   if (dir && *dir == "resp") throw bad_input{"a response carries no msg_type: give --msg NAME --dir resp"};
   if (dir && *dir != "req") throw bad_input{"dir must be \"req\" or \"resp\", not \"" + std::string(*dir) + "\""};
   const auto t = peek_msg_type(in);
-  if (t && *t == msg_type::notif_alarm) return decode_as<notif_alarm>(in);
+  if (t && *t == msg_type::notif_alarm) {
+    if (dir) throw bad_input{"msg_type 0x2000 is NOTIF_ALARM, which has no dir (it is an alarmq notification)"};
+    return decode_as<notif_alarm>(in);
+  }
   if (!t) throw bad_input{"too few bytes: " + std::to_string(in.size()) + ", a msg_type needs 2"};
   if (!is_request(*t)) throw bad_input{describe<read_request>(errc::unknown_msg_type, in)};
   std::string json;
@@ -284,9 +287,11 @@ std::string run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 2 && (std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h")) {
-    std::fputs(usage_text, stdout);
-    return 0;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
+      std::fputs(usage_text, stdout);
+      return 0;
+    }
   }
   try {
     const std::string out = run(argc, argv);

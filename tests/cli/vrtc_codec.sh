@@ -74,8 +74,11 @@ ok '{"msg": "CFG", "dir": "req"}' decode --msg CFG --dir req 0010000000000000
 ok '{"msg": "NOTIF_ALARM", "clock_id": 0}' decode --msg NOTIF_ALARM 00200000000000000000000000000000
 
 # --- help ---
-help=$("$codec" --help)
-[[ "$help" == usage:* ]] || { echo "FAIL: --help does not start with usage:"; failures=$((failures + 1)); }
+for args in "--help" "-h" "decode --help"; do
+  # shellcheck disable=SC2086
+  help=$("$codec" $args) || { echo "FAIL: vrtc-codec $args exits non-zero"; failures=$((failures + 1)); }
+  [[ "$help" == usage:* ]] || { echo "FAIL: vrtc-codec $args does not print usage"; failures=$((failures + 1)); }
+done
 
 # --- every class of bad input: exit 2 and exactly one line of JSON ---
 bad 'no command given; try vrtc-codec --help'
@@ -97,6 +100,8 @@ bad 'missing dir (\"req\" or \"resp\") for READ' decode --msg READ 0100000000000
 bad 'dir must be \"req\" or \"resp\", not \"response\"' decode --msg READ --dir response 0100000000000000
 bad 'NOTIF_ALARM has no dir (it is an alarmq notification)' encode '{"msg": "NOTIF_ALARM", "dir": "req", "clock_id": 0}'
 bad 'a response carries no msg_type: give --msg NAME --dir resp' decode --dir resp 00000000000000000300000000000000
+bad 'msg_type 0x2000 is NOTIF_ALARM, which has no dir (it is an alarmq notification)' \
+  decode --dir req 00200000000000000000000000000000
 # missing field, unknown key, wrong JSON type, value out of range
 bad 'missing \"msg\"' encode '{"dir": "req"}'
 bad 'missing field \"clock_id\" for READ req' encode '{"msg": "READ", "dir": "req"}'
