@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <limits>
+#include <string>
 
 namespace {
 
@@ -89,4 +90,19 @@ TEST_CASE("result carries a value or an error", "[result]") {
   REQUIRE(v.has_value());
   v = vrtc::errc::overflow;
   REQUIRE(v == vrtc::errc::overflow);
+}
+
+TEST_CASE("result holds values that own resources", "[result]") {
+  // A non-trivially-copyable value goes through the hand-written copy, move and destructor.
+  vrtc::result<std::string> a = std::string(100, 'x');
+  vrtc::result<std::string> b = a;
+  REQUIRE(*b == std::string(100, 'x'));
+  vrtc::result<std::string> c = vrtc::errc::too_short;
+  c = b;
+  REQUIRE(c.has_value());
+  b = vrtc::result<std::string>(vrtc::errc::overflow);
+  REQUIRE(b == vrtc::errc::overflow);
+  vrtc::result<std::string> d = std::move(c);
+  REQUIRE(d->size() == 100);
+  STATIC_REQUIRE(std::is_trivially_copyable_v<vrtc::result<int>>);
 }

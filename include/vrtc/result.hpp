@@ -73,6 +73,10 @@ enum class errc : unsigned char {
     case errc::unsupported_time_type: return "unsupported time_type";
     case errc::counter_mismatch: return "counter_id does not match this CPU's counter";
     case errc::no_counter: return "no hardware counter on this platform";
+    case errc::not_found: return "not found";
+    case errc::permission_denied: return "permission denied";
+    case errc::map_refused: return "mapping refused";
+    case errc::io_error: return "I/O error";
     case errc::invalid_date: return "invalid date";
     case errc::ring_full: return "ring full";
     case errc::ring_empty: return "ring empty";
@@ -88,44 +92,86 @@ enum class errc : unsigned char {
   return "unknown error";
 }
 
+namespace detail {
+
+// Storage for result<T>. Trivially copyable values get an all-defaulted (and so trivially
+// copyable, constexpr-friendly) union; other values get hand-written special members. Two
+// specialisations rather than constrained special members, which clang 14 does not support.
+template <class T, bool Trivial = std::is_trivially_copyable_v<T>>
+struct result_storage {
+  constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
+  constexpr explicit result_storage(T&& v) : value_(std::move(v)), ok_(true) {}
+  constexpr explicit result_storage(errc e) noexcept : error_(e), ok_(false) {}
+
+  union {
+    T value_;
+    errc error_;
+  };
+  bool ok_;
+};
+
+template <class T>
+struct result_storage<T, false> {
+  constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
+  constexpr explicit result_storage(T&& v) : value_(std::move(v)), ok_(true) {}
+  constexpr explicit result_storage(errc e) noexcept : error_(e), ok_(false) {}
+  constexpr result_storage(const result_storage& o) : ok_(o.ok_) {
+    if (ok_) std::construct_at(&value_, o.value_);
+    else error_ = o.error_;
+  }
+  constexpr result_storage(result_storage&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(o.ok_) {
+    if (ok_) std::construct_at(&value_, std::move(o.value_));
+    else error_ = o.error_;
+  }
+  constexpr result_storage& operator=(const result_storage& o) {
+    if (this != &o) assign(o);
+    return *this;
+  }
+  constexpr result_storage& operator=(result_storage&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    if (this != &o) assign(std::move(o));
+    return *this;
+  }
+  constexpr ~result_storage() { destroy(); }
+
+  union {
+    T value_;
+    errc error_;
+  };
+  bool ok_;
+
+ private:
+  constexpr void destroy() noexcept {
+    if (ok_) value_.~T();
+  }
+  template <class Other>
+  constexpr void assign(Other&& o) {
+    destroy();
+    ok_ = o.ok_;
+    if (ok_) std::construct_at(&value_, std::forward<Other>(o).value_);
+    else error_ = o.error_;
+  }
+};
+
+}  // namespace detail
+
 /// Either a T or an errc. Every accessor is constexpr; value() on an error is a contract
 /// violation (checked by the caller through has_value()).
 template <class T>
-class [[nodiscard]] result {
+class [[nodiscard]] result : private detail::result_storage<T> {
   static_assert(!std::is_reference_v<T>, "result<T&> is not supported");
+  using storage = detail::result_storage<T>;
+  using storage::error_;
+  using storage::ok_;
+  using storage::value_;
 
  public:
   using value_type = T;
 
   constexpr result(const T& v) noexcept(std::is_nothrow_copy_constructible_v<T>)  // NOLINT: implicit by design
-      : value_(v), ok_(true) {}
+      : storage(v) {}
   constexpr result(T&& v) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT
-      : value_(std::move(v)), ok_(true) {}
-  constexpr result(errc e) noexcept : error_(e), ok_(false) {}  // NOLINT
-
-  constexpr result(const result& o) noexcept(std::is_nothrow_copy_constructible_v<T>)
-    requires std::is_trivially_copy_constructible_v<T>
-  = default;
-  constexpr result(const result& o) noexcept(std::is_nothrow_copy_constructible_v<T>) : ok_(o.ok_) {
-    if (ok_) std::construct_at(&value_, o.value_);
-    else error_ = o.error_;
-  }
-  constexpr result& operator=(const result&)
-    requires std::is_trivially_copy_assignable_v<T> && std::is_trivially_destructible_v<T>
-  = default;
-  constexpr result& operator=(const result& o) {
-    if (this != &o) {
-      reset();
-      ok_ = o.ok_;
-      if (ok_) std::construct_at(&value_, o.value_);
-      else error_ = o.error_;
-    }
-    return *this;
-  }
-  constexpr ~result()
-    requires std::is_trivially_destructible_v<T>
-  = default;
-  constexpr ~result() { reset(); }
+      : storage(std::move(v)) {}
+  constexpr result(errc e) noexcept : storage(e) {}  // NOLINT
 
   [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
   constexpr explicit operator bool() const noexcept { return ok_; }
@@ -152,19 +198,6 @@ class [[nodiscard]] result {
     return a.ok_ ? a.value_ == b.value_ : a.error_ == b.error_;
   }
   friend constexpr bool operator==(const result& a, errc e) { return !a.ok_ && a.error_ == e; }
-
- private:
-  constexpr void reset() noexcept {
-    if constexpr (!std::is_trivially_destructible_v<T>) {
-      if (ok_) value_.~T();
-    }
-  }
-
-  union {
-    T value_;
-    errc error_;
-  };
-  bool ok_;
 };
 
 /// result<void>: success or an errc.
