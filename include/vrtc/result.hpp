@@ -81,10 +81,6 @@ enum class errc : unsigned char {
     case errc::permission_denied: return "permission denied";
     case errc::map_refused: return "mapping refused";
     case errc::io_error: return "I/O error";
-    case errc::not_found: return "not found";
-    case errc::permission_denied: return "permission denied";
-    case errc::map_refused: return "mapping refused";
-    case errc::io_error: return "I/O error";
     case errc::invalid_date: return "invalid date";
     case errc::ring_full: return "ring full";
     case errc::ring_empty: return "ring empty";
