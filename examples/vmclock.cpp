@@ -3,22 +3,33 @@
 //   vmclock dump [--json] [PATH]                    every field of the structure
 //   vmclock time --page PATH --counter N [--json]   what the page says at counter value N
 //   vmclock now [--json] [PATH]                     the same with this CPU's counter, now
+//   vmclock probe [--json]                          what this machine has: device, driver, kernel
+//   vmclock watch [PATH] [--interval-ms N] [--count N] [--timeout-ms N] [--json]
+//                                                   one line per change of the markers and status
 //
 // Any failure exits with status 2 and prints one line {"error": "..."}; success exits 0.
+// PATH is opened as the library opens a device (vmclock/linux.hpp): a page published by
+// vmclock-host is read exactly as /dev/vmclock0 is.
 #include <vmclock/abi.hpp>
+#include <vmclock/linux.hpp>
 #include <vmclock/reader.hpp>
 #include <vrtc/civil.hpp>
 #include <vrtc/counter.hpp>
 #include <vrtc/result.hpp>
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -38,6 +49,8 @@ constexpr const char* usage_text =
     "usage: vmclock dump [--json] [PATH]\n"
     "       vmclock time --page PATH --counter N [--json]\n"
     "       vmclock now [--json] [PATH]\n"
+    "       vmclock probe [--json]\n"
+    "       vmclock watch [PATH] [--interval-ms N] [--count N] [--timeout-ms N] [--json]\n"
     "\n"
     "PATH is a vmclock device (default: the first /dev/vmclock*) or any file holding the\n"
     "structure. dump prints every field present per the page's size (JSON keys are the field\n"
@@ -45,6 +58,14 @@ constexpr const char* usage_text =
     "value: time_sec, time_nsec and time_frac_sec in the page's time scale, utc_sec/tai_sec\n"
     "when derivable, est_error_ns/max_error_ns (null when not valid), clock_status and\n"
     "disruption_marker. N is decimal or 0x-prefixed hexadecimal.\n"
+    "\n"
+    "probe reports what this machine has: /dev/vmclock* nodes, ACPI (AMZNC10C / VMCLOCK) and\n"
+    "devicetree (amazon,vmclock) devices, their memory ranges, the bound driver,\n"
+    "CONFIG_PTP_1588_CLOCK_VMCLOCK and PTP clocks named vmclockN; it exits 0 whenever it ran.\n"
+    "watch prints one line per change of disruption_marker, vm_generation_counter,\n"
+    "clock_status or flags (the first line is the state at start), waiting with poll() on a\n"
+    "device with notifications and re-reading every --interval-ms (default 100) otherwise;\n"
+    "it stops after --count lines or --timeout-ms milliseconds (exit 0), or runs until killed.\n"
     "\n"
     "Exit status: 0 on success, 2 on any failure, with {\"error\": \"...\"} as the output.\n";
 
@@ -97,33 +118,6 @@ std::vector<std::byte> read_page(const std::string& path) {
   bytes.resize(have);
   return bytes;
 }
-
-/// A read-only shared mapping of PATH's first page (the live device page for now()).
-class mapping {
- public:
-  explicit mapping(const std::string& path) {
-    const file f(path);
-    struct stat st {};
-    if (::fstat(f.fd, &st) != 0) fail("cannot stat " + path + ": " + std::strerror(errno));
-    // A device has no size; a file maps as far as it goes (at most a page).
-    length_ = S_ISREG(st.st_mode) ? std::min<std::size_t>(static_cast<std::size_t>(st.st_size), page_bytes)
-                                  : page_bytes;
-    if (length_ == 0) fail(path + ": " + errc_text(vrtc::errc::too_short));
-    void* const p = ::mmap(nullptr, page_bytes, PROT_READ, MAP_SHARED, f.fd, 0);
-    if (p == MAP_FAILED) fail("cannot map " + path + ": " + std::strerror(errno));
-    base_ = p;
-  }
-  mapping(const mapping&) = delete;
-  mapping& operator=(const mapping&) = delete;
-  ~mapping() { ::munmap(base_, page_bytes); }
-  [[nodiscard]] std::span<const std::byte> bytes() const {
-    return {static_cast<const std::byte*>(base_), length_};
-  }
-
- private:
-  void* base_ = nullptr;
-  std::size_t length_ = 0;
-};
 
 std::uint64_t parse_u64(std::string_view text) {
   int base = 10;
@@ -285,13 +279,246 @@ void time_at(const std::string& path, std::uint64_t counter, bool json) {
   print_reading(*t, json);
 }
 
+/// Opens PATH the way the library opens a device; failures name the path and the fix.
+vmc::device_page open_page(const std::string& path) {
+  auto page = vmc::device_page::open(path);
+  if (!page) fail(page.error().what());
+  return std::move(page).value();
+}
+
 void now(const std::string& path, bool json) {
-  const mapping m(path);
-  const auto reader = vmc::reader::open(m.bytes());
-  if (!reader) fail(path + ": " + errc_text(reader.error()));
-  const auto t = reader->now();
-  if (!t) fail(path + ": " + errc_text(t.error()));
+  vmc::device_page page = open_page(path);
+  const auto t = page.now();
+  if (!t) fail(t.error().what());
   print_reading(*t, json);
+}
+
+// --- probe -----------------------------------------------------------------------------------
+
+/// /proc/config.gz decompressed by gzip(1) in a child process (the library has no gzip decoder).
+std::optional<std::string> gunzip(const std::string& path) {
+  int out[2];
+  if (::pipe(out) != 0) return std::nullopt;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  const char* argv[] = {"gzip", "-dc", path.c_str(), nullptr};
+  pid_t child = 0;
+  const int spawned = posix_spawnp(&child, "gzip", &actions, nullptr, const_cast<char* const*>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  std::string text;
+  if (spawned == 0) {
+    char buf[65536];
+    for (;;) {
+      const ssize_t n = ::read(out[0], buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      if (text.size() < (64u << 20)) text.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(out[0]);
+  if (spawned != 0) return std::nullopt;
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return text;
+}
+
+std::string octal_mode(std::uint32_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode));
+  return buf;
+}
+
+/// What opening a device node gives: the header and the time, or the error with its fix.
+std::string try_node(const std::string& path, json_object& j) {
+  auto page = vmc::device_page::open(path);
+  if (!page) {
+    j.add("open", page.error().what());
+    return page.error().what();
+  }
+  std::string text = page->is_mapped() ? "opened, mapped read-only" : "opened, mapping refused (" +
+                                                                           std::string(std::strerror(page->map_errno())) +
+                                                                           "), read with pread";
+  j.add("mapped", page->is_mapped());
+  const bool poll = page->notifications() == vmc::notification_mode::poll;
+  j.add("notifications", poll ? "poll" : "interval");
+  text += poll ? ", notifications by poll()" : ", no notifications (polling at an interval)";
+  if (const auto p = page->read()) {
+    j.add("clock_status", enum_note(p->clock_status));
+    j.add("counter_id", enum_note(p->counter_id));
+    j.add("disruption_marker", p->disruption_marker);
+    text += ", clock_status " + enum_note(p->clock_status) + ", counter_id " + enum_note(p->counter_id);
+    if (const auto t = page->now()) {
+      j.add("time", "available");
+      text += ", time available";
+    } else {
+      j.add("time", t.error().message);
+      text += ", no time: " + t.error().message;
+    }
+  } else {
+    j.add("read", p.error().what());
+    text += ", " + p.error().what();
+  }
+  return text;
+}
+
+void probe(bool json) {
+  vmc::discovery_options options;
+  options.decompress = gunzip;
+  const vmc::system_report r = vmc::discover(options);
+
+  std::string text = "looked at:\n";
+  std::string checks_json;
+  for (const auto& c : r.checks) {
+    text += "  " + c.what + ": " + c.found + "\n";
+    checks_json += (checks_json.empty() ? "" : ", ") + json_object().add("path", c.what).add("found", c.found).str();
+  }
+  text += "devices:\n";
+  std::string devices_json;
+  if (r.devices.empty()) text += "  none\n";
+  for (const auto& d : r.devices) {
+    json_object j;
+    j.add("name", d.name).add("firmware", d.firmware).add("identity", d.identity);
+    text += "  " + d.firmware + " " + d.name + ": " + d.identity;
+    if (!d.firmware_path.empty()) {
+      text += ", " + d.firmware_path;
+      j.add("firmware_path", d.firmware_path);
+    }
+    if (d.acpi_status) {
+      text += ", _STA " + std::to_string(*d.acpi_status);
+      j.add("acpi_status", std::uint64_t{*d.acpi_status});
+    }
+    if (d.range) {
+      text += ", " + vmc::to_string(*d.range) + " (" + d.range_source + ")";
+      j.add("range", vmc::to_string(*d.range)).add("range_source", d.range_source);
+    } else {
+      text += ", memory range unknown";
+      j.add_null("range");
+    }
+    text += d.sysfs_path.empty() ? ", no platform device" : ", " + d.sysfs_path;
+    if (d.sysfs_path.empty()) j.add_null("platform_device");
+    else j.add("platform_device", d.sysfs_path);
+    text += d.driver ? ", driver " + *d.driver + " bound\n" : ", no driver bound\n";
+    if (d.driver) j.add("driver", *d.driver);
+    else j.add_null("driver");
+    devices_json += (devices_json.empty() ? "" : ", ") + j.str();
+  }
+  text += "device nodes:\n";
+  std::string nodes_json;
+  if (r.nodes.empty()) text += "  none\n";
+  for (const auto& n : r.nodes) {
+    json_object j;
+    j.add("path", n.path).add("char_device", n.char_device).add("mode", octal_mode(n.mode));
+    j.add("uid", std::uint64_t{n.uid}).add("gid", std::uint64_t{n.gid}).add("readable", n.readable);
+    text += "  " + n.path + ": " + (n.char_device ? "character device" : "not a character device") + ", mode " +
+            octal_mode(n.mode) + ", uid " + std::to_string(n.uid) + ", " +
+            (n.readable ? "readable" : "not readable by this user") + "; " + try_node(n.path, j) + "\n";
+    nodes_json += (nodes_json.empty() ? "" : ", ") + j.str();
+  }
+  std::string ptp_json;
+  for (const auto& p : r.ptp_clocks)
+    ptp_json += (ptp_json.empty() ? "" : ", ") + json_object().add("device", p.device).add("clock_name", p.clock_name).str();
+  text += std::string("kernel: ") + std::string(vmc::kernel_option_name) + " " + vmc::to_string(r.config.state) +
+          (r.config.source.empty() ? " (" + r.config.note + ")" : " (" + r.config.source + ")") +
+          "; driver " + (r.driver_registered ? "registered" : "not registered") + "\n";
+  const std::string sum = vmc::summary(r);
+  text += "summary: " + sum + "\n";
+  if (!json) {
+    std::fputs(text.c_str(), stdout);
+    return;
+  }
+  json_object out;
+  out.raw("checks", "[" + checks_json + "]");
+  out.raw("devices", "[" + devices_json + "]");
+  out.raw("nodes", "[" + nodes_json + "]");
+  out.raw("ptp_clocks", "[" + ptp_json + "]");
+  out.add("kernel_config", vmc::to_string(r.config.state));
+  if (r.config.source.empty()) out.add_null("kernel_config_source");
+  else out.add("kernel_config_source", r.config.source);
+  out.add("driver_registered", r.driver_registered);
+  out.add("module_loaded", r.module_loaded);
+  out.add("summary", sum);
+  std::printf("%s\n", out.str().c_str());
+}
+
+// --- watch -----------------------------------------------------------------------------------
+
+/// CLOCK_REALTIME as 2026-01-02T03:04:05.123456789Z.
+std::string timestamp() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const vrtc::civil_time c = vrtc::from_unix_seconds(static_cast<std::int64_t>(ts.tv_sec));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02u:%02u:%02u.%09ldZ", static_cast<long long>(c.date.year),
+                c.date.month, c.date.day, c.hour, c.minute, c.second, static_cast<long>(ts.tv_nsec));
+  return buf;
+}
+
+struct watch_options {
+  std::chrono::milliseconds interval{100};
+  std::optional<std::uint64_t> count;
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+void watch(const std::string& path, const watch_options& o, bool json) {
+  vmc::device_page page = open_page(path);
+  const bool poll = page.notifications() == vmc::notification_mode::poll;
+  if (!json)
+    std::printf("# watching %s: %s\n", path.c_str(),
+                poll ? "notifications by poll()"
+                     : ("re-reading every " + std::to_string(o.interval.count()) + " ms").c_str());
+  std::fflush(stdout);
+  using clock = std::chrono::steady_clock;
+  const bool bounded = o.timeout.has_value();
+  const clock::time_point end = clock::now() + o.timeout.value_or(std::chrono::milliseconds(0));
+  std::optional<vmc::page_data> last;
+  std::uint64_t lines = 0;
+  for (;;) {
+    const auto p = page.read();
+    if (!p) fail(p.error().what());
+    std::vector<std::string> changed;
+    if (last) {
+      if (p->disruption_marker != last->disruption_marker) changed.emplace_back("disruption_marker");
+      if (p->vm_generation_counter != last->vm_generation_counter) changed.emplace_back("vm_generation_counter");
+      if (p->clock_status != last->clock_status) changed.emplace_back("clock_status");
+      if (p->flags != last->flags) changed.emplace_back("flags");
+    }
+    if (!last || !changed.empty()) {
+      std::string what;
+      for (const auto& c : changed) what += (what.empty() ? "" : ",") + c;
+      const std::string gen = p->has_vm_generation_counter() ? std::to_string(p->vm_generation_counter) : "absent";
+      if (json) {
+        json_object j;
+        j.add("time", timestamp()).add("disruption_marker", p->disruption_marker);
+        if (p->has_vm_generation_counter()) j.add("vm_generation_counter", p->vm_generation_counter);
+        else j.add_null("vm_generation_counter");
+        j.add("clock_status", enum_note(p->clock_status)).add("flags", p->flags);
+        j.add("changed", last ? what : std::string("initial"));
+        std::printf("%s\n", j.str().c_str());
+      } else {
+        std::printf("%s disruption_marker=%llu vm_generation_counter=%s clock_status=%s flags=%s (%s)\n",
+                    timestamp().c_str(), static_cast<unsigned long long>(p->disruption_marker), gen.c_str(),
+                    enum_note(p->clock_status).c_str(), flag_names(p->flags).c_str(),
+                    last ? ("changed: " + what).c_str() : "initial");
+      }
+      std::fflush(stdout);
+      if (o.count && ++lines >= *o.count) return;
+    }
+    last = *p;
+    std::chrono::milliseconds wait(-1);
+    if (bounded) {
+      const auto now = clock::now();
+      if (now >= end) return;
+      wait = std::chrono::duration_cast<std::chrono::milliseconds>(end - now) + std::chrono::milliseconds(1);
+    }
+    const auto updated = page.wait_for_update(p->seq_count, wait, o.interval);
+    if (!updated) fail(updated.error().what());
+  }
 }
 
 int run(const std::vector<std::string_view>& args) {
@@ -305,6 +532,7 @@ int run(const std::vector<std::string_view>& args) {
   std::optional<std::string> page;
   std::optional<std::uint64_t> counter;
   std::optional<std::string> path;
+  watch_options watching;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string_view a = args[i];
     if (a == "--json") {
@@ -314,7 +542,23 @@ int run(const std::vector<std::string_view>& args) {
       const std::string_view v = args[++i];
       if (a == "--page") page = std::string(v);
       else counter = parse_u64(v);
-    } else if (command != "time" && !path && !a.starts_with("--")) {
+    } else if (command == "watch" && (a == "--interval-ms" || a == "--count" || a == "--timeout-ms")) {
+      if (i + 1 >= args.size()) fail(std::string(a) + " needs a value");
+      const std::string_view v = args[++i];
+      std::uint64_t n = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc{} || end != v.data() + v.size() || n > 86'400'000)
+        fail("bad value for " + std::string(a) + ": " + std::string(v));
+      if (a == "--interval-ms") {
+        if (n == 0) fail("--interval-ms must be at least 1");
+        watching.interval = std::chrono::milliseconds(n);
+      } else if (a == "--count") {
+        if (n == 0) fail("--count must be at least 1");
+        watching.count = n;
+      } else {
+        watching.timeout = std::chrono::milliseconds(n);
+      }
+    } else if (command != "time" && command != "probe" && !path && !a.starts_with("--")) {
       path = std::string(a);
     } else {
       fail("unexpected argument: " + std::string(a));
@@ -324,6 +568,10 @@ int run(const std::vector<std::string_view>& args) {
     dump(path ? *path : default_device(), json);
   } else if (command == "now") {
     now(path ? *path : default_device(), json);
+  } else if (command == "probe") {
+    probe(json);
+  } else if (command == "watch") {
+    watch(path ? *path : default_device(), watching, json);
   } else if (command == "time") {
     if (!page || !counter) fail("time needs --page PATH and --counter N");
     time_at(*page, *counter, json);

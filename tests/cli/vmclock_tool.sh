@@ -145,12 +145,13 @@ fi
 # --- every failure: exit 2 and one line of JSON ---
 bad "cannot open $dir/missing.bin: No such file or directory" dump "$dir/missing.bin"
 bad "cannot open $dir/missing.bin: No such file or directory" time --page "$dir/missing.bin" --counter 1
-bad "cannot open $dir/missing.bin: No such file or directory" now "$dir/missing.bin"
+# now opens PATH as the library opens a device (vmclock/linux.hpp): the error names the fix.
+bad "$dir/missing.bin: open failed: No such file or directory; check the path, or start \`vmclock-host --page PATH\` to publish a page there" now "$dir/missing.bin"
 printf 'VCLK' > "$dir/short.bin"
 bad "$dir/short.bin: input too short" dump "$dir/short.bin"
 bad "$dir/short.bin: input too short" time --page "$dir/short.bin" --counter 1
 : > "$dir/empty.bin"
-bad "$dir/empty.bin: input too short" now "$dir/empty.bin"
+bad "$dir/empty.bin: short page: 0 bytes, a vmclock structure needs at least 32 (112 for every field); is the writer running?" now "$dir/empty.bin"
 page "$dir/magic.bin" magic=0x4b4c4357
 bad "$dir/magic.bin: bad magic" dump "$dir/magic.bin"
 bad "$dir/magic.bin: bad magic" time --page "$dir/magic.bin" --counter 1
