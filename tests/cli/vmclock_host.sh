@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# vmclock-host against real readers in other processes: `vmclock now` on its page agrees with
+# CLOCK_TAI (read by Python around the call) within the max_error_ns the page advertises, before
+# and after a simulated migration (SIGUSR1) and snapshot restore (SIGUSR2); the markers change as
+# documented; `vmclock watch` sees each event; SIGTERM exits 0 and leaves the page FREERUNNING;
+# bad arguments exit 2 with one line of JSON.
+set -euo pipefail
+tools="$1"
+dir=$(mktemp -d)
+host=
+watcher=
+cleanup() {
+  [[ -n $host ]] && kill "$host" 2>/dev/null || true
+  [[ -n $watcher ]] && kill "$watcher" 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+failures=0
+fail() {
+  printf 'FAIL: %s\n' "$*"
+  failures=$((failures + 1))
+}
+# wait_for FILE PATTERN: up to 5 s for a line matching PATTERN.
+wait_for() {
+  for _ in $(seq 500); do
+    grep -q -- "$2" "$1" && return 0
+    sleep 0.01
+  done
+  fail "timed out waiting for '$2' in $1: $(cat "$1")"
+  return 1
+}
+
+# agrees [LABEL]: one `vmclock now` bracketed by CLOCK_TAI reads; prints the reading's markers.
+agrees() {
+  python3 - "$tools/vmclock" "$dir/page" "$1" <<'EOF'
+import json, subprocess, sys, time
+tool, page, label = sys.argv[1:]
+before = time.clock_gettime_ns(time.CLOCK_TAI)
+out = subprocess.run([tool, "now", "--json", page], capture_output=True, text=True)
+after = time.clock_gettime_ns(time.CLOCK_TAI)
+r = json.loads(out.stdout)
+if "error" in r:
+    sys.exit(f"{label}: {r['error']}")
+t = r["time_sec"] * 10**9 + r["time_nsec"]
+bound = r["max_error_ns"]
+assert r["time_type"] == "TAI" and bound is not None, r
+off = before - t if t < before else t - after if t > after else 0
+if off > bound:
+    sys.exit(f"{label}: the page's time is {off} ns outside the CLOCK_TAI bracket, beyond max_error_ns {bound}")
+print(r["disruption_marker"], r["vm_generation_counter"], r["clock_status"])
+EOF
+}
+
+"$tools/vmclock-host" --page "$dir/page" --rate 50 --max-error-ns 200000 --seed 7 >"$dir/host.out" &
+host=$!
+wait_for "$dir/host.out" "publishing $dir/page at 50 Hz"
+
+# The published header: what the host can honour, and the kernel's TAI offset only when it is set
+# (CLOCK_TAI - CLOCK_REALTIME, measured independently here).
+python3 - "$tools/vmclock" "$dir/page" <<'EOF' || fail "published page"
+import json, subprocess, sys, time
+d = json.loads(subprocess.run([sys.argv[1], "dump", "--json", sys.argv[2]], capture_output=True, text=True).stdout)
+tai_minus_utc = round((time.clock_gettime_ns(time.CLOCK_TAI) - time.clock_gettime_ns(time.CLOCK_REALTIME)) / 1e9)
+valid = 0x178 | (1 if tai_minus_utc else 0)   # error bounds, VM_GEN_COUNTER_PRESENT, TAI_OFFSET_VALID if known
+expect = dict(magic=0x4b4c4356, size=4096, version=1, time_type=1, clock_status=2, flags=valid,
+              disruption_marker=1, vm_generation_counter=1, tai_offset_sec=-tai_minus_utc,
+              time_maxerror_nanosec=200000)
+for k, v in expect.items():
+    assert d[k] == v, (k, d[k], v)
+assert d["counter_id"] in (0, 1), d
+assert d["seq_count"] % 2 == 0, d
+EOF
+
+[[ $(agrees start) == "1 1 SYNCHRONIZED" ]] || fail "before any event"
+"$tools/vmclock" watch "$dir/page" --interval-ms 5 --count 3 >"$dir/watch.out" &
+watcher=$!
+wait_for "$dir/watch.out" "(initial)"
+sleep 0.3   # several re-publications: not changes
+
+kill -USR1 "$host"
+wait_for "$dir/host.out" "live migration: disruption_marker 2, vm_generation_counter 1, period off by"
+wait_for "$dir/watch.out" "disruption_marker=2 vm_generation_counter=1 .*(changed: disruption_marker)"
+for i in 1 2 3; do
+  [[ $(agrees "after migration $i") == "2 1 SYNCHRONIZED" ]] || fail "after migration"
+  sleep 0.05
+done
+
+kill -USR2 "$host"
+wait_for "$dir/host.out" "snapshot restore: disruption_marker 3, vm_generation_counter 2, period off by"
+wait_for "$dir/watch.out" "disruption_marker=3 vm_generation_counter=2 .*(changed: disruption_marker,vm_generation_counter)"
+for i in 1 2 3; do
+  [[ $(agrees "after restore $i") == "3 2 SYNCHRONIZED" ]] || fail "after restore"
+  sleep 0.05
+done
+set +e
+wait "$watcher"
+status=$?
+set -e
+watcher=
+[[ $status -eq 0 ]] || fail "watch exit status $status"
+[[ $(grep -c 'changed' "$dir/watch.out") -eq 2 ]] || fail "watch saw other changes: $(cat "$dir/watch.out")"
+
+# Each simulated frequency error is within +-50 ppm.
+while read -r _ _ _ ppm _; do
+  awk -v p="$ppm" 'BEGIN { exit !(p >= -50 && p <= 50) }' || fail "frequency error $ppm ppm out of range"
+done < <(grep -oE 'period off by [-+][0-9.]+ ppm' "$dir/host.out")
+
+kill -TERM "$host"
+set +e
+wait "$host"
+status=$?
+set -e
+host=
+[[ $status -eq 0 ]] || fail "vmclock-host exit status $status after SIGTERM"
+grep -q "stopped by SIGTERM; clock_status FREERUNNING" "$dir/host.out" || fail "no stop line: $(cat "$dir/host.out")"
+[[ $(agrees stopped) == "3 2 FREERUNNING" ]] || fail "after SIGTERM"
+
+# A host restarted on the same file continues its seq_count and starts new markers.
+seq_before=$(python3 -c "import struct,sys; print(struct.unpack('<I', open(sys.argv[1],'rb').read()[12:16])[0])" "$dir/page")
+"$tools/vmclock-host" --page "$dir/page" --rate 100 >"$dir/host2.out" &
+host=$!
+wait_for "$dir/host2.out" "publishing"
+kill -INT "$host"
+set +e
+wait "$host"
+status=$?
+set -e
+host=
+[[ $status -eq 0 ]] || fail "vmclock-host exit status $status after SIGINT"
+seq_after=$(python3 -c "import struct,sys; print(struct.unpack('<I', open(sys.argv[1],'rb').read()[12:16])[0])" "$dir/page")
+((seq_after > seq_before)) || fail "seq_count went from $seq_before to $seq_after"
+
+# Bad arguments.
+check_error() {
+  local want=$1 got status
+  shift
+  set +e
+  got=$(timeout 5 "$tools/vmclock-host" "$@" 2>&1)
+  status=$?
+  set -e
+  [[ $status -eq 2 && "$got" == "{\"error\": \"$want\"}" ]] || fail "vmclock-host $*
+  expected (exit 2): {\"error\": \"$want\"}
+  got      (exit $status): $got"
+}
+check_error "--page PATH is required"
+check_error "--page PATH is required" --rate 10
+check_error "--page needs a value" --page
+check_error "--rate must be between 1 and 1000" --page "$dir/p" --rate 0
+check_error "--rate must be between 1 and 1000" --page "$dir/p" --rate 1001
+check_error "bad value for --rate: ten" --page "$dir/p" --rate ten
+check_error "bad value for --max-error-ns: -1" --page "$dir/p" --max-error-ns -1
+check_error "--max-error-ns must be at least 1" --page "$dir/p" --max-error-ns 0
+check_error "unexpected argument: extra" --page "$dir/p" extra
+check_error "cannot open $dir/no/such/dir/page: No such file or directory" --page "$dir/no/such/dir/page"
+"$tools/vmclock-host" --help | grep -q '^usage: vmclock-host --page PATH' || fail "--help"
+
+if [[ $failures -ne 0 ]]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all vmclock-host checks passed"

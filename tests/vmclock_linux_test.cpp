@@ -1,0 +1,734 @@
+// vmclock/linux.hpp: discovery against fake sysfs/procfs/dev trees built in a temporary
+// directory, every error path of device_page (some through injected system calls: the tests run
+// as root, and a real device's refusals cannot be produced with ordinary files), notifications,
+// and a writer process against a reader process sharing a page file.
+#include <vmclock/abi.hpp>
+#include <vmclock/linux.hpp>
+#include <vmclock/reader.hpp>
+#include <vmclock/writer.hpp>
+#include <vrtc/counter.hpp>
+#include <vrtc/time.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace vmc = vrtc::vmclock;
+using namespace std::chrono_literals;
+
+/// A temporary directory, removed with everything in it.
+class temp_dir {
+ public:
+  temp_dir() {
+    char tmpl[] = "/tmp/vmclock-linux-XXXXXX";
+    const char* made = ::mkdtemp(tmpl);
+    REQUIRE(made != nullptr);
+    path_ = made;
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  ~temp_dir() {
+    const std::string cmd = "rm -rf '" + path_ + "'";
+    if (std::system(cmd.c_str()) != 0) WARN("could not remove " << path_);
+  }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+
+ private:
+  std::string path_;
+};
+
+void mkdirs(const std::string& path) {
+  for (std::size_t pos = 1; pos != std::string::npos;) {
+    pos = path.find('/', pos + 1);
+    ::mkdir(path.substr(0, pos).c_str(), 0755);
+  }
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  mkdirs(path.substr(0, path.rfind('/')));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
+  ::close(fd);
+}
+
+void link_to(const std::string& target, const std::string& path) {
+  mkdirs(path.substr(0, path.rfind('/')));
+  REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
+}
+
+std::string be32(std::uint32_t v) {
+  std::string s(4, '\0');
+  for (int i = 0; i < 4; ++i) s[static_cast<std::size_t>(i)] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+  return s;
+}
+
+/// The sysfs/procfs of an x86 VM whose ACPI table has the device (HID AMZNC10C, CID VMCLOCK),
+/// laid out as Linux lays it out (devices under /sys/devices, links from the bus directories).
+void fake_acpi_vm(const temp_dir& t) {
+  const std::string acpi = t / "sys/devices/LNXSYSTM:00/LNXSYBUS:00/AMZNC10C:00";
+  write_file(acpi + "/hid", "AMZNC10C\n");
+  write_file(acpi + "/modalias", "acpi:AMZNC10C:VMCLOCK:\n");
+  write_file(acpi + "/path", "\\_SB_.VCLK\n");
+  write_file(acpi + "/status", "15\n");
+  link_to("../../../platform/AMZNC10C:00", acpi + "/physical_node");
+  write_file(t / "sys/devices/platform/AMZNC10C:00/modalias", "acpi:AMZNC10C:VMCLOCK:\n");
+  link_to("../../../devices/LNXSYSTM:00/LNXSYBUS:00/AMZNC10C:00", t / "sys/bus/acpi/devices/AMZNC10C:00");
+  // An unrelated ACPI device and platform device.
+  write_file(t / "sys/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0501:00/hid", "PNP0501\n");
+  write_file(t / "sys/devices/LNXSYSTM:00/LNXSYBUS:00/PNP0501:00/modalias", "acpi:PNP0501:\n");
+  link_to("../../../devices/LNXSYSTM:00/LNXSYBUS:00/PNP0501:00", t / "sys/bus/acpi/devices/PNP0501:00");
+  write_file(t / "sys/devices/platform/serial8250/modalias", "platform:serial8250\n");
+  link_to("../../../devices/platform/AMZNC10C:00", t / "sys/bus/platform/devices/AMZNC10C:00");
+  link_to("../../../devices/platform/serial8250", t / "sys/bus/platform/devices/serial8250");
+  mkdirs(t / "sys/bus/platform/drivers/serial8250");
+  write_file(t / "proc/iomem",
+             "00000000-00000fff : Reserved\n"
+             "00001000-0009fbff : System RAM\n"
+             "0009fc00-000fffff : Reserved\n"
+             "  000de000-000defff : AMZNC10C:00\n"
+             "  000f0000-000fffff : System ROM\n"
+             "00100000-bfffffff : System RAM\n");
+  mkdirs(t / "dev");
+  mkdirs(t / "sys/class/ptp");
+}
+
+vmc::discovery_options options_for(const temp_dir& t) {
+  vmc::discovery_options o;
+  o.root = t.path();
+  o.kernel_release = "6.18.0-test";
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("discovery: an ACPI device without a driver, a kernel built without it, no node") {
+  temp_dir t;
+  fake_acpi_vm(t);
+  write_file(t / "boot/config-6.18.0-test", "CONFIG_PTP_1588_CLOCK=y\n# CONFIG_PTP_1588_CLOCK_VMCLOCK is not set\n");
+  const auto r = vmc::discover(options_for(t));
+  REQUIRE(r.devices.size() == 1);
+  const auto& d = r.devices[0];
+  CHECK(d.name == "AMZNC10C:00");
+  CHECK(d.firmware == "ACPI");
+  CHECK(d.identity == "HID AMZNC10C, CID VMCLOCK");
+  CHECK(d.firmware_path == "\\_SB_.VCLK");
+  CHECK(d.acpi_status == 15u);
+  CHECK(d.sysfs_path == t / "sys/bus/platform/devices/AMZNC10C:00");
+  CHECK_FALSE(d.driver.has_value());
+  REQUIRE(d.range.has_value());
+  CHECK(*d.range == vmc::memory_range{0xde000, 0xdefff});
+  CHECK(d.range_source == "/proc/iomem");
+  CHECK(r.nodes.empty());
+  CHECK(r.ptp_clocks.empty());
+  CHECK(r.config.state == vmc::config_state::not_set);
+  CHECK(r.config.source == t / "boot/config-6.18.0-test");
+  CHECK_FALSE(r.driver_registered);
+  CHECK(vmc::summary(r) ==
+        "ACPI device AMZNC10C:00 at 0xde000-0xdefff, no driver bound; kernel built without "
+        "CONFIG_PTP_1588_CLOCK_VMCLOCK; no /dev/vmclock0");
+  // Every place looked at is reported.
+  std::vector<std::string> looked;
+  for (const auto& c : r.checks) looked.push_back(c.what.substr(t.path().size()));
+  CHECK(looked == std::vector<std::string>{"/dev/vmclock*", "/sys/bus/acpi/devices", "/sys/firmware/devicetree/base",
+                                           "/sys/bus/platform/devices", "/proc/iomem",
+                                           "/sys/bus/platform/drivers/vmclock", "/sys/module/ptp_vmclock",
+                                           "/proc/config.gz", "/boot/config-6.18.0-test", "/sys/class/ptp/*/clock_name"});
+  CHECK(r.checks[1].found == "2 devices, 1 with HID AMZNC10C or CID VMCLOCK");
+}
+
+TEST_CASE("discovery: a bound driver, a node, a PTP clock, and the configuration from config.gz") {
+  temp_dir t;
+  fake_acpi_vm(t);
+  mkdirs(t / "sys/bus/platform/drivers/vmclock");
+  link_to("../../../bus/platform/drivers/vmclock", t / "sys/devices/platform/AMZNC10C:00/driver");
+  mkdirs(t / "sys/module/ptp_vmclock");
+  write_file(t / "dev/vmclock0", "");
+  ::chmod((t / "dev/vmclock0").c_str(), 0600);
+  write_file(t / "dev/vmclockx", "");  // not vmclock<digits>
+  write_file(t / "sys/class/ptp/ptp0/clock_name", "vmclock0\n");
+  write_file(t / "sys/class/ptp/ptp1/clock_name", "ptp_kvm\n");
+  write_file(t / "proc/config.gz", "\x1f\x8b not really gzip");
+  // The boot config says otherwise; config.gz (the running kernel's own) wins when it decodes.
+  write_file(t / "boot/config-6.18.0-test", "# CONFIG_PTP_1588_CLOCK_VMCLOCK is not set\n");
+  auto o = options_for(t);
+  std::string asked;
+  o.decompress = [&](const std::string& path) -> std::optional<std::string> {
+    asked = path;
+    return std::string("CONFIG_PTP_1588_CLOCK_VMCLOCK=m\n");
+  };
+  const auto r = vmc::discover(o);
+  CHECK(asked == t / "proc/config.gz");
+  CHECK(r.config.state == vmc::config_state::module);
+  CHECK(r.config.source == t / "proc/config.gz");
+  CHECK(r.driver_registered);
+  CHECK(r.module_loaded);
+  REQUIRE(r.devices.size() == 1);
+  CHECK(r.devices[0].driver == std::optional<std::string>("vmclock"));
+  REQUIRE(r.nodes.size() == 1);
+  CHECK(r.nodes[0].path == t / "dev/vmclock0");
+  CHECK_FALSE(r.nodes[0].char_device);
+  CHECK(r.nodes[0].mode == 0600u);
+  CHECK(r.nodes[0].readable == (::geteuid() == 0));
+  REQUIRE(r.ptp_clocks.size() == 1);
+  CHECK(r.ptp_clocks[0].device == "ptp0");
+  CHECK(r.ptp_clocks[0].clock_name == "vmclock0");
+  const std::string readable = ::geteuid() == 0 ? " readable" : " not readable by this user (root-only by default)";
+  CHECK(vmc::summary(r) == "ACPI device AMZNC10C:00 at 0xde000-0xdefff, driver vmclock bound; kernel built with "
+                           "CONFIG_PTP_1588_CLOCK_VMCLOCK=m (module ptp_vmclock loaded); " +
+                               t / "dev/vmclock0" + readable + "; PTP clock ptp0 (vmclock0)");
+
+  // A config.gz that does not decode falls back to /boot/config-<release>.
+  o.decompress = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  const auto fallback = vmc::discover(o);
+  CHECK(fallback.config.state == vmc::config_state::not_set);
+  CHECK(fallback.config.source == t / "boot/config-6.18.0-test");
+  // And without either, the state is unknown, with the reason.
+  ::unlink((t / "boot/config-6.18.0-test").c_str());
+  const auto unknown = vmc::discover(o);
+  CHECK(unknown.config.state == vmc::config_state::unknown);
+  CHECK(unknown.config.note == t / "proc/config.gz" + " could not be decompressed");
+}
+
+TEST_CASE("discovery: a devicetree node compatible with amazon,vmclock, its reg range and platform device") {
+  temp_dir t;
+  const std::string base = t / "sys/firmware/devicetree/base";
+  write_file(base + "/#address-cells", be32(2));
+  write_file(base + "/#size-cells", be32(2));
+  write_file(base + "/compatible", std::string("linux,dummy-virt\0", 17));
+  const std::string node = base + "/vmclock@fe000000";
+  write_file(node + "/compatible", std::string("amazon,vmclock\0", 15));
+  write_file(node + "/reg", be32(0) + be32(0xfe000000) + be32(0) + be32(0x1000));
+  write_file(base + "/soc/uart@9000000/compatible", std::string("arm,pl011\0arm,primecell\0", 24));
+  write_file(t / "sys/devices/platform/fe000000.vmclock/modalias", "of:NvmclockT(null)Camazon,vmclock\n");
+  link_to("../../../firmware/devicetree/base/vmclock@fe000000", t / "sys/devices/platform/fe000000.vmclock/of_node");
+  link_to("../../../devices/platform/fe000000.vmclock", t / "sys/bus/platform/devices/fe000000.vmclock");
+  const auto r = vmc::discover(options_for(t));
+  REQUIRE(r.devices.size() == 1);
+  const auto& d = r.devices[0];
+  CHECK(d.firmware == "devicetree");
+  CHECK(d.name == "vmclock@fe000000");
+  CHECK(d.identity == "compatible amazon,vmclock");
+  CHECK(d.firmware_path == "/vmclock@fe000000");
+  CHECK(d.sysfs_path == t / "sys/bus/platform/devices/fe000000.vmclock");
+  REQUIRE(d.range.has_value());
+  CHECK(*d.range == vmc::memory_range{0xfe000000, 0xfe000fff});
+  CHECK(d.range_source == "devicetree reg");
+  CHECK(r.config.state == vmc::config_state::unknown);
+  CHECK(vmc::summary(r) == "devicetree device vmclock@fe000000 at 0xfe000000-0xfe000fff, no driver bound; kernel "
+                           "configuration not readable; no /dev/vmclock0");
+}
+
+TEST_CASE("discovery: CID-only ACPI match, hidden iomem addresses, and an empty root") {
+  temp_dir t;
+  write_file(t / "sys/bus/acpi/devices/QEMU0001:00/hid", "QEMU0001\n");
+  write_file(t / "sys/bus/acpi/devices/QEMU0001:00/modalias", "acpi:QEMU0001:VMCLOCK:\n");
+  // What a non-root user sees: every address zero.
+  write_file(t / "proc/iomem", "00000000-00000000 : Reserved\n  00000000-00000000 : QEMU0001:00\n");
+  write_file(t / "boot/config-6.18.0-test", "CONFIG_PTP_1588_CLOCK=y\n");
+  const auto r = vmc::discover(options_for(t));
+  REQUIRE(r.devices.size() == 1);
+  CHECK(r.devices[0].identity == "HID QEMU0001, CID VMCLOCK");
+  CHECK(r.devices[0].sysfs_path.empty());
+  CHECK(r.iomem_addresses_hidden);
+  CHECK_FALSE(r.devices[0].range.has_value());
+  CHECK(r.config.state == vmc::config_state::absent);
+  CHECK(vmc::summary(r) == "ACPI device QEMU0001:00 (address hidden from non-root users), no driver bound; kernel has "
+                           "no CONFIG_PTP_1588_CLOCK_VMCLOCK option (older than Linux 6.13); no /dev/vmclock0");
+
+  temp_dir empty;
+  const auto none = vmc::discover(options_for(empty));
+  CHECK(none.devices.empty());
+  CHECK(vmc::summary(none) == "no vmclock device (no ACPI AMZNC10C/VMCLOCK, no devicetree amazon,vmclock); kernel "
+                              "configuration not readable; no /dev/vmclock0");
+  for (const auto& c : none.checks) CHECK_FALSE(c.found.empty());
+}
+
+TEST_CASE("kernel config: =y, =m, not set, absent") {
+  constexpr std::string_view opt = vmc::kernel_option_name;
+  CHECK(vmc::parse_kernel_config("A=y\nCONFIG_PTP_1588_CLOCK_VMCLOCK=y\n", opt) == vmc::config_state::built_in);
+  CHECK(vmc::parse_kernel_config("CONFIG_PTP_1588_CLOCK_VMCLOCK=m", opt) == vmc::config_state::module);
+  CHECK(vmc::parse_kernel_config("# CONFIG_PTP_1588_CLOCK_VMCLOCK is not set\n", opt) == vmc::config_state::not_set);
+  CHECK(vmc::parse_kernel_config("CONFIG_PTP_1588_CLOCK_VMCLOCK_X=y\n", opt) == vmc::config_state::absent);
+  CHECK(vmc::parse_kernel_config("", opt) == vmc::config_state::absent);
+}
+
+// --- device_page -----------------------------------------------------------------------------
+
+namespace {
+
+vmc::page_data sample_page(std::uint64_t marker = 1) {
+  vmc::page_data p;
+  p.counter_id = static_cast<vmc::counter_id>(vrtc::hardware_counter_id().value_or(0xff));
+  p.time_type = vmc::time_type::tai;
+  p.clock_status = vmc::clock_status::synchronized;
+  p.disruption_marker = marker;
+  p.flags = vmc::flag::vm_gen_counter_present;
+  p.time_sec = 1'800'000'000;
+  p.vm_generation_counter = 7;
+  return p;
+}
+
+/// A page file of `length` bytes holding `p` (the rest zero).
+void write_page(const std::string& path, const vmc::page_data& p, std::size_t length = 4096) {
+  std::string bytes(std::max<std::size_t>(length, vmc::abi_size), '\0');
+  REQUIRE(vmc::encode(p, std::as_writable_bytes(std::span<char>(bytes))).has_value());
+  bytes.resize(length);
+  write_file(path, bytes);
+}
+
+/// Injected system calls: each failure an errno, and counters of what was called.
+struct fake_os {
+  static inline int open_errno = 0;
+  static inline int mmap_errno = 0;
+  static inline int pread_errno = 0;
+  static inline bool report_char_device = false;
+  static inline int poll_result = 0;
+  static inline short poll_revents = 0;
+  static inline int preads = 0;
+  static inline int polls = 0;
+  static inline std::function<void()> on_poll;
+
+  static void reset() {
+    open_errno = mmap_errno = pread_errno = 0;
+    report_char_device = false;
+    poll_result = 0;
+    poll_revents = 0;
+    preads = polls = 0;
+    on_poll = nullptr;
+  }
+  static vmc::os_interface make() {
+    vmc::os_interface os;
+    os.open = [](const char* p, int f) {
+      if (open_errno != 0) {
+        errno = open_errno;
+        return -1;
+      }
+      return ::open(p, f);
+    };
+    os.fstat = [](int fd, struct stat* st) {
+      const int r = ::fstat(fd, st);
+      if (r == 0 && report_char_device) st->st_mode = (st->st_mode & ~static_cast<mode_t>(S_IFMT)) | S_IFCHR;
+      return r;
+    };
+    os.mmap = [](void* a, std::size_t l, int prot, int flags, int fd, off_t o) -> void* {
+      // The driver's own rules: read-only, one page, offset 0.
+      if ((prot & PROT_WRITE) != 0) {
+        errno = EROFS;
+        return MAP_FAILED;
+      }
+      if (l != static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)) || o != 0) {
+        errno = EINVAL;
+        return MAP_FAILED;
+      }
+      if (mmap_errno != 0) {
+        errno = mmap_errno;
+        return MAP_FAILED;
+      }
+      return ::mmap(a, l, prot, flags, fd, o);
+    };
+    os.pread = [](int fd, void* b, std::size_t c, off_t o) -> ssize_t {
+      ++preads;
+      if (pread_errno != 0) {
+        errno = pread_errno;
+        return -1;
+      }
+      return ::pread(fd, b, c, o);
+    };
+    os.poll = [](struct pollfd* f, nfds_t, int) {
+      ++polls;
+      if (on_poll) on_poll();
+      f->revents = poll_revents;
+      return poll_result;
+    };
+    return os;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("device_page: a missing node or file is not_found, with the fix") {
+  temp_dir t;
+  mkdirs(t / "dev");
+  const auto node = vmc::device_page::open(t / "dev/vmclock0");
+  REQUIRE_FALSE(node.has_value());
+  CHECK(node.error().code == vrtc::errc::not_found);
+  CHECK(node.error().sys_errno == ENOENT);
+  CHECK(node.error().path == t / "dev/vmclock0");
+  CHECK(node.error().what() == t / "dev/vmclock0" +
+                                   ": open failed: No such file or directory; no vmclock driver is bound to a "
+                                   "device (run `vmclock probe` to see why)");
+  const auto file = vmc::device_page::open(t / "page");
+  REQUIRE_FALSE(file.has_value());
+  CHECK(file.error().code == vrtc::errc::not_found);
+  CHECK(file.error().message.find("vmclock-host --page PATH") != std::string::npos);
+}
+
+TEST_CASE("device_page: a node the reader may not read is permission_denied") {
+  temp_dir t;
+  write_page(t / "dev/vmclock0", sample_page());
+  ::chmod((t / "dev/vmclock0").c_str(), 0600);
+
+  // The refusal as the open system call reports it.
+  fake_os::reset();
+  fake_os::open_errno = EACCES;
+  const auto injected = vmc::device_page::open(t / "dev/vmclock0", fake_os::make());
+  REQUIRE_FALSE(injected.has_value());
+  CHECK(injected.error().code == vrtc::errc::permission_denied);
+  CHECK(injected.error().sys_errno == EACCES);
+  CHECK(injected.error().message.find("udev rule") != std::string::npos);
+
+  // And for real: an unprivileged process opening a root-owned 0600 file. Root may read anything,
+  // so when the test runs as root a child drops to nobody (65534) first.
+  int result[2];
+  REQUIRE(::pipe(result) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(result[0]);
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(3);
+    const auto r = vmc::device_page::open(t / "dev/vmclock0");
+    const int code = r.has_value() ? 0 : static_cast<int>(r.error().code);
+    const int err = r.has_value() ? 0 : r.error().sys_errno;
+    const int out[2] = {code, err};
+    ::_exit(::write(result[1], out, sizeof out) == static_cast<ssize_t>(sizeof out) ? 0 : 4);
+  }
+  ::close(result[1]);
+  int out[2] = {-1, -1};
+  const bool got = ::read(result[0], out, sizeof out) == static_cast<ssize_t>(sizeof out);
+  ::close(result[0]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(got);
+  // The temporary directory is 0700 too; either refusal is EACCES.
+  CHECK(out[0] == static_cast<int>(vrtc::errc::permission_denied));
+  CHECK(out[1] == EACCES);
+}
+
+TEST_CASE("device_page: short files, wrong magic, and paths that are not pages") {
+  temp_dir t;
+  write_file(t / "empty", "");
+  write_file(t / "short", "VCLK0123456789");
+  for (const auto& [name, bytes] : {std::pair<std::string, std::size_t>{"empty", 0}, {"short", 14}}) {
+    const auto r = vmc::device_page::open(t / name);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == vrtc::errc::too_short);
+    CHECK(r.error().what() == t / name + ": short page: " + std::to_string(bytes) +
+                                  " bytes, a vmclock structure needs at least 32 (112 for every field); is the "
+                                  "writer running?");
+  }
+  auto p = sample_page();
+  p.magic = 0x4b4c4357;
+  write_page(t / "magic", p);
+  const auto magic = vmc::device_page::open(t / "magic");
+  REQUIRE_FALSE(magic.has_value());
+  CHECK(magic.error().code == vrtc::errc::bad_magic);
+  CHECK(magic.error().message.find("magic 0x4b4c4357 instead of 0x4b4c4356") != std::string::npos);
+
+  // A structure whose size claims more than the 100 bytes the file has.
+  write_page(t / "truncated", sample_page(), 100);
+  const auto truncated = vmc::device_page::open(t / "truncated");
+  REQUIRE_FALSE(truncated.has_value());
+  CHECK(truncated.error().code == vrtc::errc::bad_size);
+
+  const auto dir = vmc::device_page::open(t.path());
+  REQUIRE_FALSE(dir.has_value());
+  CHECK(dir.error().code == vrtc::errc::invalid_argument);
+
+  // A good page file opens mapped, with the fields the writer put there.
+  write_page(t / "good", sample_page(5));
+  auto good = vmc::device_page::open(t / "good");
+  REQUIRE(good.has_value());
+  CHECK(good->is_mapped());
+  CHECK(good->notifications() == vmc::notification_mode::interval);
+  const auto read = good->read();
+  REQUIRE(read.has_value());
+  CHECK(read->disruption_marker == 5u);
+  CHECK(read->vm_generation_counter == 7u);
+  CHECK(good->mapped_reader().has_value());
+
+  // The page file shrinks after opening (the writer wiped it): reads report it.
+  auto wiped = sample_page();
+  wiped.version = 0;
+  write_page(t / "good", wiped);
+  const auto after = good->read();
+  REQUIRE_FALSE(after.has_value());
+  CHECK(after.error().code == vrtc::errc::bad_version);
+}
+
+TEST_CASE("device_page: a refused mapping falls back to pread, and pread failures are reported") {
+  temp_dir t;
+  write_page(t / "dev/vmclock0", sample_page(9));
+  // A writable mapping is what the driver refuses with EROFS; this layer never asks for one.
+  const vmc::os_interface strict = fake_os::make();
+  fake_os::reset();
+  errno = 0;
+  const int fd = ::open((t / "dev/vmclock0").c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  CHECK(strict.mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED);
+  CHECK(errno == EROFS);
+  ::close(fd);
+  const auto erofs = vmc::detail::system_error("map", t / "dev/vmclock0", EROFS);
+  CHECK(erofs.code == vrtc::errc::map_refused);
+  CHECK(erofs.message == "map failed: Read-only file system; the device only allows read-only mappings: map it "
+                         "PROT_READ, MAP_SHARED");
+
+  for (const int refusal : {EROFS, EINVAL, EAGAIN, ENODEV}) {
+    fake_os::reset();
+    fake_os::mmap_errno = refusal;
+    auto page = vmc::device_page::open(t / "dev/vmclock0", fake_os::make());
+    REQUIRE(page.has_value());
+    CHECK_FALSE(page->is_mapped());
+    CHECK(page->map_errno() == refusal);
+    CHECK(page->mapped_reader().error() == vrtc::errc::map_refused);
+    const int before = fake_os::preads;
+    const auto r = page->read();
+    REQUIRE(r.has_value());
+    CHECK(r->disruption_marker == 9u);
+    CHECK(fake_os::preads > before);  // every read copies the page again
+    // The copy follows the file.
+    write_page(t / "dev/vmclock0", sample_page(10));
+    CHECK(page->read()->disruption_marker == 10u);
+    write_page(t / "dev/vmclock0", sample_page(9));
+  }
+
+  // pread failing: ETIMEDOUT is the driver's seqlock deadline; others are I/O errors.
+  for (const auto& [err, code] : {std::pair{ETIMEDOUT, vrtc::errc::timed_out}, std::pair{EIO, vrtc::errc::io_error}}) {
+    fake_os::reset();
+    fake_os::mmap_errno = EINVAL;
+    fake_os::pread_errno = err;
+    const auto r = vmc::device_page::open(t / "dev/vmclock0", fake_os::make());
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == code);
+    CHECK(r.error().sys_errno == err);
+    if (err == ETIMEDOUT) CHECK(r.error().message.find("within 100 ms") != std::string::npos);
+  }
+}
+
+TEST_CASE("device_page: poll() with NOTIFICATION_PRESENT, interval re-reads otherwise") {
+  temp_dir t;
+  const std::string path = t / "dev/vmclock0";
+  auto p = sample_page();
+  p.flags |= vmc::flag::notification_present;
+  write_page(path, p);
+
+  // The driver answers POLLHUP when it has no notification support: interval mode.
+  fake_os::reset();
+  fake_os::report_char_device = true;
+  fake_os::poll_result = 1;
+  fake_os::poll_revents = POLLHUP;
+  auto hup = vmc::device_page::open(path, fake_os::make());
+  REQUIRE(hup.has_value());
+  CHECK(hup->is_device());
+  CHECK(hup->notifications() == vmc::notification_mode::interval);
+
+  // No flag: never polled.
+  write_page(path, sample_page());
+  fake_os::reset();
+  fake_os::report_char_device = true;
+  auto plain = vmc::device_page::open(path, fake_os::make());
+  REQUIRE(plain.has_value());
+  CHECK(plain->notifications() == vmc::notification_mode::interval);
+  CHECK(fake_os::polls == 0);
+
+  // Flag and a driver that waits: poll mode, and the open acknowledged the current seq_count
+  // with a read so that poll() waits for the next change.
+  write_page(path, p);
+  fake_os::reset();
+  fake_os::report_char_device = true;
+  auto notified = vmc::device_page::open(path, fake_os::make());
+  REQUIRE(notified.has_value());
+  CHECK(notified->notifications() == vmc::notification_mode::poll);
+  CHECK(fake_os::preads == 1);
+
+  // The "interrupt": the device publishes, then poll() returns POLLIN.
+  const int fd = ::open(path.c_str(), O_RDWR);
+  REQUIRE(fd >= 0);
+  void* const rw = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  REQUIRE(rw != MAP_FAILED);
+  auto w = vmc::writer::create(std::span<std::byte>(static_cast<std::byte*>(rw), 4096), p);
+  REQUIRE(w.has_value());
+  const auto seen = notified->read();
+  REQUIRE(seen.has_value());
+  fake_os::poll_result = 1;
+  fake_os::poll_revents = POLLIN;
+  fake_os::on_poll = [&] { w->mark_disruption(); };
+  const int polls_before = fake_os::polls;
+  const auto woke = notified->wait_for_update(seen->seq_count, 5s);
+  REQUIRE(woke.has_value());
+  CHECK(*woke);
+  CHECK(fake_os::polls == polls_before + 1);
+  CHECK(notified->read()->disruption_marker == seen->disruption_marker + 1);
+
+  // Interval mode: a writer thread publishes after a while; the wait notices. Nothing published:
+  // the wait ends at its timeout.
+  auto file = vmc::device_page::open(path);
+  REQUIRE(file.has_value());
+  CHECK(file->notifications() == vmc::notification_mode::interval);
+  const auto now = file->read();
+  REQUIRE(now.has_value());
+  const auto start = std::chrono::steady_clock::now();
+  const auto quiet = file->wait_for_update(now->seq_count, 60ms, 10ms);
+  REQUIRE(quiet.has_value());
+  CHECK_FALSE(*quiet);
+  CHECK(std::chrono::steady_clock::now() - start >= 60ms);
+  std::thread publisher([&] {
+    std::this_thread::sleep_for(30ms);
+    w->mark_snapshot_restore();
+  });
+  const auto changed = file->wait_for_update(now->seq_count, 5s, 5ms);
+  publisher.join();
+  REQUIRE(changed.has_value());
+  CHECK(*changed);
+  CHECK(file->read()->vm_generation_counter == now->vm_generation_counter + 1);
+  ::munmap(rw, 4096);
+  ::close(fd);
+}
+
+// --- two processes -----------------------------------------------------------------------------
+
+namespace {
+
+std::uint64_t tai_now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_TAI, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+/// Version k of a page whose counter relation is calibrated against CLOCK_TAI: every publication
+/// re-anchors at (counter, CLOCK_TAI), with the period `hz`, and a cross-field invariant
+/// (disruption_marker = k, vm_generation_counter = 3k + 1, time_esterror_nanosec = k) that a
+/// torn read would break.
+vmc::page_data calibrated(std::uint64_t k, std::uint64_t hz) {
+  vmc::page_data p;
+  p.counter_id = static_cast<vmc::counter_id>(*vrtc::hardware_counter_id());
+  p.time_type = vmc::time_type::tai;
+  p.clock_status = vmc::clock_status::synchronized;
+  p.flags = vmc::flag::vm_gen_counter_present | vmc::flag::time_maxerror_valid | vmc::flag::period_maxerror_valid |
+            vmc::flag::time_esterror_valid;
+  p.disruption_marker = k;
+  p.vm_generation_counter = 3 * k + 1;
+  p.time_esterror_nanosec = k;
+  const auto period = vrtc::best_counter_period(hz);
+  p.counter_period_frac_sec = period->frac_sec;
+  p.counter_period_shift = period->shift;
+  const std::uint64_t before = tai_now_ns();
+  p.counter_value = vrtc::hardware_counter().value_or(0);
+  const std::uint64_t after = tai_now_ns();
+  const std::uint64_t at = before + (after - before) / 2;
+  p.time_sec = at / 1'000'000'000u;
+  p.time_frac_sec = vrtc::ns_to_frac(at % 1'000'000'000u);
+  // Anchor uncertainty plus a generous allowance; the period may be off by 1000 ppm.
+  p.time_maxerror_nanosec = (after - before) + 200'000;
+  p.counter_period_maxerror_rate_frac_sec = period->frac_sec / 1000;
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("two processes: a writer publishing a page file, a reader opening it as a device") {
+  if (!vrtc::hardware_counter_available) {
+    WARN("no hardware counter on this platform: the time check needs one");
+    return;
+  }
+  temp_dir t;
+  const std::string path = t / "page";
+  // The writer's calibration: the counter frequency against CLOCK_TAI over 20 ms.
+  const std::uint64_t t0 = tai_now_ns();
+  const std::uint64_t c0 = *vrtc::hardware_counter();
+  std::this_thread::sleep_for(20ms);
+  const std::uint64_t t1 = tai_now_ns();
+  const std::uint64_t c1 = *vrtc::hardware_counter();
+  const auto hz = static_cast<std::uint64_t>(static_cast<double>(c1 - c0) * 1e9 / static_cast<double>(t1 - t0));
+
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::ftruncate(fd, 4096) == 0);
+  void* const rw = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  REQUIRE(rw != MAP_FAILED);
+  auto w = vmc::writer::create(std::span<std::byte>(static_cast<std::byte*>(rw), 4096), calibrated(0, hz));
+  REQUIRE(w.has_value());
+
+#if defined(VRTC_TEST_SANITIZED)
+  constexpr std::uint64_t reads = 20'000;
+#else
+  constexpr std::uint64_t reads = 200'000;
+#endif
+  int result[2];
+  REQUIRE(::pipe(result) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // The reader: its own process, opening the file through the device path (read-only map).
+    ::close(result[0]);
+    std::uint64_t out[6] = {0, 0, 0, 0, 0, 0};  // reads, torn, outside bound, worst |error|, versions, mapped
+    if (auto page = vmc::device_page::open(path)) {
+      out[5] = page->is_mapped() ? 1 : 0;
+      std::uint64_t last = 0;
+      const auto end = std::chrono::steady_clock::now() + 20s;
+      while (out[0] < reads && std::chrono::steady_clock::now() < end) {
+        const std::uint64_t before = tai_now_ns();
+        const auto r = page->now();
+        const std::uint64_t after = tai_now_ns();
+        if (!r) continue;
+        ++out[0];
+        const std::uint64_t k = r->disruption_marker;
+        if (r->vm_generation_counter != 3 * k + 1 || r->est_error_ns != k || k < last) ++out[1];
+        if (k != last) ++out[4];
+        last = k;
+        // The page's time must lie within max_error of the CLOCK_TAI bracket of the reading.
+        const std::uint64_t ns = r->time.sec * 1'000'000'000u + r->nanoseconds;
+        const std::uint64_t bound = r->max_error_ns.value_or(0);
+        const std::uint64_t off = ns < before ? before - ns : ns > after ? ns - after : 0;
+        if (off > bound) ++out[2];
+        out[3] = std::max(out[3], off);
+      }
+    }
+    ::_exit(::write(result[1], out, sizeof out) == static_cast<ssize_t>(sizeof out) ? 0 : 1);
+  }
+  ::close(result[1]);
+  // The writer: re-publish continuously until the reader is done.
+  std::uint64_t k = 0;
+  int status = 0;
+  pid_t done = 0;
+  while (done == 0) {
+    for (int i = 0; i < 64; ++i) w->publish(calibrated(++k, hz));
+    done = ::waitpid(child, &status, WNOHANG);
+  }
+  std::uint64_t got[6] = {0, 0, 0, 0, 0, 0};
+  const bool received = ::read(result[0], got, sizeof got) == static_cast<ssize_t>(sizeof got);
+  ::close(result[0]);
+  ::munmap(rw, 4096);
+  ::close(fd);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(received);
+  WARN("reader: " << got[0] << " readings, " << got[1] << " torn, " << got[2] << " outside the bound, worst "
+                  << got[3] << " ns from the CLOCK_TAI bracket, " << got[4] << " versions seen; writer: " << k
+                  << " publications");
+  CHECK(got[5] == 1);
+  CHECK(got[0] == reads);
+  CHECK(got[1] == 0);
+  CHECK(got[2] == 0);
+  CHECK(got[4] > 1);
+}
