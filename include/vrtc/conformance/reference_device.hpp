@@ -114,7 +114,8 @@ struct reference_options {
   fault broken = fault::none;
 };
 
-/// The reference device with simulated clocks:
+/// The reference device with simulated clocks (live, every offered feature negotiated, until the
+/// first reset):
 ///   0 UTC_SMEARED (NOON_LINEAR) with an alarm, 1 TAI with READ_CROSS against the x86 TSC,
 ///   2 MONOTONIC with an alarm, 3 UTC.
 class reference_device {
@@ -134,7 +135,9 @@ class reference_device {
                 simulated_clock({clock_type::monotonic, smearing::unspecified, true}, anchor(1'000 * s)),
                 simulated_clock({clock_type::utc, smearing::unspecified, false}, anchor(utc_start))},
         refs_{clock_ref(clocks_[0]), clock_ref(clocks_[1]), clock_ref(clocks_[2]), clock_ref(clocks_[3])},
-        device_(refs_, make_config(options)) {}
+        device_(refs_, make_config(options)) {
+    negotiate(offered_features());  // live from the start, as after a driver's initialisation
+  }
 
   reference_device(const reference_device&) = delete;
   reference_device& operator=(const reference_device&) = delete;
