@@ -12,6 +12,7 @@
 // vmclock-host is read exactly as /dev/vmclock0 is.
 #include <vmclock/abi.hpp>
 #include <vmclock/linux.hpp>
+#include <vmclock/linux_discovery.hpp>
 #include <vmclock/reader.hpp>
 #include <vrtc/civil.hpp>
 #include <vrtc/counter.hpp>
