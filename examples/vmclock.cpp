@@ -88,7 +88,7 @@ std::string default_device() {
     const std::string name = entry.path().filename().string();
     if (name.rfind("vmclock", 0) == 0) found.push_back(entry.path().string());
   }
-  if (found.empty()) fail("no /dev/vmclock* device; give a PATH");
+  if (found.empty()) fail("no /dev/vmclock* device (`vmclock probe` says why); give a PATH");
   std::sort(found.begin(), found.end());
   return found.front();
 }

@@ -168,6 +168,11 @@ check_error "--interval-ms must be at least 1" watch "$dir/page" --interval-ms 0
 check_error "--count must be at least 1" watch "$dir/page" --count 0
 check_error "--timeout-ms needs a value" watch "$dir/page" --timeout-ms
 check_error "unexpected argument: $dir/page" probe "$dir/page"
+# Without PATH: the first /dev/vmclock* node, or an error that points at the probe.
+if ! compgen -G '/dev/vmclock[0-9]*' >/dev/null; then
+  check_error 'no /dev/vmclock* device (`vmclock probe` says why); give a PATH' watch --count 1
+  check_error 'no /dev/vmclock* device (`vmclock probe` says why); give a PATH' now
+fi
 check_error "unexpected argument: --count" now --count 1 "$dir/page"
 
 if [[ $failures -ne 0 ]]; then
