@@ -72,6 +72,23 @@ if [[ -r /proc/config.gz ]] && config=$(gzip -dc /proc/config.gz 2>/dev/null); t
 fi
 echo "probe on this machine: $summary"
 
+# As a new, unprivileged user would run it: still exit 0 and a summary; /proc/iomem then shows
+# zeros, which the probe must call hidden rather than report as addresses.
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+  mkdir -p "$dir/nobody" && cp "$tool" "$dir/nobody/vmclock" && chmod 755 "$dir" "$dir/nobody"
+  set +e
+  text=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/nobody/vmclock" probe)
+  status=$?
+  set -e
+  [[ $status -eq 0 ]] || fail "probe as uid 65534: exit status $status"
+  nobody_summary=$(grep '^summary: ' <<<"$text" | sed 's/^summary: //')
+  [[ -n $nobody_summary ]] || fail "probe as uid 65534 printed no summary"
+  if grep -q '^ *[0-9a-f]*-[0-9a-f]* : AMZNC10C' /proc/iomem; then
+    grep -q 'address hidden from non-root users' <<<"$nobody_summary" ||
+      fail "probe as uid 65534 does not say the address is hidden: $nobody_summary"
+  fi
+fi
+
 # --- watch ---
 # page FILE [field=value ...]: a 4096-byte page (seq even) with the given fields.
 page() {
