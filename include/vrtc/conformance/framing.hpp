@@ -12,11 +12,10 @@
 // builders; the I/O stays in the tools.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "../bytes.hpp"
@@ -192,63 +191,66 @@ struct notification_payload {
 
 // --- building records ---------------------------------------------------------------------------
 
-/// A complete record: length, type, then the payload parts in order.
-[[nodiscard]] inline std::vector<std::byte> make_record(record_type type,
-                                                        std::initializer_list<std::span<const std::byte>> parts = {}) {
-  std::size_t length = 1;
-  for (const auto& p : parts) length += p.size();
-  std::vector<std::byte> out(4 + length);
-  store_le<std::uint32_t>(out, 0, static_cast<std::uint32_t>(length));
-  out[4] = static_cast<std::byte>(type);
-  std::size_t at = 5;
-  for (const auto& p : parts)
-    for (const std::byte b : p) out[at++] = b;
-  return out;
-}
+/// Appends fields to a record and fills in its length.
+class record_builder {
+ public:
+  explicit record_builder(record_type type) : out_(5) { out_[4] = static_cast<std::byte>(type); }
+  template <wire_uint T>
+  record_builder& put(T value) {
+    const std::size_t at = out_.size();
+    out_.resize(at + sizeof(T));
+    store_le<T>(out_, at, value);
+    return *this;
+  }
+  record_builder& put(std::span<const std::byte> bytes) {
+    out_.insert(out_.end(), bytes.begin(), bytes.end());
+    return *this;
+  }
+  record_builder& put(std::byte b) {
+    out_.push_back(b);
+    return *this;
+  }
+  [[nodiscard]] std::vector<std::byte> finish() {
+    store_le<std::uint32_t>(out_, 0, static_cast<std::uint32_t>(out_.size() - 4));
+    return std::move(out_);
+  }
 
-namespace detail {
-template <wire_uint T>
-[[nodiscard]] constexpr std::array<std::byte, sizeof(T)> le(T v) noexcept {
-  std::array<std::byte, sizeof(T)> a{};
-  store_le<T>(a, 0, v);
-  return a;
-}
-}  // namespace detail
+ private:
+  std::vector<std::byte> out_;
+};
 
+/// A record without payload.
+[[nodiscard]] inline std::vector<std::byte> make_record(record_type type) { return record_builder(type).finish(); }
 [[nodiscard]] inline std::vector<std::byte> make_hello(const hello_payload& h = {}) {
-  return make_record(record_type::hello, {detail::le(h.version)});
+  return record_builder(record_type::hello).put(h.version).finish();
 }
 [[nodiscard]] inline std::vector<std::byte> make_hello_reply(const hello_reply_payload& h) {
-  return make_record(record_type::hello_reply,
-                     {detail::le(h.version), detail::le(h.offered_features), detail::le(h.hooks)});
+  return record_builder(record_type::hello_reply).put(h.version).put(h.offered_features).put(h.hooks).finish();
 }
 [[nodiscard]] inline std::vector<std::byte> make_request(std::uint32_t writable_size, std::byte fill,
                                                          std::span<const std::byte> readable) {
-  const std::array<std::byte, 1> f{fill};
-  return make_record(record_type::request, {detail::le(writable_size), f, readable});
+  return record_builder(record_type::request).put(writable_size).put(fill).put(readable).finish();
 }
 [[nodiscard]] inline std::vector<std::byte> make_response(std::uint32_t used, std::span<const std::byte> writable) {
-  return make_record(record_type::response, {detail::le(used), writable});
+  return record_builder(record_type::response).put(used).put(writable).finish();
 }
 [[nodiscard]] inline std::vector<std::byte> make_negotiate(std::uint64_t features) {
-  return make_record(record_type::negotiate, {detail::le(features)});
+  return record_builder(record_type::negotiate).put(features).finish();
 }
 [[nodiscard]] inline std::vector<std::byte> make_advance(std::uint64_t ns) {
-  return make_record(record_type::advance, {detail::le(ns)});
+  return record_builder(record_type::advance).put(ns).finish();
 }
 [[nodiscard]] inline std::vector<std::byte> make_step(std::uint16_t clock_id, std::int64_t delta) {
-  return make_record(record_type::step, {detail::le(clock_id), detail::le(static_cast<std::uint64_t>(delta))});
+  return record_builder(record_type::step).put(clock_id).put(static_cast<std::uint64_t>(delta)).finish();
 }
 [[nodiscard]] inline std::vector<std::byte> make_step_reply(bool stepped) {
-  const std::array<std::byte, 1> b{std::byte{stepped ? std::uint8_t{1} : std::uint8_t{0}}};
-  return make_record(record_type::step_reply, {b});
+  return record_builder(record_type::step_reply).put(std::byte{stepped ? std::uint8_t{1} : std::uint8_t{0}}).finish();
 }
 [[nodiscard]] inline std::vector<std::byte> make_alarmq(std::uint32_t buffer_size, std::byte fill) {
-  const std::array<std::byte, 1> f{fill};
-  return make_record(record_type::alarmq, {detail::le(buffer_size), f});
+  return record_builder(record_type::alarmq).put(buffer_size).put(fill).finish();
 }
 [[nodiscard]] inline std::vector<std::byte> make_notification(std::uint32_t used, std::span<const std::byte> buffer) {
-  return make_record(record_type::notification, {detail::le(used), buffer});
+  return record_builder(record_type::notification).put(used).put(buffer).finish();
 }
 
 }  // namespace conformance
