@@ -477,6 +477,20 @@ TEST_CASE("device_page: short files, wrong magic, and paths that are not pages")
   CHECK(after.error().code == vrtc::errc::bad_version);
 }
 
+TEST_CASE("device_page: real character devices take the device path") {
+  // /dev/zero maps like a device page: mapped, then refused for its magic.
+  const auto zero = vmc::device_page::open("/dev/zero");
+  REQUIRE_FALSE(zero.has_value());
+  CHECK(zero.error().code == vrtc::errc::bad_magic);
+  CHECK(zero.error().message.find("magic 0x00000000") != std::string::npos);
+  // /dev/null refuses the mapping (ENODEV); the pread fallback then reads nothing.
+  const auto null = vmc::device_page::open("/dev/null");
+  REQUIRE_FALSE(null.has_value());
+  CHECK(null.error().code == vrtc::errc::too_short);
+  CHECK(null.error().what() == "/dev/null: short page: 0 bytes, a vmclock structure needs at least 32 (112 for "
+                               "every field); is the writer running?");
+}
+
 TEST_CASE("device_page: a refused mapping falls back to pread, and pread failures are reported") {
   temp_dir t;
   write_page(t / "dev/vmclock0", sample_page(9));
