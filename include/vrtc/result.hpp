@@ -98,13 +98,34 @@ enum class errc : unsigned char {
 
 namespace detail {
 
-// Storage for result<T>. Trivially copyable values get an all-defaulted (and so trivially
-// copyable, constexpr-friendly) union; other values get hand-written special members. Two
-// specialisations rather than constrained special members, which clang 14 does not support.
-template <class T, bool Trivial = std::is_trivially_copyable_v<T>>
+// Storage for result<T>, chosen by what T allows:
+//  * trivially copyable and default-constructible values (every message and snapshot type):
+//    the value and the error side by side, so the optimiser keeps them in registers instead of
+//    writing a union through memory and reading it back wider (a store-forwarding stall);
+//  * other trivially copyable values: an all-defaulted union;
+//  * everything else: hand-written special members.
+// Specialisations rather than constrained special members, which clang 14 does not support.
+enum class result_layout { side_by_side, trivial_union, general };
+
+template <class T>
+inline constexpr result_layout result_layout_for =
+    !std::is_trivially_copyable_v<T>      ? result_layout::general
+    : std::is_default_constructible_v<T> ? result_layout::side_by_side
+                                          : result_layout::trivial_union;
+
+template <class T, result_layout = result_layout_for<T>>
 struct result_storage {
   constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
-  constexpr explicit result_storage(T&& v) : value_(std::move(v)), ok_(true) {}
+  constexpr explicit result_storage(errc e) noexcept : value_(), error_(e), ok_(false) {}
+
+  T value_;
+  errc error_{};
+  bool ok_;
+};
+
+template <class T>
+struct result_storage<T, result_layout::trivial_union> {
+  constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
   constexpr explicit result_storage(errc e) noexcept : error_(e), ok_(false) {}
 
   union {
@@ -115,7 +136,7 @@ struct result_storage {
 };
 
 template <class T>
-struct result_storage<T, false> {
+struct result_storage<T, result_layout::general> {
   constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
   constexpr explicit result_storage(T&& v) : value_(std::move(v)), ok_(true) {}
   constexpr explicit result_storage(errc e) noexcept : error_(e), ok_(false) {}
