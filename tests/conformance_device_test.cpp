@@ -119,7 +119,7 @@ TEST_CASE("conformance_device: the reference device passes every check, none lef
   CHECK(r.not_applicable() == 0);
 }
 
-TEST_CASE("conformance_device: reference variants pass; what they lack is not applicable") {
+TEST_CASE("conformance_device: reference variants pass and what they lack is not applicable") {
   SECTION("alarms cleared on reset, another time origin") {
     reference_options o;
     o.retention = alarm_retention::clear;
