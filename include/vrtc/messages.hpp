@@ -25,7 +25,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -536,18 +535,6 @@ constexpr void load_fields([[maybe_unused]] M& m, [[maybe_unused]] std::span<con
   (F::load(m, in), ...);
 }
 
-/// Stores a 64-bit word little-endian at `offset`. At run time this is one memcpy of the
-/// word, which compiles to a single store; GCC 12 turns adjacent byte-wise stores of two words
-/// into a 128-bit shift-and-or chain.
-constexpr void store_word(std::span<std::byte> out, std::size_t offset, std::uint64_t word) noexcept {
-  if (std::is_constant_evaluated()) {
-    store_le<std::uint64_t>(out, offset, word);
-  } else {
-    const std::uint64_t le = host_to_le(word);
-    std::memcpy(out.data() + offset, &le, sizeof le);
-  }
-}
-
 /// Word `W` of m's encoding: every field in it, at its offset, and zeros (reserved) elsewhere.
 template <std::size_t W, class M, class... F>
 constexpr std::uint64_t compose_word(const M& m, field_list<F...>) noexcept {
@@ -565,12 +552,12 @@ constexpr void encode_unchecked(const M& m, std::span<std::byte> out, [[maybe_un
   static_assert(M::size % 8 == 0);
   if constexpr (M::kind == message_kind::response) {
     if (n == header_size) {  // header-only (an error response, or a header-only message)
-      store_word(out, 0, static_cast<std::uint8_t>(m.status));
+      store_le<std::uint64_t>(out, 0, static_cast<std::uint8_t>(m.status));
       return;
     }
   }
   [&]<std::size_t... W>(std::index_sequence<W...>) {
-    (store_word(out, 8 * W, compose_word<W>(m, typename wire_fields<M>::type{})), ...);
+    (store_le<std::uint64_t>(out, 8 * W, compose_word<W>(m, typename wire_fields<M>::type{})), ...);
   }(std::make_index_sequence<M::size / 8>{});
 }
 
