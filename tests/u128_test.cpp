@@ -97,6 +97,10 @@ void check_pair(std::uint64_t a_hi, std::uint64_t a_lo, std::uint64_t b_hi, std:
   REQUIRE((pa == pb) == (ia == ib));
   REQUIRE((pa < pb) == (ia < ib));
   REQUIRE((pa > pb) == (ia > ib));
+  REQUIRE((pa <= pb) == (ia <= ib));
+  REQUIRE((pa >= pb) == (ia >= ib));
+  REQUIRE((pa < pb) == ((pa <=> pb) < 0));  // the direct operators agree with <=>
+  REQUIRE((ia < pb.hi()) == ((ia <=> I(pb.hi())) < 0));
   REQUIRE((pa <=> pb) == (ia <=> ib));
   if (b_lo != 0) {
     const auto pd = P::divmod(pa, b_lo);

@@ -157,6 +157,12 @@ class basic_u128<true> {
   }
 
   friend constexpr bool operator==(basic_u128 a, basic_u128 b) noexcept { return a.v_ == b.v_; }
+  // The relational operators directly, not rewritten through <=>: GCC does not fold
+  // `(a <=> b) < 0` back into one 128-bit comparison.
+  friend constexpr bool operator<(basic_u128 a, basic_u128 b) noexcept { return a.v_ < b.v_; }
+  friend constexpr bool operator>(basic_u128 a, basic_u128 b) noexcept { return a.v_ > b.v_; }
+  friend constexpr bool operator<=(basic_u128 a, basic_u128 b) noexcept { return a.v_ <= b.v_; }
+  friend constexpr bool operator>=(basic_u128 a, basic_u128 b) noexcept { return a.v_ >= b.v_; }
   friend constexpr std::strong_ordering operator<=>(basic_u128 a, basic_u128 b) noexcept {
     return a.v_ == b.v_ ? std::strong_ordering::equal
                         : (a.v_ < b.v_ ? std::strong_ordering::less : std::strong_ordering::greater);
