@@ -189,6 +189,10 @@ TEST_CASE("counter to time: both 128-bit paths agree", "[time]") {
     const auto fast_ns = vrtc::basic_ticks_to_nanoseconds<vrtc::basic_u128<true>>(c, p.frac_sec, p.shift);
     const auto slow_ns = vrtc::basic_ticks_to_nanoseconds<vrtc::portable_u128>(c, p.frac_sec, p.shift);
     REQUIRE(fast_ns == slow_ns);
+    // The saturating form is the checked one with both errors as UINT64_MAX.
+    const std::uint64_t saturated = vrtc::ticks_to_nanoseconds_saturating(c, p.frac_sec, p.shift);
+    REQUIRE(saturated == fast_ns.value_or(UINT64_MAX));
+    REQUIRE(vrtc::basic_ticks_to_nanoseconds_saturating<vrtc::portable_u128>(c, p.frac_sec, p.shift) == saturated);
   }
 #else
   SUCCEED("only the portable path exists on this compiler");
@@ -215,6 +219,13 @@ TEST_CASE("ticks to nanoseconds: error-bound growth", "[time]") {
                  limit_units_hi * 1'000'000'000u - 1);  // (2^64-1)/2^64 s per tick, floored
   STATIC_REQUIRE(vrtc::to_nanoseconds(vrtc::counter_ticks(1'000'000'000), ghz).value() ==
                  vrtc::nanosecond_count(999'999'999));
+  // The saturating form: the value where it fits, UINT64_MAX for both errors.
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds_saturating(1'000'000'000, one_ppm, 29) == 999);
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds_saturating(limit_units_hi, max64, 0) ==
+                 limit_units_hi * 1'000'000'000u - 1);
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds_saturating(max64, max64, 0) == UINT64_MAX);
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds_saturating(1, 1, 200) == UINT64_MAX);
+  STATIC_REQUIRE(vrtc::ticks_to_nanoseconds_saturating(max64, 0, 255) == 0);
 }
 
 TEST_CASE("calibration picks the most precise period", "[time]") {

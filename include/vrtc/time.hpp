@@ -216,16 +216,44 @@ template <class U128>
   return basic_counter_to_time<u128>(reference, reference_counter, counter, period);
 }
 
+namespace detail {
+/// A 64-bit value and whether the exact result fit it: a plain pair rather than a result<>, so
+/// that hot callers keep it in registers.
+struct checked_u64 {
+  std::uint64_t value;
+  bool fits;
+};
+
+/// floor(floor(ticks * rate / 2^shift) * 10^9 / 2^64) for a valid period (is_valid_period).
+template <class U128>
+[[nodiscard]] constexpr checked_u64 ticks_to_ns_unchecked_shift(std::uint64_t ticks, std::uint64_t rate_frac_sec,
+                                                                std::uint8_t shift) noexcept {
+  const U128 elapsed = U128::mul(ticks, rate_frac_sec) >> unsigned{shift};               // units of 2^-64 s
+  const std::uint64_t fraction_ns = U128::mul(elapsed.lo(), nanoseconds_per_second).hi();  // frac_to_ns_floor
+  const U128 ns = U128::mul(elapsed.hi(), nanoseconds_per_second) + U128(fraction_ns);
+  return {ns.lo(), ns.hi() == 0};
+}
+}  // namespace detail
+
 /// ticks_to_nanoseconds computed with a chosen 128-bit implementation.
 template <class U128>
 [[nodiscard]] constexpr result<std::uint64_t> basic_ticks_to_nanoseconds(std::uint64_t ticks, std::uint64_t rate_frac_sec,
                                                                          std::uint8_t shift) noexcept {
   if (!is_valid_period(rate_frac_sec, shift)) return errc::invalid_shift;
-  const U128 elapsed = U128::mul(ticks, rate_frac_sec) >> unsigned{shift};  // units of 2^-64 s
-  const std::uint64_t fraction_ns = U128::mul(elapsed.lo(), nanoseconds_per_second).hi();  // frac_to_ns_floor
-  const U128 ns = U128::mul(elapsed.hi(), nanoseconds_per_second) + U128(fraction_ns);
-  if (ns.hi() != 0) return errc::overflow;
-  return ns.lo();
+  const detail::checked_u64 ns = detail::ticks_to_ns_unchecked_shift<U128>(ticks, rate_frac_sec, shift);
+  if (!ns.fits) return errc::overflow;
+  return ns.value;
+}
+
+/// basic_ticks_to_nanoseconds with both of its errors given as UINT64_MAX ns (about 584 years):
+/// what an error bound, which saturates rather than fails, needs.
+template <class U128>
+[[nodiscard]] constexpr std::uint64_t basic_ticks_to_nanoseconds_saturating(std::uint64_t ticks,
+                                                                            std::uint64_t rate_frac_sec,
+                                                                            std::uint8_t shift) noexcept {
+  if (!is_valid_period(rate_frac_sec, shift)) return UINT64_MAX;
+  const detail::checked_u64 ns = detail::ticks_to_ns_unchecked_shift<U128>(ticks, rate_frac_sec, shift);
+  return ns.fits ? ns.value : UINT64_MAX;
 }
 
 /// The duration of `ticks` ticks of a period (or an error rate) frac_sec / 2^(64 + shift), in
@@ -236,6 +264,12 @@ template <class U128>
 [[nodiscard]] constexpr result<std::uint64_t> ticks_to_nanoseconds(std::uint64_t ticks, std::uint64_t rate_frac_sec,
                                                                    std::uint8_t shift) noexcept {
   return basic_ticks_to_nanoseconds<u128>(ticks, rate_frac_sec, shift);
+}
+
+/// ticks_to_nanoseconds, UINT64_MAX where that is an error.
+[[nodiscard]] constexpr std::uint64_t ticks_to_nanoseconds_saturating(std::uint64_t ticks, std::uint64_t rate_frac_sec,
+                                                                      std::uint8_t shift) noexcept {
+  return basic_ticks_to_nanoseconds_saturating<u128>(ticks, rate_frac_sec, shift);
 }
 
 [[nodiscard]] constexpr result<nanosecond_count> to_nanoseconds(counter_ticks ticks, counter_period period) noexcept {
