@@ -272,6 +272,25 @@ TEST_CASE("kernel config: =y, =m, not set, absent") {
   CHECK(vmc::parse_kernel_config("", opt) == vmc::config_state::absent);
 }
 
+TEST_CASE("iomem: indented hexadecimal ranges with names; other lines skipped") {
+  const auto e = vmc::detail::parse_iomem(
+      "00001000-0009fbff : System RAM\n"
+      "  000de000-000defff : AMZNC10C:00\n"
+      "    4000000000-400007ffff : virtio-pci-modern : x\n"
+      "0x10-0x20 : hex prefix\n"
+      "1-2  : two spaces\n"
+      "12345678901234567-1 : seventeen digits\n"
+      "ffffffffffffffff-ffffffffffffffff : top");
+  REQUIRE(e.size() == 4);
+  CHECK(e[0].range == vmc::memory_range{0x1000, 0x9fbff});
+  CHECK(e[0].name == "System RAM");
+  CHECK(e[1].name == "AMZNC10C:00");
+  CHECK(vmc::to_string(e[1].range) == "0xde000-0xdefff");
+  CHECK(e[2].range == vmc::memory_range{0x4000000000, 0x400007ffff});
+  CHECK(e[2].name == "virtio-pci-modern : x");
+  CHECK(e[3].range == vmc::memory_range{UINT64_MAX, UINT64_MAX});
+}
+
 // --- device_page -----------------------------------------------------------------------------
 
 namespace {

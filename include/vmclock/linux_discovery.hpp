@@ -322,17 +322,40 @@ struct iomem_entry {
   std::string name;
 };
 
+/// Up to 16 hexadecimal digits at `pos` (advanced past them), or nothing.
+[[nodiscard]] inline std::optional<std::uint64_t> parse_hex(std::string_view s, std::size_t& pos) {
+  std::uint64_t v = 0;
+  const std::size_t start = pos;
+  for (; pos < s.size() && pos - start < 17; ++pos) {
+    const char c = s[pos];
+    unsigned d = 0;
+    if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
+    else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
+    else break;
+    v = (v << 4) | d;
+  }
+  if (pos == start || pos - start > 16) return std::nullopt;
+  return v;
+}
+
+/// The lines of /proc/iomem: "<indent>first-last : name", addresses in hexadecimal. Lines of any
+/// other shape are skipped.
 [[nodiscard]] inline std::vector<iomem_entry> parse_iomem(std::string_view text) {
   std::vector<iomem_entry> out;
   std::size_t pos = 0;
   while (pos < text.size()) {
     const std::size_t end = std::min(text.find('\n', pos), text.size());
-    std::string line(text.substr(pos, end - pos));
+    const std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
-    unsigned long long first = 0, last = 0;
-    int name_at = 0;
-    if (std::sscanf(line.c_str(), " %llx-%llx : %n", &first, &last, &name_at) >= 2 && name_at > 0)
-      out.push_back({{first, last}, line.substr(static_cast<std::size_t>(name_at))});
+    std::size_t i = line.find_first_not_of(' ');
+    if (i == std::string_view::npos) continue;
+    const auto first = parse_hex(line, i);
+    if (!first || i >= line.size() || line[i] != '-') continue;
+    ++i;
+    const auto last = parse_hex(line, i);
+    if (!last || line.substr(i, 3) != " : ") continue;
+    out.push_back({{*first, *last}, std::string(line.substr(i + 3))});
   }
   return out;
 }
