@@ -3,7 +3,7 @@
 //   vmclock dump [--json] [PATH]                    every field of the structure
 //   vmclock time --page PATH --counter N [--json]   what the page says at counter value N
 //   vmclock now [--json] [PATH]                     the same with this CPU's counter, now
-//   vmclock probe [--json]                          what this machine has: device, driver, kernel
+//   vmclock probe [--json] [--root DIR]             what this machine has: device, driver, kernel
 //   vmclock watch [PATH] [--interval-ms N] [--count N] [--timeout-ms N] [--json]
 //                                                   one line per change of the markers and status
 //
@@ -50,7 +50,7 @@ constexpr const char* usage_text =
     "usage: vmclock dump [--json] [PATH]\n"
     "       vmclock time --page PATH --counter N [--json]\n"
     "       vmclock now [--json] [PATH]\n"
-    "       vmclock probe [--json]\n"
+    "       vmclock probe [--json] [--root DIR]\n"
     "       vmclock watch [PATH] [--interval-ms N] [--count N] [--timeout-ms N] [--json]\n"
     "\n"
     "PATH is a vmclock device (default: the first /dev/vmclock*) or any file holding the\n"
@@ -63,6 +63,7 @@ constexpr const char* usage_text =
     "probe reports what this machine has: /dev/vmclock* nodes, ACPI (AMZNC10C / VMCLOCK) and\n"
     "devicetree (amazon,vmclock) devices, their memory ranges, the bound driver,\n"
     "CONFIG_PTP_1588_CLOCK_VMCLOCK and PTP clocks named vmclockN; it exits 0 whenever it ran.\n"
+    "--root DIR looks below DIR instead of / (for testing against a copy or a fake tree).\n"
     "watch prints one line per change of disruption_marker, vm_generation_counter,\n"
     "clock_status or flags (the first line is the state at start), waiting with poll() on a\n"
     "device with notifications and re-reading every --interval-ms (default 100) otherwise;\n"
@@ -368,8 +369,9 @@ std::string try_node(const std::string& path, json_object& j) {
   return text;
 }
 
-void probe(bool json) {
+void probe(const std::optional<std::string>& root, bool json) {
   vmc::discovery_options options;
+  if (root) options.root = *root;
   options.decompress = gunzip;
   const vmc::system_report r = vmc::discover(options);
 
@@ -534,6 +536,7 @@ int run(const std::vector<std::string_view>& args) {
   std::optional<std::uint64_t> counter;
   std::optional<std::string> path;
   watch_options watching;
+  std::optional<std::string> root;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string_view a = args[i];
     if (a == "--json") {
@@ -559,6 +562,9 @@ int run(const std::vector<std::string_view>& args) {
       } else {
         watching.timeout = std::chrono::milliseconds(n);
       }
+    } else if (command == "probe" && a == "--root") {
+      if (i + 1 >= args.size()) fail("--root needs a value");
+      root = std::string(args[++i]);
     } else if (command != "time" && command != "probe" && !path && !a.starts_with("--")) {
       path = std::string(a);
     } else {
@@ -570,7 +576,7 @@ int run(const std::vector<std::string_view>& args) {
   } else if (command == "now") {
     now(path ? *path : default_device(), json);
   } else if (command == "probe") {
-    probe(json);
+    probe(root, json);
   } else if (command == "watch") {
     watch(path ? *path : default_device(), watching, json);
   } else if (command == "time") {

@@ -89,6 +89,57 @@ if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
   fi
 fi
 
+# --- probe on a fake tree (--root): a Linux 7.0 guest with the driver bound and a node ---
+root="$dir/root"
+mkdir -p "$root/sys/devices/LNXSYSTM:00/LNXSYBUS:00/AMZNC10C:00" "$root/sys/devices/platform/AMZNC10C:00" \
+  "$root/sys/bus/acpi/devices" "$root/sys/bus/platform/devices" "$root/sys/bus/platform/drivers/vmclock" \
+  "$root/sys/class/ptp/ptp0" "$root/dev" "$root/proc" "$root/boot"
+acpi="$root/sys/devices/LNXSYSTM:00/LNXSYBUS:00/AMZNC10C:00"
+printf 'AMZNC10C\n' >"$acpi/hid"
+printf 'acpi:AMZNC10C:VMCLOCK:\n' >"$acpi/modalias"
+printf '\\_SB_.VCLK\n' >"$acpi/path"
+printf '15\n' >"$acpi/status"
+ln -s ../../../platform/AMZNC10C:00 "$acpi/physical_node"
+ln -s "../../../devices/LNXSYSTM:00/LNXSYBUS:00/AMZNC10C:00" "$root/sys/bus/acpi/devices/AMZNC10C:00"
+printf 'acpi:AMZNC10C:VMCLOCK:\n' >"$root/sys/devices/platform/AMZNC10C:00/modalias"
+ln -s ../../../bus/platform/drivers/vmclock "$root/sys/devices/platform/AMZNC10C:00/driver"
+ln -s ../../../devices/platform/AMZNC10C:00 "$root/sys/bus/platform/devices/AMZNC10C:00"
+printf 'vmclock0\n' >"$root/sys/class/ptp/ptp0/clock_name"
+printf '00100000-bfffffff : System RAM\n  feffb000-feffbfff : AMZNC10C:00\n' >"$root/proc/iomem"
+printf 'CONFIG_PTP_1588_CLOCK_VMCLOCK=y\n' | gzip >"$root/proc/config.gz"
+python3 - "$root/dev/vmclock0" <<'PYEOF'
+import struct, sys
+# QEMU's page after boot: markers only, no counter relation for any CPU (counter_id INVALID).
+b = struct.pack('<IIHBBIQQ', 0x4b4c4356, 0x1000, 1, 0xff, 0, 2, 1, 0)
+open(sys.argv[1], 'wb').write(b + bytes(4096 - len(b)))
+PYEOF
+chmod 0644 "$root/dev/vmclock0"
+want="looked at:
+  $root/dev/vmclock*: vmclock0
+  $root/sys/bus/acpi/devices: 1 devices, 1 with HID AMZNC10C or CID VMCLOCK
+  $root/sys/firmware/devicetree/base: absent (no devicetree)
+  $root/sys/bus/platform/devices: matching: 1
+  $root/proc/iomem: vmclock ranges found: 1
+  $root/sys/bus/platform/drivers/vmclock: present (driver registered)
+  $root/sys/module/ptp_vmclock: absent
+  $root/proc/config.gz: CONFIG_PTP_1588_CLOCK_VMCLOCK: y
+  $root/sys/class/ptp/*/clock_name: ptp0 (vmclock0)
+devices:
+  ACPI AMZNC10C:00: HID AMZNC10C, CID VMCLOCK, \\_SB_.VCLK, _STA 15, 0xfeffb000-0xfeffbfff (/proc/iomem), $root/sys/bus/platform/devices/AMZNC10C:00, driver vmclock bound
+device nodes:
+  $root/dev/vmclock0: not a character device, mode 0644, uid $(id -u), readable; opened, mapped read-only, no notifications (polling at an interval), clock_status UNKNOWN, counter_id INVALID, no time: counter_id does not match this CPU's counter
+kernel: CONFIG_PTP_1588_CLOCK_VMCLOCK y ($root/proc/config.gz); driver registered
+summary: ACPI device AMZNC10C:00 at 0xfeffb000-0xfeffbfff, driver vmclock bound; kernel built with CONFIG_PTP_1588_CLOCK_VMCLOCK=y; $root/dev/vmclock0 readable; PTP clock ptp0 (vmclock0)"
+set +e
+got=$("$tool" probe --root "$root")
+status=$?
+set -e
+[[ $status -eq 0 && "$got" == "$want" ]] || fail "probe --root (exit $status)
+  expected: $want
+  got:      $got"
+got=$("$tool" probe --json --root "$root" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["nodes"][0]["time"], r["devices"][0]["driver"], r["kernel_config"], r["module_loaded"])')
+[[ "$got" == "counter_id does not match this CPU's counter vmclock y False" ]] || fail "probe --json --root: $got"
+
 # --- watch ---
 # page FILE [field=value ...]: a 4096-byte page (seq even) with the given fields.
 page() {
