@@ -142,7 +142,7 @@ struct scripted_answer {
 enum class response_fault : std::uint8_t {
   error_header_only,       ///< a non-OK status, used length 8
   error_full_length,       ///< a non-OK status, the OK response's body and full used length
-  ok_short_used_length,    ///< status OK, used length below the response size
+  ok_short_used_length,    ///< status OK, used length below the response size (below 8 for 8-byte ones)
   unknown_status,          ///< an unassigned status (1, 6..255), full used length
   reserved_bytes_set,      ///< every reserved byte 0xFF (header included)
   undefined_flag_bits,     ///< every undefined flag bit set in the flags bytes
@@ -241,8 +241,8 @@ bool with_response_type(msg_type t, F&& f) {
       if (!a.bytes.empty()) a.bytes[0] = static_cast<std::byte>(errors[param % errors.size()]);
       break;
     case response_fault::ok_short_used_length:
-      // Any length from 8 up to one byte short; header-only responses have no short form.
-      if (size > header_size) a.used = header_size + param % (size - header_size);
+      // Any length from 8 up to one byte short; a header-only response is cut into its header.
+      a.used = size > header_size ? header_size + param % (size - header_size) : param % header_size;
       break;
     case response_fault::unknown_status: {
       const unsigned st = param % 251u;  // 1 or 6..255
