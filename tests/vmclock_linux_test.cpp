@@ -272,7 +272,7 @@ TEST_CASE("kernel config: =y, =m, not set, absent") {
   CHECK(vmc::parse_kernel_config("", opt) == vmc::config_state::absent);
 }
 
-TEST_CASE("iomem: indented hexadecimal ranges with names; other lines skipped") {
+TEST_CASE("iomem: indented hexadecimal ranges with names, other lines skipped") {
   const auto e = vmc::detail::parse_iomem(
       "00001000-0009fbff : System RAM\n"
       "  000de000-000defff : AMZNC10C:00\n"
