@@ -1,6 +1,7 @@
 // Tests for the device conformance suite (include/vrtc/conformance/device_suite.hpp), the
 // reference device and its faults, the runner framing, and docs/conformance.md.
 #include <vrtc/conformance/device_suite.hpp>
+#include <vrtc/conformance/differential.hpp>
 #include <vrtc/conformance/framing.hpp>
 #include <vrtc/conformance/reference_device.hpp>
 
@@ -372,4 +373,75 @@ TEST_CASE("conformance_device: the fault table of docs/conformance.md matches th
     table[name] = failed;
   }
   CHECK(table == expected_failures);
+}
+
+TEST_CASE("conformance_device: the differential harness tells equivalent devices from faulty ones") {
+  const std::vector<std::byte> read9{std::byte{0x01}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0},
+                                     std::byte{0}, std::byte{0}, std::byte{9}, std::byte{0}, std::byte{0}, std::byte{0},
+                                     std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
+  reference_device a{reference_options{}};
+  reference_options shifted;
+  shifted.origin = 123'456'789'000;
+  reference_device b{shifted};
+  const auto da = a.under_test();
+  const auto db = b.under_test();
+  differential_options exact;
+  exact.ignore_readings = false;
+  CHECK(!compare_request(da, db, read9, 16, exact));
+  auto read0 = read9;
+  read0[8] = std::byte{0};
+  CHECK(!compare_request(da, db, read0, 16, exact));  // same reading: the clocks are anchored
+
+  // One second later on one side: only the reading differs.
+  db.advance(1'000'000'000);
+  CHECK(!compare_request(da, db, read0, 16));
+  const auto d = compare_request(da, db, read0, 16, exact);
+  REQUIRE(d);
+  CHECK(d->what.rfind("byte ", 0) == 0);
+
+  reference_options broken;
+  broken.broken = fault::einval_for_unknown_clock;
+  reference_device c{broken};
+  const auto dc = c.under_test();
+  const auto e = compare_request(da, dc, read9, 16);
+  REQUIRE(e);
+  CHECK(e->what == "byte 0 differs");
+  CHECK(e->input == to_hex(read9));
+  CHECK(e->a_output == "03 00 00 00 00 00 00 00 a5 a5 a5 a5 a5 a5 a5 a5");
+  CHECK(e->b_output == "04 00 00 00 00 00 00 00 a5 a5 a5 a5 a5 a5 a5 a5");
+}
+
+TEST_CASE("conformance_device: differential scripts find faults the reference does not have") {
+  // Shaped requests of every type for clocks 0..5, then SET_ALARM (past, enabled) on clock 0,
+  // two alarmq buffers, one second of time and two more buffers, ...
+  std::vector<std::uint8_t> script;
+  for (std::uint8_t type = 0; type < 9; ++type)
+    for (std::uint8_t clock = 0; clock < 6; ++clock) {
+      const std::uint8_t shaped[20] = {1, type, clock, 0};
+      script.insert(script.end(), shaped, shaped + 20);
+    }
+  const std::uint8_t set_past[20] = {1, 6, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+  script.insert(script.end(), set_past, set_past + 20);
+  // ... and a raw CFG request with 48 writable bytes.
+  const std::uint8_t tail[] = {4, 16, 4, 16, 2, 0x00, 0xCA, 0x9A, 0x3B, 4, 16, 4, 16, 0, 48, 8, 0x00, 0x10, 0, 0, 0, 0, 0, 0};
+  script.insert(script.end(), std::begin(tail), std::end(tail));
+
+  differential_options exact;
+  exact.ignore_readings = false;
+  for (const std::uint64_t origin : {std::uint64_t{0}, std::uint64_t{42'000}, std::uint64_t{999'999'000'000}}) {
+    reference_device ref{reference_options{}};
+    reference_options same;
+    same.origin = origin;
+    reference_device twin{same};
+    CHECK(!run_differential(ref.under_test(), twin.under_test(), script, exact));
+  }
+  for (const fault f : {fault::einval_for_unknown_clock, fault::einval_for_unknown_msg_type, fault::wrong_used_length,
+                        fault::zero_fills_writable, fault::nonzero_reserved_in_response, fault::duplicate_notification, fault::smearing_for_plain_utc}) {
+    reference_device fresh{reference_options{}};
+    reference_options o;
+    o.broken = f;
+    reference_device faulty{o};
+    INFO("fault " << static_cast<int>(f));
+    CHECK(run_differential(fresh.under_test(), faulty.under_test(), script));
+  }
 }
