@@ -214,6 +214,7 @@ class device_page {
       e.message = "neither a device node nor a regular file";
       return e;
     }
+    p.capacity_ = p.length_;
     void* const m = os.mmap(nullptr, p.map_length_, PROT_READ, MAP_SHARED, p.fd_, 0);
     if (m != MAP_FAILED && m != nullptr) {
       p.map_ = static_cast<std::byte*>(m);
@@ -341,6 +342,7 @@ class device_page {
     std::swap(copy_, o.copy_);
     std::swap(map_length_, o.map_length_);
     std::swap(length_, o.length_);
+    std::swap(capacity_, o.capacity_);
     std::swap(map_errno_, o.map_errno_);
     std::swap(char_device_, o.char_device_);
     std::swap(mode_, o.mode_);
@@ -349,8 +351,8 @@ class device_page {
   /// pread() of the page into the copy (the driver copies it under its seqlock).
   access_status refresh() {
     std::size_t have = 0;
-    while (have < length_) {
-      const ssize_t n = os_.pread(fd_, copy_.get() + have, length_ - have, static_cast<off_t>(have));
+    while (have < capacity_) {
+      const ssize_t n = os_.pread(fd_, copy_.get() + have, capacity_ - have, static_cast<off_t>(have));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return {detail::system_error("read", path_, errno)};
       if (n == 0) break;
@@ -402,7 +404,8 @@ class device_page {
   std::byte* map_ = nullptr;
   std::unique_ptr<std::byte[]> copy_;
   std::size_t map_length_ = 0;
-  std::size_t length_ = 0;
+  std::size_t length_ = 0;    ///< bytes the reader sees: the mapping's, or the last copy's
+  std::size_t capacity_ = 0;  ///< bytes a copy asks for: the file's size or one page
   int map_errno_ = 0;
   bool char_device_ = false;
   notification_mode mode_ = notification_mode::interval;
