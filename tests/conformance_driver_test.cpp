@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -301,4 +303,35 @@ TEST_CASE("driver kit: a driver written against the C link") {
   INFO(summary(r));
   CHECK(r.ok());
   CHECK(r.passed() == 10);  // the checks that need only start and read, and the request checks
+}
+
+TEST_CASE("driver kit: docs/conformance.md and docs/conformance-kits.md name every check, and only those") {
+  std::set<std::string> kit;
+  for (const check_result& c : run_driver_kit(library_driver_adapter()).results) kit.insert(c.id);
+  const auto read = [](const char* name) {
+    std::ifstream in(std::string(VRTC_TEST_DATA_DIR) + "/../docs/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  // Backticked "5.23.../..." tokens in the table cells that name driver-kit checks.
+  std::set<std::string> documented;
+  std::istringstream lines(read("conformance.md"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '|' || line.find("driver kit:") == std::string::npos) continue;
+    const std::string cell = line.substr(line.find("driver kit:"));
+    for (std::size_t at = cell.find('`'); at != std::string::npos;) {
+      const std::size_t end = cell.find('`', at + 1);
+      if (end == std::string::npos) break;
+      const std::string token = cell.substr(at + 1, end - at - 1);
+      if (token.rfind("5.23", 0) == 0) documented.insert(token);
+      at = cell.find('`', end + 1);
+    }
+  }
+  CHECK(documented == kit);
+  const std::string kits = read("conformance-kits.md");
+  for (const std::string& id : kit) {
+    INFO(id);
+    CHECK(kits.find("`" + id + "`") != std::string::npos);
+  }
 }
