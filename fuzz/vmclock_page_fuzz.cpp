@@ -247,12 +247,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   require_same(reader->time_at(counter, once), want);
   require_same(vmc::time_from_page(*decoded, counter), want);
 
+  // The sample computes each derived value on demand from its copy of the page: accessor by
+  // accessor, the same as the reference.
+  const auto sample = reader->read_sample([counter] { return counter; }, once);
+  if (want.error) {
+    require(!sample.has_value() && sample.error() == *want.error);
+  } else {
+    require(sample.has_value());
+    const vmc::clock_reading& r = want.reading;
+    require(sample->counter() == r.counter && sample->time() == r.time && sample->nanoseconds() == r.nanoseconds);
+    require(sample->time_type() == r.time_type && sample->utc_sec() == r.utc_sec && sample->tai_sec() == r.tai_sec);
+    require(sample->clock_status() == r.clock_status && sample->leap_indicator() == r.leap_indicator);
+    require(sample->est_error_ns() == r.est_error_ns && sample->max_error_ns() == r.max_error_ns);
+    require(sample->disruption_marker() == r.disruption_marker && sample->flags() == r.flags);
+    require(sample->vm_generation_counter() == r.vm_generation_counter);
+    require(sample->reading() == r);
+  }
+
   // now(): the only extra rule is the counter id (errors of the page itself come first or
   // after, but a success means the id matched).
   const auto now = reader->now(once);
   if (now.has_value()) {
     require(vrtc::hardware_counter_available);
     require(static_cast<std::uint8_t>(decoded->counter_id) == *vrtc::hardware_counter_id());
+    const expectation at_now = reference(*decoded, now->counter());
+    require(!at_now.error && now->reading() == at_now.reading);
   } else if (now.error() == errc::counter_mismatch) {
     require(static_cast<std::uint8_t>(decoded->counter_id) != *vrtc::hardware_counter_id());
   }

@@ -65,4 +65,8 @@ TEST_CASE("a reading prints the time, the scales and the bounds", "[vmclock]") {
   CHECK(fmt::format("{}", *r) ==
         "1704067200.500000000 TAI SYNCHRONIZED utc_sec=1704067163 tai_sec=1704067200 est_error=none "
         "max_error=500ns leap=NONE counter=102 disruption_marker=0");
+  // A sample prints as its reading.
+  const auto s = vmc::clock_sample::at(p, 102);
+  REQUIRE(s.has_value());
+  CHECK(fmt::format("{}", *s) == fmt::format("{}", *r));
 }

@@ -11,6 +11,8 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 
 namespace {
 
@@ -348,9 +350,13 @@ TEST_CASE("now() checks the counter id against this CPU", "[vmclock]") {
   const auto t = rd->now();
   const std::uint64_t after = vrtc::read_hardware_counter();
   REQUIRE(t.has_value());
-  CHECK(t->counter >= before);
-  CHECK(t->counter <= after);
-  CHECK(t->time == vrtc::fixed_time{1704067200, half});
+  CHECK(t->counter() >= before);
+  CHECK(t->counter() <= after);
+  CHECK(t->time() == vrtc::fixed_time{1704067200, half});
+  CHECK(t->reading() == *vmc::time_from_page(p, t->counter()));
+  vmc::clock_reading into{};
+  REQUIRE(rd->now(into).has_value());
+  CHECK(into.time == vrtc::fixed_time{1704067200, half});
 }
 
 TEST_CASE("UTC and TAI are derived only with a valid offset", "[vmclock]") {
@@ -554,4 +560,145 @@ TEST_CASE("a reading reused across calls carries nothing over", "[vmclock]") {
   r.set(p);
   CHECK(rd->read_time([] { return std::uint64_t{1002}; }, out) == errc::unreliable);
   CHECK(vmc::time_from_page(p, 1002, out) == errc::unreliable);
+}
+
+namespace {
+
+/// Every accessor of `s` against the reading time_from_page() computes for `p` at s.counter().
+void check_sample_matches(const vmc::clock_sample& s, const vmc::page_data& p) {
+  const auto want = vmc::time_from_page(p, s.counter());
+  REQUIRE(want.has_value());
+  CHECK(s.reading() == *want);
+  CHECK(s.time() == want->time);
+  CHECK(s.nanoseconds() == want->nanoseconds);
+  CHECK(s.time_type() == want->time_type);
+  CHECK(s.utc_sec() == want->utc_sec);
+  CHECK(s.tai_sec() == want->tai_sec);
+  CHECK(s.clock_status() == want->clock_status);
+  CHECK(s.leap_indicator() == want->leap_indicator);
+  CHECK(s.est_error_ns() == want->est_error_ns);
+  CHECK(s.max_error_ns() == want->max_error_ns);
+  CHECK(s.disruption_marker() == want->disruption_marker);
+  CHECK(s.vm_generation_counter() == want->vm_generation_counter);
+  CHECK(s.flags() == want->flags);
+  const vmc::clock_reading converted = s;  // the implicit conversion computes the same reading
+  CHECK(converted == *want);
+}
+
+}  // namespace
+
+TEST_CASE("a sample computes on demand what a reading holds", "[vmclock]") {
+  auto p = quarter_second_page();
+  p.flags |= vmc::flag::time_maxerror_valid | vmc::flag::time_esterror_valid | vmc::flag::period_maxerror_valid |
+             vmc::flag::period_esterror_valid | vmc::flag::vm_gen_counter_present;
+  p.leap_indicator = vmc::leap_indicator::pre_pos;
+  p.time_esterror_nanosec = 1'000;
+  p.time_maxerror_nanosec = 50'000;
+  p.counter_period_esterror_rate_frac_sec = std::uint64_t{1} << 43;
+  p.counter_period_maxerror_rate_frac_sec = std::uint64_t{1} << 44;
+  p.vm_generation_counter = 9;
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  // Forward, zero and backward deltas, on TAI, UTC and MONOTONIC pages, with and without the
+  // offset and the error flags, with and without the generation counter (size 104).
+  for (const auto type : {vmc::time_type::tai, vmc::time_type::utc, vmc::time_type::monotonic}) {
+    for (const std::uint64_t flags : {p.flags, std::uint64_t{0}, vmc::flag::time_maxerror_valid}) {
+      for (const std::uint32_t size : {std::uint32_t{0x1000}, std::uint32_t{104}}) {
+        auto q = p;
+        q.time_type = type;
+        q.flags = flags;
+        q.size = size;
+        r.set(q);
+        if (size == 104) q.vm_generation_counter = 0;  // what decode() gives for an absent field
+        for (const std::uint64_t counter : {std::uint64_t{1000}, std::uint64_t{2024}, std::uint64_t{990}}) {
+          const auto s = rd->read_sample([counter] { return counter; });
+          REQUIRE(s.has_value());
+          CHECK(s->counter() == counter);
+          check_sample_matches(*s, q);
+          const auto direct = vmc::clock_sample::at(q, counter);
+          REQUIRE(direct.has_value());
+          CHECK(direct->reading() == s->reading());
+        }
+      }
+    }
+  }
+  // Errors are the reading's errors.
+  auto q = p;
+  q.clock_status = vmc::clock_status::unreliable;
+  r.set(q);
+  CHECK(rd->read_sample([] { return std::uint64_t{1000}; }) == errc::unreliable);
+  CHECK(vmc::clock_sample::at(q, 1000) == errc::unreliable);
+  q = p;
+  q.time_sec = UINT64_MAX;
+  r.set(q);
+  CHECK(rd->read_sample([] { return std::uint64_t{1004}; }) == errc::overflow);
+}
+
+TEST_CASE("a region shorter than the structure is never read past its end", "[vmclock]") {
+  // A heap block of exactly 104 bytes: AddressSanitizer reports any load beyond it.
+  auto p = quarter_second_page();
+  p.size = 104;
+  p.flags |= vmc::flag::time_maxerror_valid | vmc::flag::vm_gen_counter_present;
+  p.time_maxerror_nanosec = 7;
+  std::array<std::byte, vmc::abi_size> bytes{};
+  REQUIRE(vmc::encode(p, bytes).has_value());
+  const auto block = std::make_unique<std::uint64_t[]>(13);
+  std::memcpy(block.get(), bytes.data(), 104);
+  const std::span<const std::byte> region(reinterpret_cast<const std::byte*>(block.get()), 104);
+  const auto rd = vmc::reader::open(region);
+  REQUIRE(rd.has_value());
+  const auto s = rd->read_sample([] { return std::uint64_t{1002}; });
+  REQUIRE(s.has_value());
+  p.vm_generation_counter = 0;
+  check_sample_matches(*s, p);
+  CHECK(s->max_error_ns() == 7u);
+  CHECK_FALSE(s->vm_generation_counter().has_value());
+  CHECK(rd->time_at(1002)->time == vrtc::fixed_time{1704067201, 0});
+  if constexpr (vrtc::hardware_counter_available) {  // the page names the x86 TSC
+    const auto n = rd->now();
+    if (*vrtc::hardware_counter_id() == vrtc::counter_id_x86_tsc) CHECK(n.has_value());
+    else CHECK(n == errc::counter_mismatch);
+  }
+
+  // A size that promises more than the region holds is reported, not followed.
+  p.size = 112;
+  REQUIRE(vmc::encode(p, bytes).has_value());
+  std::memcpy(block.get(), bytes.data(), 104);
+  CHECK(rd->read_sample([] { return std::uint64_t{1002}; }) == errc::bad_size);
+  CHECK(rd->read() == errc::bad_size);
+
+  // The retry bound holds on this path too.
+  p.size = 104;
+  p.seq_count = 3;
+  REQUIRE(vmc::encode(p, bytes).has_value());
+  std::memcpy(block.get(), bytes.data(), 104);
+  int calls = 0;
+  CHECK(rd->read_sample([&] { return ++calls, std::uint64_t{1002}; }, attempts(4)) == errc::retry_limit);
+  CHECK(calls == 4);
+}
+
+TEST_CASE("a header broken after open is reported by samples", "[vmclock]") {
+  region r(quarter_second_page());
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  const auto sample = [&] { return rd->read_sample([] { return std::uint64_t{1000}; }); };
+  auto p = quarter_second_page();
+  p.magic = 0;
+  r.set(p);
+  CHECK(sample() == errc::bad_magic);
+  p = quarter_second_page();
+  p.version = 2;
+  r.set(p);
+  CHECK(sample() == errc::bad_version);
+  p = quarter_second_page();
+  p.size = 31;
+  r.set(p);
+  CHECK(sample() == errc::bad_size);
+  p.size = 0x58 - 1;  // a valid header whose size stops short of time_frac_sec
+  r.set(p);
+  CHECK(sample() == errc::field_absent);
+  p.size = 8192;
+  r.set(p);
+  CHECK(sample().has_value());
 }

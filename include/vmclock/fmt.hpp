@@ -1,4 +1,4 @@
-// vmclock: fmt (9 or later) formatters for the ABI enums, a page snapshot and a clock reading.
+// vmclock: fmt (9 or later) formatters for the ABI enums, a page snapshot, a clock reading and a sample.
 // Part of the vrtc::fmt target only, so the core never depends on fmt.
 //
 //   fmt::format("{}", vrtc::vmclock::clock_status::synchronized)  -> "SYNCHRONIZED"
@@ -91,5 +91,14 @@ struct fmt::formatter<vrtc::vmclock::clock_reading> {
                          r.disruption_marker);
     if (r.vm_generation_counter) out = fmt::format_to(out, " vm_generation_counter={}", *r.vm_generation_counter);
     return out;
+  }
+};
+
+/// A sample prints as its reading (every derived value computed).
+template <>
+struct fmt::formatter<vrtc::vmclock::clock_sample> : fmt::formatter<vrtc::vmclock::clock_reading> {
+  template <class FormatContext>
+  auto format(const vrtc::vmclock::clock_sample& s, FormatContext& ctx) const -> decltype(ctx.out()) {
+    return fmt::formatter<vrtc::vmclock::clock_reading>::format(s.reading(), ctx);
   }
 };

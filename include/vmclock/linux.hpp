@@ -293,7 +293,7 @@ class device_page {
     if (!r) return header_error(r.error());
     const auto t = r->now(limits);
     if (!t) return read_error(t.error());
-    return *t;
+    return t->reading();
   }
 
   /// Waits until seq_count differs from `seen_seq` (the seq_count of the caller's last read):

@@ -9,6 +9,10 @@
 //
 // Masking the low bit makes an update in progress (odd seq_count) fail the final comparison,
 // so there is one retry path. Attempts are bounded by a count and a deadline.
+//
+// Only loads and the counter read happen inside the window. Everything computed from them --
+// the checks, the exact conversion, the derived values -- works on the copies once the
+// sequence check has passed, when they are known to be one consistent version of the page.
 #pragma once
 
 #include <atomic>
@@ -46,9 +50,10 @@ struct read_limits {
 template <class F>
 concept counter_source = std::invocable<F&> && std::convertible_to<std::invoke_result_t<F&>, std::uint64_t>;
 
-/// What the page says at one counter value. Produced by time_from_page() and the reader; the
-/// scalar members have no default values so that producing a reading does not first zero-fill
-/// it (value-initialize, `clock_reading{}`, for a zeroed one).
+/// What the page says at one counter value, every value computed. Produced by
+/// time_from_page(), read_time(), time_at() and clock_sample::reading(); the scalar members
+/// have no default values so that producing a reading does not first zero-fill it
+/// (value-initialize, `clock_reading{}`, for a zeroed one).
 struct clock_reading {
   std::uint64_t counter;       ///< the counter value the time belongs to
   fixed_time time;             ///< in the page's time scale (time_type)
@@ -69,23 +74,13 @@ struct clock_reading {
 
 namespace detail {
 
-/// page_data's members without default initializers, for the seqlock window of the time
-/// readers: the window assigns every member, and zero-filling a 120-byte structure on every
-/// call (a `rep stos` on x86-64) measurably slowed now() down.
-struct window_fields {
-  std::uint32_t magic;
-  std::uint32_t size;
-  std::uint16_t version;
-  vmclock::counter_id counter_id;
-  vmclock::time_type time_type;
-  std::uint32_t seq_count;
-  std::uint64_t disruption_marker;
+/// The page fields a time and the values derived from it need, copied from one version of the
+/// page, in host order. Fields that `size` does not cover may hold anything: every use is
+/// guarded by present(). No default member initializers, so that a read does not first
+/// zero-fill what it is about to assign in full.
+struct time_fields {
   std::uint64_t flags;
-  vmclock::clock_status clock_status;
-  smearing_hint leap_second_smearing_hint;
-  std::int16_t tai_offset_sec;
-  vmclock::leap_indicator leap_indicator;
-  std::uint8_t counter_period_shift;
+  std::uint64_t disruption_marker;
   std::uint64_t counter_value;
   std::uint64_t counter_period_frac_sec;
   std::uint64_t counter_period_esterror_rate_frac_sec;
@@ -95,12 +90,47 @@ struct window_fields {
   std::uint64_t time_esterror_nanosec;
   std::uint64_t time_maxerror_nanosec;
   std::uint64_t vm_generation_counter;
+  std::uint32_t size;
+  std::int16_t tai_offset_sec;
+  vmclock::time_type time_type;
+  vmclock::clock_status clock_status;
+  vmclock::leap_indicator leap_indicator;
+  std::uint8_t counter_period_shift;
+
+  [[nodiscard]] static constexpr time_fields of(const page_data& p) noexcept {
+    return {p.flags,
+            p.disruption_marker,
+            p.counter_value,
+            p.counter_period_frac_sec,
+            p.counter_period_esterror_rate_frac_sec,
+            p.counter_period_maxerror_rate_frac_sec,
+            p.time_sec,
+            p.time_frac_sec,
+            p.time_esterror_nanosec,
+            p.time_maxerror_nanosec,
+            p.vm_generation_counter,
+            p.size,
+            p.tai_offset_sec,
+            p.time_type,
+            p.clock_status,
+            p.leap_indicator,
+            p.counter_period_shift};
+  }
 
   [[nodiscard]] constexpr bool present(field_layout f) const noexcept { return is_present(size, f); }
   [[nodiscard]] constexpr bool has_flag(std::uint64_t bit) const noexcept { return (flags & bit) != 0; }
-  [[nodiscard]] constexpr bool has_vm_generation_counter() const noexcept {
-    return present(fields::vm_generation_counter) && has_flag(flag::vm_gen_counter_present);
-  }
+};
+
+/// Everything one attempt of a time read copies: the fields, the header, and the counter.
+/// `magic` and `version` are kept apart on purpose: next to each other, GCC 12 merges their
+/// two comparisons into one wide load of both, which then waits for the two narrow stores that
+/// wrote them (a store-forwarding stall on the fast path).
+struct time_window {
+  time_fields page;
+  std::uint32_t magic;
+  std::uint64_t counter;
+  std::uint16_t version;
+  std::uint8_t counter_id;
 };
 
 [[nodiscard]] constexpr std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) noexcept {
@@ -110,71 +140,136 @@ struct window_fields {
 /// time_*error_nanosec + |delta| * rate / 2^(64+shift) in ns. Absent unless the time flag is set
 /// and the field present; the growth term counts only with the period flag. Saturates at
 /// UINT64_MAX ns rather than failing the whole reading: a bound that large says "unbounded".
-template <class Page>
-[[nodiscard]] constexpr std::optional<std::uint64_t> error_bound(const Page& p, field_layout time_field,
+[[nodiscard]] constexpr std::optional<std::uint64_t> error_bound(const time_fields& p, field_layout time_field,
                                                                 std::uint64_t time_flag, std::uint64_t time_ns,
                                                                 std::uint64_t period_flag, std::uint64_t rate,
                                                                 std::uint64_t abs_delta) noexcept {
   if (!p.has_flag(time_flag) || !p.present(time_field)) return std::nullopt;
   if (!p.has_flag(period_flag)) return time_ns;
-  const result<std::uint64_t> growth = ticks_to_nanoseconds(abs_delta, rate, p.counter_period_shift);
-  return saturating_add(time_ns, growth ? *growth : UINT64_MAX);
+  return saturating_add(time_ns, ticks_to_nanoseconds_saturating(abs_delta, rate, p.counter_period_shift));
 }
 
 }  // namespace detail
 
-namespace detail {
-template <class Page>
-constexpr result<void> reading_from(const Page& p, std::uint64_t counter, clock_reading& r) noexcept {
-  if (!p.present(fields::time_frac_sec)) return errc::field_absent;
-  if (p.clock_status == clock_status::unreliable) return errc::unreliable;
-  if (p.time_type != time_type::utc && p.time_type != time_type::tai && p.time_type != time_type::monotonic)
-    return errc::unsupported_time_type;
-  const result<fixed_time> t = counter_to_time(fixed_time{p.time_sec, p.time_frac_sec}, p.counter_value, counter,
-                                               counter_period{p.counter_period_frac_sec, p.counter_period_shift});
-  if (!t) return t.error();
+class reader;
 
-  // Member by member: a 16-byte copy of *t would wait for the two 8-byte stores that made it.
-  const std::uint64_t sec = t->sec;
-  const std::uint64_t frac = t->frac;
-  r.counter = counter;
-  r.time.sec = sec;
-  r.time.frac = frac;
-  r.nanoseconds = frac_to_ns_floor(frac);
-  r.time_type = p.time_type;
-  r.clock_status = p.clock_status;
-  r.leap_indicator = p.leap_indicator;
-  r.disruption_marker = p.disruption_marker;
-  r.flags = p.flags;
-  r.vm_generation_counter.reset();
-  if (p.has_vm_generation_counter()) r.vm_generation_counter = p.vm_generation_counter;
-
-  r.utc_sec.reset();
-  r.tai_sec.reset();
-  const bool offset_valid = p.has_flag(flag::tai_offset_valid);
-  if (p.time_type == time_type::utc) {
-    r.utc_sec = sec;
-    if (offset_valid) {
-      if (const auto tai = tai_from_utc(sec, p.tai_offset_sec)) r.tai_sec = *tai;
-    }
-  } else if (p.time_type == time_type::tai) {
-    r.tai_sec = sec;
-    if (offset_valid) {
-      if (const auto utc = utc_from_tai(sec, p.tai_offset_sec)) r.utc_sec = *utc;
-    }
+/// What the page says at one counter value, as reader::now() returns it: the counter value, the
+/// exact time, and a copy of the page fields that everything else is derived from, all from one
+/// consistent version of the page. The derived values (nanoseconds, UTC and TAI seconds, the
+/// error bounds) are computed when asked for, from that copy, so a caller that wants only the
+/// time does not pay for the rest. Each accessor returns what the clock_reading member of the
+/// same name holds; reading() computes them all at once.
+class clock_sample {
+ public:
+  /// The sample a consistent page gives at `counter`, with the policies of time_from_page().
+  [[nodiscard]] static constexpr result<clock_sample> at(const page_data& p, std::uint64_t counter) noexcept {
+    return make(detail::time_fields::of(p), counter);
   }
 
-  const std::uint64_t forward = counter - p.counter_value;  // the signed delta, as its magnitude
-  const std::uint64_t abs_delta = (forward >> 63) != 0 ? 0 - forward : forward;
-  r.est_error_ns = detail::error_bound(p, fields::time_esterror_nanosec, flag::time_esterror_valid,
-                                       p.time_esterror_nanosec, flag::period_esterror_valid,
-                                       p.counter_period_esterror_rate_frac_sec, abs_delta);
-  r.max_error_ns = detail::error_bound(p, fields::time_maxerror_nanosec, flag::time_maxerror_valid,
-                                       p.time_maxerror_nanosec, flag::period_maxerror_valid,
-                                       p.counter_period_maxerror_rate_frac_sec, abs_delta);
-  return {};
-}
-}  // namespace detail
+  /// The counter value the time belongs to.
+  [[nodiscard]] constexpr std::uint64_t counter() const noexcept { return counter_; }
+  /// The time in the page's time scale (time_type), exact in units of 2^-64 s.
+  [[nodiscard]] constexpr fixed_time time() const noexcept { return time_; }
+  /// floor(time().frac * 10^9 / 2^64), as Linux truncates.
+  [[nodiscard]] constexpr std::uint64_t nanoseconds() const noexcept { return frac_to_ns_floor(time_.frac); }
+  [[nodiscard]] constexpr vmclock::time_type time_type() const noexcept { return page_.time_type; }
+  [[nodiscard]] constexpr vmclock::clock_status clock_status() const noexcept { return page_.clock_status; }
+  [[nodiscard]] constexpr vmclock::leap_indicator leap_indicator() const noexcept { return page_.leap_indicator; }
+  [[nodiscard]] constexpr std::uint64_t flags() const noexcept { return page_.flags; }
+  [[nodiscard]] constexpr std::uint64_t disruption_marker() const noexcept { return page_.disruption_marker; }
+  /// Present per size and flag bit 8 (VM_GEN_COUNTER_PRESENT).
+  [[nodiscard]] constexpr std::optional<std::uint64_t> vm_generation_counter() const noexcept {
+    if (!page_.present(fields::vm_generation_counter) || !page_.has_flag(flag::vm_gen_counter_present))
+      return std::nullopt;
+    return page_.vm_generation_counter;
+  }
+
+  /// Whole UTC seconds: the time itself on a UTC page; on a TAI page only with
+  /// TAI_OFFSET_VALID (utc = tai + tai_offset_sec) and a result inside [0, 2^64).
+  [[nodiscard]] constexpr std::optional<std::uint64_t> utc_sec() const noexcept {
+    if (page_.time_type == vmclock::time_type::utc) return time_.sec;
+    if (page_.time_type == vmclock::time_type::tai && page_.has_flag(flag::tai_offset_valid)) {
+      if (const auto utc = utc_from_tai(time_.sec, page_.tai_offset_sec)) return *utc;
+    }
+    return std::nullopt;
+  }
+  /// Whole TAI seconds, by the same rule the other way round.
+  [[nodiscard]] constexpr std::optional<std::uint64_t> tai_sec() const noexcept {
+    if (page_.time_type == vmclock::time_type::tai) return time_.sec;
+    if (page_.time_type == vmclock::time_type::utc && page_.has_flag(flag::tai_offset_valid)) {
+      if (const auto tai = tai_from_utc(time_.sec, page_.tai_offset_sec)) return *tai;
+    }
+    return std::nullopt;
+  }
+
+  /// The estimated error at this counter value (docs/vmclock.md has the rule).
+  [[nodiscard]] constexpr std::optional<std::uint64_t> est_error_ns() const noexcept {
+    return detail::error_bound(page_, fields::time_esterror_nanosec, flag::time_esterror_valid,
+                               page_.time_esterror_nanosec, flag::period_esterror_valid,
+                               page_.counter_period_esterror_rate_frac_sec, abs_delta());
+  }
+  /// The maximum error at this counter value.
+  [[nodiscard]] constexpr std::optional<std::uint64_t> max_error_ns() const noexcept {
+    return detail::error_bound(page_, fields::time_maxerror_nanosec, flag::time_maxerror_valid,
+                               page_.time_maxerror_nanosec, flag::period_maxerror_valid,
+                               page_.counter_period_maxerror_rate_frac_sec, abs_delta());
+  }
+
+  /// Every value at once.
+  [[nodiscard]] constexpr clock_reading reading() const noexcept {
+    clock_reading r;
+    fill(r);
+    return r;
+  }
+  /// reading() into an existing object (every member is set).
+  constexpr void fill(clock_reading& r) const noexcept {
+    r.counter = counter_;
+    r.time = time_;
+    r.nanoseconds = nanoseconds();
+    r.time_type = page_.time_type;
+    r.utc_sec = utc_sec();
+    r.tai_sec = tai_sec();
+    r.clock_status = page_.clock_status;
+    r.leap_indicator = page_.leap_indicator;
+    r.est_error_ns = est_error_ns();
+    r.max_error_ns = max_error_ns();
+    r.disruption_marker = page_.disruption_marker;
+    r.vm_generation_counter = vm_generation_counter();
+    r.flags = page_.flags;
+  }
+  /// Implicit, so that code written for a clock_reading takes a sample as it is.
+  constexpr operator clock_reading() const noexcept { return reading(); }  // NOLINT: by design
+
+ private:
+  friend class reader;
+
+  constexpr clock_sample(std::uint64_t counter, fixed_time time, const detail::time_fields& page) noexcept
+      : counter_(counter), time_(time), page_(page) {}
+
+  /// The policies, then the exact conversion (see time_from_page).
+  [[nodiscard, gnu::always_inline]] static constexpr result<clock_sample> make(const detail::time_fields& p,
+                                                           std::uint64_t counter) noexcept {
+    if (!p.present(fields::time_frac_sec)) return errc::field_absent;
+    if (p.clock_status == vmclock::clock_status::unreliable) return errc::unreliable;
+    if (p.time_type != vmclock::time_type::utc && p.time_type != vmclock::time_type::tai &&
+        p.time_type != vmclock::time_type::monotonic)
+      return errc::unsupported_time_type;
+    const result<fixed_time> t = counter_to_time(fixed_time{p.time_sec, p.time_frac_sec}, p.counter_value, counter,
+                                                 counter_period{p.counter_period_frac_sec, p.counter_period_shift});
+    if (!t) return t.error();
+    return clock_sample(counter, *t, p);
+  }
+
+  /// |counter - counter_value| with the delta taken as signed.
+  [[nodiscard]] constexpr std::uint64_t abs_delta() const noexcept {
+    const std::uint64_t forward = counter_ - page_.counter_value;
+    return (forward >> 63) != 0 ? 0 - forward : forward;
+  }
+
+  std::uint64_t counter_;
+  fixed_time time_;
+  detail::time_fields page_;
+};
 
 /// The time a consistent page says it is at `counter`, written into `r` (every member is set,
 /// so a reading can be reused from call to call), with the policies applied:
@@ -188,14 +283,17 @@ constexpr result<void> reading_from(const Page& p, std::uint64_t counter, clock_
 /// [0, 2^64). counter_id is not checked here: the caller supplied the counter value.
 /// On error `r` is unspecified.
 constexpr result<void> time_from_page(const page_data& p, std::uint64_t counter, clock_reading& r) noexcept {
-  return detail::reading_from(p, counter, r);
+  const result<clock_sample> s = clock_sample::at(p, counter);
+  if (!s) return s.error();
+  s->fill(r);
+  return {};
 }
 
 /// time_from_page() returning the reading by value.
 [[nodiscard]] constexpr result<clock_reading> time_from_page(const page_data& p, std::uint64_t counter) noexcept {
-  clock_reading r;
-  if (const result<void> ok = time_from_page(p, counter, r); !ok) return ok.error();
-  return r;
+  const result<clock_sample> s = clock_sample::at(p, counter);
+  if (!s) return s.error();
+  return s->reading();
 }
 
 /// A seqlock reader over a region of memory holding a vmclock structure. Holds only a view:
@@ -226,20 +324,26 @@ class reader {
     return page;
   }
 
-  /// The time at a counter value taken by `source` inside the seqlock window, written into
-  /// `out` (see time_from_page). counter_id is not checked: the caller vouches for the counter.
+  /// The sample at a counter value taken by `source` inside the seqlock window (the policies
+  /// of time_from_page). counter_id is not checked: the caller vouches for the counter.
+  template <counter_source Source>
+  [[nodiscard]] result<clock_sample> read_sample(Source&& source, const read_limits& limits = {}) const noexcept {
+    return sample(source, limits, false);
+  }
+
+  /// read_sample() with every value computed, written into `out` (see time_from_page).
   template <counter_source Source>
   result<void> read_time(Source&& source, clock_reading& out, const read_limits& limits = {}) const noexcept {
-    detail::window_fields page;
-    std::uint64_t counter = 0;
-    if (const result<void> ok = read_window(source, limits, page, counter); !ok) return ok;
-    return detail::reading_from(page, counter, out);
+    const result<clock_sample> s = read_sample(source, limits);
+    if (!s) return s.error();
+    s->fill(out);
+    return {};
   }
   template <counter_source Source>
   [[nodiscard]] result<clock_reading> read_time(Source&& source, const read_limits& limits = {}) const noexcept {
-    clock_reading r;
-    if (const result<void> ok = read_time(source, r, limits); !ok) return ok.error();
-    return r;
+    const result<clock_sample> s = read_sample(source, limits);
+    if (!s) return s.error();
+    return s->reading();
   }
 
   /// The time the page says at a counter value the caller already has.
@@ -247,41 +351,133 @@ class reader {
     return read_time([counter] { return counter; }, limits);
   }
 
-  /// The time now: the CPU's counter is read inside the seqlock window, and the reading written
-  /// into `out` -- the form for hot loops, which reuse one reading instead of copying one out
-  /// per call. errc::no_counter on a platform without a counter; errc::counter_mismatch when
-  /// the page's counter_id is not the counter this CPU reads (including INVALID, i.e. the
-  /// device publishes no time).
-  result<void> now(clock_reading& out, const read_limits& limits = {}) const noexcept {
+  /// The time now: the CPU's counter is read inside the seqlock window. The sample carries the
+  /// time; the derived values are computed when asked for (see clock_sample).
+  /// errc::no_counter on a platform without a counter; errc::counter_mismatch when the page's
+  /// counter_id is not the counter this CPU reads (including INVALID, i.e. the device publishes
+  /// no time).
+  [[nodiscard, gnu::always_inline]] result<clock_sample> now(const read_limits& limits = {}) const noexcept {
 #if defined(__x86_64__) || defined(__aarch64__)
-    detail::window_fields page;
-    std::uint64_t counter = 0;
-    if (const result<void> ok = read_window([] { return read_hardware_counter(); }, limits, page, counter); !ok)
-      return ok;
-    if (static_cast<std::uint8_t>(page.counter_id) != *hardware_counter_id()) return errc::counter_mismatch;
-    return detail::reading_from(page, counter, out);
+    const auto hardware = [] { return read_hardware_counter(); };
+    return sample(hardware, limits, true);
 #else
-    (void)out;
     (void)limits;
     return errc::no_counter;
 #endif
   }
 
-  /// now() returning the reading by value.
-  [[nodiscard]] result<clock_reading> now(const read_limits& limits = {}) const noexcept {
-    // Filled in place in the returned object: copying a reading just written member by member
-    // would stall on store forwarding and cost about a third of the call.
-    clock_reading r;
-    if (const result<void> ok = now(r, limits); !ok) return ok.error();
-    return r;
+  /// now() with every value computed, written into `out` (every member is set).
+  result<void> now(clock_reading& out, const read_limits& limits = {}) const noexcept {
+    const result<clock_sample> s = now(limits);
+    if (!s) return s.error();
+    s->fill(out);
+    return {};
   }
 
   /// The region this reader reads.
   [[nodiscard]] std::span<const std::byte> region() const noexcept { return region_; }
 
  private:
-  explicit reader(std::span<const std::byte> region) noexcept : region_(region) {}
+  explicit reader(std::span<const std::byte> region) noexcept
+      : region_(region), whole_structure_(region.size() >= abi_size) {}
   [[nodiscard]] const std::byte* base() const noexcept { return region_.data(); }
+
+  /// One attempt of a time read: the fields a sample needs and the counter, between the two
+  /// loads of the sequence. Returns whether the sequence was unchanged (and even). With
+  /// `Whole`, the region holds all 112 bytes and every field is loaded; otherwise fields past
+  /// the region's end are not touched (and read as zero; the header check rejects a `size`
+  /// that reaches them).
+  template <bool Whole, class Source>
+  [[nodiscard, gnu::always_inline]] bool time_attempt(Source& source, detail::time_window& w) const noexcept {
+    const std::byte* const b = base();
+    detail::time_fields& p = w.page;
+    const auto u8 = [&](field_layout f) -> std::uint8_t {
+      return Whole || f.end() <= region_.size() ? detail::load_relaxed<std::uint8_t>(b, f) : std::uint8_t{0};
+    };
+    const auto u64 = [&](field_layout f) -> std::uint64_t {
+      return Whole || f.end() <= region_.size() ? detail::load_relaxed<std::uint64_t>(b, f) : std::uint64_t{0};
+    };
+    const std::uint32_t seq = detail::load_relaxed<std::uint32_t>(b, fields::seq_count) & ~std::uint32_t{1};
+    // Pairs with the writer's release store of the even seq_count: everything it wrote before
+    // that store is visible to the loads below.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    w.magic = detail::load_relaxed<std::uint32_t>(b, fields::magic);
+    w.version = detail::load_relaxed<std::uint16_t>(b, fields::version);
+    p.size = detail::load_relaxed<std::uint32_t>(b, fields::size);
+    w.counter_id = detail::load_relaxed<std::uint8_t>(b, fields::counter_id);
+    p.time_type = static_cast<vmclock::time_type>(detail::load_relaxed<std::uint8_t>(b, fields::time_type));
+    p.disruption_marker = detail::load_relaxed<std::uint64_t>(b, fields::disruption_marker);
+    p.flags = detail::load_relaxed<std::uint64_t>(b, fields::flags);
+    p.clock_status = static_cast<vmclock::clock_status>(u8(fields::clock_status));
+    p.tai_offset_sec = Whole || fields::tai_offset_sec.end() <= region_.size()
+                           ? static_cast<std::int16_t>(detail::load_relaxed<std::uint16_t>(b, fields::tai_offset_sec))
+                           : std::int16_t{0};
+    p.leap_indicator = static_cast<vmclock::leap_indicator>(u8(fields::leap_indicator));
+    p.counter_period_shift = u8(fields::counter_period_shift);
+    p.counter_value = u64(fields::counter_value);
+    p.counter_period_frac_sec = u64(fields::counter_period_frac_sec);
+    p.counter_period_esterror_rate_frac_sec = u64(fields::counter_period_esterror_rate_frac_sec);
+    p.counter_period_maxerror_rate_frac_sec = u64(fields::counter_period_maxerror_rate_frac_sec);
+    p.time_sec = u64(fields::time_sec);
+    p.time_frac_sec = u64(fields::time_frac_sec);
+    p.time_esterror_nanosec = u64(fields::time_esterror_nanosec);
+    p.time_maxerror_nanosec = u64(fields::time_maxerror_nanosec);
+    p.vm_generation_counter = u64(fields::vm_generation_counter);
+    w.counter = static_cast<std::uint64_t>(source());
+    // Keeps the loads above from being satisfied after the re-read of seq_count below (the
+    // reasoning is spelled out in read_window).
+    std::atomic_thread_fence(std::memory_order_acquire);
+    // The counter is not a memory access: the re-read's address depends on the counter value
+    // instead, which keeps the counter read inside the window (see counter.hpp).
+    return detail::load_relaxed<std::uint32_t>(b, fields::seq_count.offset + counter_dependency(w.counter)) == seq;
+  }
+
+  /// A time read: the first attempt and the conversion inline; anything else (a retry, a
+  /// region shorter than the structure) out of line, so the common case is one straight path.
+  template <class Source>
+  [[nodiscard, gnu::always_inline]] result<clock_sample> sample(Source& source, const read_limits& limits,
+                                                                bool check_counter_id) const noexcept {
+    detail::time_window w;
+    if (whole_structure_ && time_attempt<true>(source, w)) [[likely]] return sample_from<true>(w, check_counter_id);
+    return sample_slowly(source, limits, check_counter_id, whole_structure_ ? 1u : 0u);
+  }
+
+  /// The rest of a time read after `attempts` failed attempts.
+  template <class Source>
+  [[nodiscard, gnu::noinline, gnu::cold]] result<clock_sample> sample_slowly(Source& source, const read_limits& limits,
+                                                                            bool check_counter_id,
+                                                                            std::uint32_t attempts) const noexcept {
+    detail::time_window w;
+    const auto attempt = [&] {
+      ++attempts;
+      return whole_structure_ ? time_attempt<true>(source, w) : time_attempt<false>(source, w);
+    };
+    if (attempts == 0 && attempt()) return sample_from<false>(w, check_counter_id);
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    for (;;) {
+      if (attempts >= limits.max_attempts) return errc::retry_limit;
+      const auto now = std::chrono::steady_clock::now();
+      if (!deadline) deadline = now + limits.timeout;
+      if (now >= *deadline) return errc::timed_out;
+      if (attempt()) return sample_from<false>(w, check_counter_id);
+    }
+  }
+
+  /// The header check, the counter id and the conversion, on a window that passed the sequence
+  /// check. The header is compared field by field here and handed to validate_header() only to
+  /// name the error, which keeps a result<size_t> off the fast path.
+  template <bool Whole>
+  [[nodiscard, gnu::always_inline]] result<clock_sample> sample_from(const detail::time_window& w,
+                                                                     bool check_counter_id) const noexcept {
+    const std::size_t known = w.page.size < abi_size ? std::size_t{w.page.size} : abi_size;
+    const bool bad_header = (w.magic != magic_value) | (w.version != version_value) | (w.page.size < min_size) |
+                            (!Whole && known > region_.size());
+    if (bad_header) [[unlikely]]
+      return validate_header(w.magic, w.version, w.page.size, region_.size()).error();
+    constexpr result<std::uint8_t> own_id = hardware_counter_id();
+    if (check_counter_id && (!own_id || w.counter_id != *own_id)) return errc::counter_mismatch;
+    return clock_sample::make(w.page, w.counter);
+  }
 
   /// One seqlock read: fields and the counter from the same version of the page, written into
   /// the caller's objects (no copy of the page on the way out).
@@ -327,6 +523,7 @@ class reader {
   }
 
   std::span<const std::byte> region_;
+  bool whole_structure_;  ///< the region holds all abi_size bytes: no field needs a bounds check
 };
 
 }  // namespace vmclock
