@@ -540,10 +540,13 @@ TEST_CASE("device_page: a refused mapping falls back to pread, and pread failure
     REQUIRE(r.has_value());
     CHECK(r->disruption_marker == 9u);
     CHECK(fake_os::preads > before);  // every read copies the page again
-    // The copy follows the file.
-    write_page(t / "dev/vmclock0", sample_page(10));
+    // The copy follows the file, as it shrinks and grows again.
+    write_page(t / "dev/vmclock0", sample_page(10), vmc::abi_size);
     CHECK(page->read()->disruption_marker == 10u);
+    CHECK(page->region().size() == vmc::abi_size);
     write_page(t / "dev/vmclock0", sample_page(9));
+    CHECK(page->read()->disruption_marker == 9u);
+    CHECK(page->region().size() == 4096u);
   }
 
   // pread failing: ETIMEDOUT is the driver's seqlock deadline; others are I/O errors.
