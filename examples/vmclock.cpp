@@ -205,8 +205,23 @@ std::string flag_names(std::uint64_t flags) {
   return out;
 }
 
+/// read_page() until two reads in a row agree and seq_count is even: a page file that a writer
+/// (vmclock-host) updates through its mapping has no seqlock on the pread path, so one read may
+/// catch an update half done. A page that stays odd is returned as read, after a bounded wait.
+std::vector<std::byte> read_settled_page(const std::string& path) {
+  std::vector<std::byte> bytes = read_page(path);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::vector<std::byte> again = read_page(path);
+    const bool even = again.size() < vmc::fields::seq_count.end() ||
+                      (vrtc::load_le<std::uint32_t>(again, vmc::fields::seq_count.offset) & 1u) == 0;
+    if (again == bytes && even) break;
+    bytes = std::move(again);
+  }
+  return bytes;
+}
+
 void dump(const std::string& path, bool json) {
-  const std::vector<std::byte> bytes = read_page(path);
+  const std::vector<std::byte> bytes = read_settled_page(path);
   const auto page = vmc::decode(bytes);
   if (!page) fail(path + ": " + errc_text(page.error()));
   const vmc::page_data& p = *page;
@@ -272,7 +287,7 @@ void print_reading(const vmc::clock_reading& t, bool json) {
 }
 
 void time_at(const std::string& path, std::uint64_t counter, bool json) {
-  std::vector<std::byte> bytes = read_page(path);
+  std::vector<std::byte> bytes = read_settled_page(path);
   // The reader needs an aligned region; a std::vector's storage comes from operator new.
   const auto reader = vmc::reader::open(bytes);
   if (!reader) fail(path + ": " + errc_text(reader.error()));
