@@ -340,6 +340,8 @@ class device_page {
     std::swap(fd_, o.fd_);
     std::swap(map_, o.map_);
     std::swap(copy_, o.copy_);
+    std::swap(check_, o.check_);
+    std::swap(last_error_, o.last_error_);
     std::swap(map_length_, o.map_length_);
     std::swap(length_, o.length_);
     std::swap(capacity_, o.capacity_);
@@ -348,19 +350,46 @@ class device_page {
     std::swap(mode_, o.mode_);
   }
 
-  /// pread() of the page into the copy (the driver copies it under its seqlock).
+  /// pread() of the page into the copy. The driver copies the page under its seqlock; a regular
+  /// file that a writer updates through a mapping has no such lock on this path, so its copy is
+  /// taken again until two in a row agree with an even seq_count (bounded: a page left odd is
+  /// kept, and the reader then reports it).
   access_status refresh() {
-    std::size_t have = 0;
-    while (have < capacity_) {
-      const ssize_t n = os_.pread(fd_, copy_.get() + have, capacity_ - have, static_cast<off_t>(have));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return {detail::system_error("read", path_, errno)};
-      if (n == 0) break;
-      have += static_cast<std::size_t>(n);
+    const result<std::size_t> first = copy_into(copy_.get());
+    if (!first) return {last_error_};
+    std::size_t have = *first;
+    if (!char_device_) {
+      if (!check_) check_.reset(new std::byte[capacity_]);
+      for (int attempt = 0; attempt < 100; ++attempt) {
+        const result<std::size_t> again = copy_into(check_.get());
+        if (!again) return {last_error_};
+        const bool same = *again == have && std::memcmp(check_.get(), copy_.get(), have) == 0;
+        const bool even = have < fields::seq_count.end() || (std::to_integer<unsigned>(copy_[fields::seq_count.offset]) & 1u) == 0;
+        if (same && even) break;
+        std::swap(copy_, check_);
+        have = *again;
+      }
     }
     if (have < min_size) return {detail::page_error(errc::too_short, path_, have, 0)};
     length_ = have;
     return {};
+  }
+
+  /// One pread() of up to capacity_ bytes into `to`: the number of bytes, or errc::io_error with
+  /// the access_error in last_error_.
+  result<std::size_t> copy_into(std::byte* to) {
+    std::size_t have = 0;
+    while (have < capacity_) {
+      const ssize_t n = os_.pread(fd_, to + have, capacity_ - have, static_cast<off_t>(have));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        last_error_ = detail::system_error("read", path_, errno);
+        return errc::io_error;
+      }
+      if (n == 0) break;
+      have += static_cast<std::size_t>(n);
+    }
+    return have;
   }
 
   /// A read() tells the driver which seq_count this file has seen; poll() then waits for another.
@@ -403,6 +432,8 @@ class device_page {
   int fd_ = -1;
   std::byte* map_ = nullptr;
   std::unique_ptr<std::byte[]> copy_;
+  std::unique_ptr<std::byte[]> check_;  ///< the second copy of a regular file (see refresh)
+  access_error last_error_;
   std::size_t map_length_ = 0;
   std::size_t length_ = 0;    ///< bytes the reader sees: the mapping's, or the last copy's
   std::size_t capacity_ = 0;  ///< bytes a copy asks for: the file's size or one page
