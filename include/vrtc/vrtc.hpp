@@ -25,6 +25,13 @@
 #include "u128.hpp"
 #include "vm_event.hpp"
 
+// conformance kit (device side)
+#include "conformance/device_suite.hpp"
+#include "conformance/differential.hpp"
+#include "conformance/framing.hpp"
+#include "conformance/reference_device.hpp"
+#include "conformance/report.hpp"
+
 // vmclock
 #include "../vmclock/abi.hpp"
 #include "../vmclock/monitor.hpp"
