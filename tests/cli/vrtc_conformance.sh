@@ -54,6 +54,12 @@ assert len(suite.findall("testcase")) == n
 EOF
 fi
 
+# --- a device in another language: the Python example passes what applies to it ---
+if run 0 "$tmp/python.txt" -- python3 "$src/examples/conformance-device.py"; then
+  last=$(tail -n 1 "$tmp/python.txt")
+  [[ "$last" == "$checks checks: 22 passed, 0 failed, 20 not applicable" ]] || fail "Python device summary: $last"
+fi
+
 # --- fewer hooks: fewer checks apply, none fails ---
 if run 0 "$tmp/nohooks.json" --json -- "$device" --hooks none; then
   python3 - "$tmp/nohooks.json" <<'EOF' || fail "--hooks none report"
