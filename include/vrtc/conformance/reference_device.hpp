@@ -59,6 +59,7 @@ enum class fault : std::uint8_t {
   eio_for_utc_read,                  ///< READ of the UTC clock fails (as if never synchronised)
   alarm_noticed_only_on_request,     ///< clock progress expires an alarm only at the next request
   enable_forgets_alarm_time,         ///< SET_ALARM_ENABLED resets the alarm time to 0
+  cross_cap_ignores_hw_counter,      ///< CROSS_CAP answers OK, flags 0, whatever hw_counter says
 };
 
 struct fault_name {
@@ -95,6 +96,7 @@ inline constexpr fault_name fault_names[] = {
     {fault::eio_for_utc_read, "eio-for-utc-read"},
     {fault::alarm_noticed_only_on_request, "alarm-noticed-only-on-request"},
     {fault::enable_forgets_alarm_time, "enable-forgets-alarm-time"},
+    {fault::cross_cap_ignores_hw_counter, "cross-cap-ignores-hw-counter"},
 };
 
 [[nodiscard]] constexpr std::optional<fault> fault_from_name(std::string_view name) noexcept {
@@ -249,6 +251,13 @@ class reference_device {
         break;
       case fault::cross_cap_ignores_clock_id:
         if (t == msg_type::cross_cap && bad_clock && r.size() >= cross_cap_request::size) {
+          const auto n = encode(cross_cap_response{status::ok, 0}, w);
+          return n ? *n : answer(w, status::einval);
+        }
+        break;
+      case fault::cross_cap_ignores_hw_counter:
+        if (t == msg_type::cross_cap && clock && *clock < clock_count && r.size() >= cross_cap_request::size &&
+            !may_be_requested(static_cast<hw_counter>(std::to_integer<std::uint8_t>(r[10])))) {
           const auto n = encode(cross_cap_response{status::ok, 0}, w);
           return n ? *n : answer(w, status::einval);
         }
