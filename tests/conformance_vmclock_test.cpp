@@ -33,6 +33,15 @@ std::string summary(const report& r) {
 
 constexpr std::uint64_t ghz = 1'000'000'000;
 
+#ifdef VRTC_TEST_SANITIZED
+constexpr unsigned updates = 6;  // every instruction of an instrumented writer is stepped
+#else
+constexpr unsigned updates = 8;
+#endif
+const writer_kit_options stepped{.updates = updates};
+// Computed once at start-up, not in the traced child: the kit steps through every instruction.
+constexpr vrtc::counter_period period_1ghz = *vrtc::best_counter_period(ghz);
+
 /// What a host with a 1 GHz counter publishes at update k: a reference point every 10 s, TAI,
 /// TIME_MONOTONIC, maximum error 1 us (and, optionally, 1 ppm period error).
 vmclock::page_data host_page(unsigned k, bool period_error = true) {
@@ -42,7 +51,8 @@ vmclock::page_data host_page(unsigned k, bool period_error = true) {
   p.clock_status = vmclock::clock_status::synchronized;
   p.tai_offset_sec = -37;
   p.flags = vmclock::flag::tai_offset_valid | vmclock::flag::time_monotonic | vmclock::flag::time_maxerror_valid;
-  (void)vmclock::set_counter_frequency(p, ghz);
+  p.counter_period_frac_sec = period_1ghz.frac_sec;
+  p.counter_period_shift = period_1ghz.shift;
   p.counter_value = 10 * ghz * (k + 1);
   p.time_sec = 1'700'000'000 + 10 * std::uint64_t{k};
   p.time_maxerror_nanosec = 1000;
@@ -126,7 +136,7 @@ reader_adapter simple_reader(reader_faults f) {
 }  // namespace
 
 TEST_CASE("vmclock kit: this library's writer passes every check, observed instruction by instruction") {
-  const report r = run_writer_kit(library_writer());
+  const report r = run_writer_kit(library_writer(), stepped);
   INFO(summary(r));
   CHECK(r.ok());
   CHECK(r.results.size() == 7);
@@ -158,7 +168,7 @@ TEST_CASE("vmclock kit: a writer that never makes seq_count odd fails only that 
                            p.seq_count = *seq += 2;
                            (void)vmclock::encode(p, region);
                          }};
-  const report r = run_writer_kit(w);
+  const report r = run_writer_kit(w, stepped);
   INFO(summary(r));
   if (r.find("vmclock-writer/seq-odd-during-update")->outcome == verdict::not_applicable) {
     WARN("no ptrace here: the fault cannot be observed");
@@ -171,7 +181,7 @@ TEST_CASE("vmclock kit: a writer that never makes seq_count odd fails only that 
 TEST_CASE("vmclock kit: a writer that changes magic fails only the constant-fields check") {
   const report r = run_writer_kit(library_writer([](vmclock::page_data& p, unsigned k) {
     if (k >= 3) p.magic = 0x4b4c4357;
-  }));
+  }), stepped);
   INFO(summary(r));
   CHECK(failed(r) == std::set<std::string>{"vmclock-writer/constant-fields"});
 }
@@ -179,7 +189,7 @@ TEST_CASE("vmclock kit: a writer that changes magic fails only the constant-fiel
 TEST_CASE("vmclock kit: a writer that changes time_type fails only the constant-fields check") {
   const report r = run_writer_kit(library_writer([](vmclock::page_data& p, unsigned k) {
     if (k == 5) p.time_type = vmclock::time_type::utc;
-  }));
+  }), stepped);
   INFO(summary(r));
   CHECK(failed(r) == std::set<std::string>{"vmclock-writer/constant-fields"});
 }
@@ -188,7 +198,7 @@ TEST_CASE("vmclock kit: a writer stepping back 200 ns under TIME_MONOTONIC fails
   // 200 ns is inside the 1 us maximum error: the bounds hold, monotonicity does not.
   const report r = run_writer_kit(library_writer([](vmclock::page_data& p, unsigned k) {
     if (k >= 4) p.time_frac_sec = 0 - vrtc::ns_to_frac(200), p.time_sec -= 1;
-  }));
+  }), stepped);
   INFO(summary(r));
   CHECK(failed(r) == std::set<std::string>{"vmclock-writer/monotonic"});
 }
@@ -198,7 +208,7 @@ TEST_CASE("vmclock kit: a writer jumping 5 us with a 1 us maximum error fails on
       [](vmclock::page_data& p, unsigned k) {
         if (k >= 4) p.time_frac_sec = vrtc::ns_to_frac(5000);
       },
-      false));
+      false), stepped);
   INFO(summary(r));
   CHECK(failed(r) == std::set<std::string>{"vmclock-writer/error-bounds"});
 }

@@ -190,7 +190,7 @@ struct request_fields {
       break;
     case 4:  // a counter a driver must not name
       if (fields.hw_counter != 0) {
-        const std::uint8_t h = in.u8() % 2 == 0 ? 0xFF : static_cast<std::uint8_t>(2 + in.u8() % 0xEE);
+        const auto h = static_cast<std::uint8_t>(in.u8() % 2 == 0 ? 0xFF : 2 + in.u8() % 0xEE);
         g.bytes[fields.hw_counter] = std::byte{h};
         // INVALID is a value the spec defines but forbids (EINVAL); 2..0xEF are unknown (EOPNOTSUPP).
         g.required_status = h == 0xFF ? status::einval : status::eopnotsupp;
