@@ -60,6 +60,7 @@ enum class fault : std::uint8_t {
   alarm_noticed_only_on_request,     ///< clock progress expires an alarm only at the next request
   enable_forgets_alarm_time,         ///< SET_ALARM_ENABLED resets the alarm time to 0
   cross_cap_ignores_hw_counter,      ///< CROSS_CAP answers OK, flags 0, whatever hw_counter says
+  status_one_for_unknown_msg_type,   ///< answers status 1 (an early draft's S_UNSUPP), undefined now
 };
 
 struct fault_name {
@@ -97,6 +98,7 @@ inline constexpr fault_name fault_names[] = {
     {fault::alarm_noticed_only_on_request, "alarm-noticed-only-on-request"},
     {fault::enable_forgets_alarm_time, "enable-forgets-alarm-time"},
     {fault::cross_cap_ignores_hw_counter, "cross-cap-ignores-hw-counter"},
+    {fault::status_one_for_unknown_msg_type, "status-one-for-unknown-msg-type"},
 };
 
 [[nodiscard]] constexpr std::optional<fault> fault_from_name(std::string_view name) noexcept {
@@ -245,6 +247,9 @@ class reference_device {
         break;
       case fault::einval_for_unknown_msg_type:
         if (!is_request(t)) return answer(w, status::einval);
+        break;
+      case fault::status_one_for_unknown_msg_type:
+        if (!is_request(t)) return answer(w, static_cast<status>(1));
         break;
       case fault::einval_for_alarm_without_feature:
         if (is_alarm_request(t) && !device_.alarm_negotiated()) return answer(w, status::einval);
