@@ -420,6 +420,8 @@ class device_double {
   }
 };
 
+static_assert(transport<device_double>, "a C++ driver can also use the double directly as its transport");
+
 // --- this library's driver as an adapter -------------------------------------------------------
 
 /// What this library's driver result means to the kit.
