@@ -321,6 +321,7 @@ struct fake_os {
   static inline int mmap_errno = 0;
   static inline int pread_errno = 0;
   static inline bool report_char_device = false;
+  static inline bool slow_pread = false;  ///< short reads with a pause: a copy a writer can overtake
   static inline int poll_result = 0;
   static inline short poll_revents = 0;
   static inline int preads = 0;
@@ -330,6 +331,7 @@ struct fake_os {
   static void reset() {
     open_errno = mmap_errno = pread_errno = 0;
     report_char_device = false;
+    slow_pread = false;
     poll_result = 0;
     poll_revents = 0;
     preads = polls = 0;
@@ -370,6 +372,13 @@ struct fake_os {
       if (pread_errno != 0) {
         errno = pread_errno;
         return -1;
+      }
+      if (slow_pread && o < static_cast<off_t>(vmc::abi_size)) {
+        // The structure in 48-byte pieces with a pause after each: seq_count and the last
+        // fields are copied tens of microseconds apart, as by a preempted copy.
+        const ssize_t n = ::pread(fd, b, std::min<std::size_t>(c, 48), o);
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+        return n;
       }
       return ::pread(fd, b, c, o);
     };
@@ -547,6 +556,59 @@ TEST_CASE("device_page: a refused mapping falls back to pread, and pread failure
     write_page(t / "dev/vmclock0", sample_page(9));
     CHECK(page->read()->disruption_marker == 9u);
     CHECK(page->region().size() == 4096u);
+  }
+
+  // A regular file copied with pread (slowly) while a writer updates it through a mapping: the
+  // copy is taken again until two agree, so no read mixes two versions.
+  {
+    fake_os::reset();
+    fake_os::mmap_errno = EINVAL;
+    fake_os::slow_pread = true;
+    auto page = vmc::device_page::open(t / "dev/vmclock0", fake_os::make());
+    REQUIRE(page.has_value());
+    REQUIRE_FALSE(page->is_mapped());
+    const int live = ::open((t / "dev/vmclock0").c_str(), O_RDWR);
+    REQUIRE(live >= 0);
+    void* const rw = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, live, 0);
+    REQUIRE(rw != MAP_FAILED);
+    auto w = vmc::writer::create(std::span<std::byte>(static_cast<std::byte*>(rw), 4096), sample_page(1));
+    REQUIRE(w.has_value());
+    std::atomic<bool> stop{false};
+    std::thread writer([&] {
+      for (std::uint64_t k = 2; !stop.load(std::memory_order_relaxed); ++k) {
+        auto v = sample_page(k);
+        v.vm_generation_counter = 3 * k;
+        v.time_sec = 1'800'000'000 + k;
+        w->publish(v);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    int torn = 0, reads = 0, failed = 0;
+    std::uint64_t versions = 0, last = 0;
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while ((reads < 300 || versions < 50) && std::chrono::steady_clock::now() < end) {
+      const auto r = page->read();
+      if (!r) {
+        ++failed;  // a copy that never settled: reported, never returned
+        CHECK(r.error().code == vrtc::errc::retry_limit);
+        continue;
+      }
+      ++reads;
+      const std::uint64_t k = r->disruption_marker;
+      if (k >= 2 && (r->vm_generation_counter != 3 * k || r->time_sec != 1'800'000'000 + k)) ++torn;
+      if (k != last) ++versions;
+      last = k;
+    }
+    stop = true;
+    writer.join();
+    ::munmap(rw, 4096);
+    ::close(live);
+    WARN("pread copies of a live page file: " << reads << " reads, " << torn << " torn, " << failed
+                                              << " unsettled, " << versions << " versions seen");
+    CHECK(reads >= 300);
+    CHECK(torn == 0);
+    CHECK(versions >= 50);
+    write_page(t / "dev/vmclock0", sample_page(9));
   }
 
   // pread failing: ETIMEDOUT is the driver's seqlock deadline; others are I/O errors.

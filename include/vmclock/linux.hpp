@@ -352,22 +352,31 @@ class device_page {
 
   /// pread() of the page into the copy. The driver copies the page under its seqlock; a regular
   /// file that a writer updates through a mapping has no such lock on this path, so its copy is
-  /// taken again until two in a row agree with an even seq_count (bounded: a page left odd is
-  /// kept, and the reader then reports it).
+  /// taken again until two in a row agree with an even seq_count: a copy that mixed two versions
+  /// carries the older seq_count, which the next copy cannot repeat. A file that never settles
+  /// within 100 copies is errc::retry_limit, never a copy that may mix versions.
   access_status refresh() {
     const result<std::size_t> first = copy_into(copy_.get());
     if (!first) return {last_error_};
     std::size_t have = *first;
     if (!char_device_) {
       if (!check_) check_.reset(new std::byte[capacity_]);
-      for (int attempt = 0; attempt < 100; ++attempt) {
+      bool settled = false;
+      for (int attempt = 0; attempt < 100 && !settled; ++attempt) {
         const result<std::size_t> again = copy_into(check_.get());
         if (!again) return {last_error_};
         const bool same = *again == have && std::memcmp(check_.get(), copy_.get(), have) == 0;
-        const bool even = have < fields::seq_count.end() || (std::to_integer<unsigned>(copy_[fields::seq_count.offset]) & 1u) == 0;
-        if (same && even) break;
+        settled = same && (have < fields::seq_count.end() ||
+                           (std::to_integer<unsigned>(copy_[fields::seq_count.offset]) & 1u) == 0);
         std::swap(copy_, check_);
         have = *again;
+      }
+      if (!settled) {
+        access_error e;
+        e.code = errc::retry_limit;
+        e.path = path_;
+        e.message = "the page file changed during each of 100 copies (or stayed mid-update): is the writer stuck?";
+        return {e};
       }
     }
     if (have < min_size) return {detail::page_error(errc::too_short, path_, have, 0)};
