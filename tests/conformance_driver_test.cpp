@@ -335,3 +335,39 @@ TEST_CASE("driver kit: docs/conformance.md and docs/conformance-kits.md name eve
     CHECK(kits.find("`" + id + "`") != std::string::npos);
   }
 }
+
+TEST_CASE("driver kit: a driver using the body of a full-length error response fails only that check") {
+  // Takes a complete-looking response with a defined error status for OK.
+  const auto trusting = after([](msg_type t, std::span<std::byte> response, std::size_t used) -> result<std::size_t> {
+    const auto st = static_cast<status>(std::to_integer<std::uint8_t>(response[0]));
+    if (used >= response_size_of(t) && used > 8 && st != status::ok && is_spec_defined(st)) response[0] = std::byte{0};
+    return used;
+  });
+  const report r = run_driver_kit(library_driver_adapter(trusting));
+  INFO(summary(r));
+  CHECK(failed(r) == std::set<std::string>{"5.23.6.1/error-fields-not-interpreted"});
+}
+
+TEST_CASE("driver kit: a driver that takes F_ALARM as always negotiated fails those checks") {
+  driver_adapter a = library_driver_adapter();
+  const auto start = a.start;
+  a.start = [start](device_link l, std::uint64_t) { return start(l, feature_alarm_mask); };
+  const report r = run_driver_kit(a);
+  INFO(summary(r));
+  CHECK(failed(r) == std::set<std::string>{"5.23.6.1/alarm-cap-needs-feature", "5.23.6.1/request-flags-negotiated"});
+}
+
+TEST_CASE("driver kit: a driver that does not validate alarmq messages fails those checks") {
+  // Pads short messages and takes any msg_type for NOTIF_ALARM.
+  driver_adapter a = library_driver_adapter();
+  const auto handle = a.handle_notification;
+  a.handle_notification = [handle](std::span<const std::byte> used) {
+    std::array<std::byte, 16> padded{};
+    for (std::size_t i = 0; i < used.size() && i < padded.size(); ++i) padded[i] = used[i];
+    store_le<std::uint16_t>(padded, 0, 0x2000);
+    return handle(padded);
+  };
+  const report r = run_driver_kit(a);
+  INFO(summary(r));
+  CHECK(failed(r) == std::set<std::string>{"5.23.6.6.3.1/short-notification", "5.23.6.6.3.1/unknown-notification-type"});
+}

@@ -80,9 +80,25 @@ writer_adapter library_writer(std::function<void(vmclock::page_data&, unsigned)>
           }};
 }
 
+/// A writer keeping the seqlock protocol with seq_count values of its own choosing: odd(k) while
+/// writing update k, then even(k).
+writer_adapter manual_writer(std::function<std::uint32_t(unsigned)> even, std::function<void(vmclock::page_data&)> tamper = {}) {
+  const auto publish = [even, tamper](std::span<std::byte> region, unsigned k) {
+    vmclock::page_data p = host_page(k);
+    if (tamper) tamper(p);
+    p.seq_count = even(k) - 1;
+    store_le<std::uint32_t>(region, vmclock::fields::seq_count.offset, p.seq_count);
+    (void)vmclock::encode(p, region);
+    store_le<std::uint32_t>(region, vmclock::fields::seq_count.offset, even(k));
+  };
+  return {[publish](std::span<std::byte> region) { publish(region, 0); }, publish};
+}
+
 // --- readers -------------------------------------------------------------------------------
 
 struct reader_faults {
+  bool no_validation = false;     ///< uses any page: magic, size, status and time_type unchecked
+  bool cache_by_seq = false;      ///< returns its last result while seq_count equals the last one (0 at first)
   bool ignore_odd = false;        ///< accepts an odd seq_count
   bool no_second_check = false;   ///< never re-reads seq_count after the fields
   bool unsigned_delta = false;    ///< counter - counter_value as an unsigned number
@@ -93,8 +109,11 @@ struct reader_faults {
 
 /// A small seqlock reader written independently of the library's, with optional faults.
 reader_adapter simple_reader(reader_faults f) {
-  return {[f](std::span<const std::byte> page, const counter_callback& counter) {
+  auto cache = std::make_shared<std::pair<std::uint32_t, reader_outcome>>();
+  return {[f, cache](std::span<const std::byte> page, const counter_callback& counter) {
     reader_outcome out;
+    if (f.cache_by_seq && load_le<std::uint32_t>(page, vmclock::fields::seq_count.offset) == cache->first)
+      return cache->second;
     namespace fl = vmclock::fields;
     for (unsigned attempt = 0; f.unbounded || attempt < 1000; ++attempt) {
       const std::uint32_t seq = load_le<std::uint32_t>(page, fl::seq_count.offset);
@@ -112,7 +131,8 @@ reader_adapter simple_reader(reader_faults f) {
       const auto offset = static_cast<std::int16_t>(load_le<std::uint16_t>(page, fl::tai_offset_sec.offset));
       const std::uint64_t c = counter();
       if (!f.no_second_check && load_le<std::uint32_t>(page, fl::seq_count.offset) != seq) continue;
-      if (magic != vmclock::magic_value || size < fl::time_frac_sec.end() || status == 4 || type > 2) return out;
+      if (!f.no_validation && (magic != vmclock::magic_value || size < fl::time_frac_sec.end() || status == 4 || type > 2))
+        return out;
       if (f.shift_mod_128) shift %= 128;
       if (shift >= 128) return out;
       const u128 base = u128::from_halves(tsec, tfrac);
@@ -127,6 +147,7 @@ reader_adapter simple_reader(reader_faults f) {
         if (type == 1) out.utc_sec = out.sec + static_cast<std::uint64_t>(utc_minus_tai);
         if (type == 0) out.tai_sec = out.sec - static_cast<std::uint64_t>(utc_minus_tai);
       }
+      *cache = {seq, out};
       return out;
     }
     return out;
@@ -288,4 +309,34 @@ TEST_CASE("vmclock kit: a crashing reader fails its checks instead of the run") 
   const report r = run_reader_kit(crash);
   CHECK(r.failed() == r.results.size());
   CHECK(r.find("vmclock-reader/consistent-page")->detail.find("signal") != std::string::npos);
+}
+
+TEST_CASE("vmclock kit: a writer publishing version 2 fails only the header check") {
+  const report r = run_writer_kit(manual_writer([](unsigned k) { return 2 * (k + 1); },
+                                                [](vmclock::page_data& p) { p.version = 2; }),
+                                  stepped);
+  INFO(summary(r));
+  CHECK(failed(r) == std::set<std::string>{"vmclock-writer/header"});
+}
+
+TEST_CASE("vmclock kit: a writer whose seq_count starts over fails only the seq-increases check") {
+  const auto control = run_writer_kit(manual_writer([](unsigned k) { return 2 * (k + 1); }), stepped);
+  INFO(summary(control));
+  CHECK(control.ok());
+  const report r = run_writer_kit(manual_writer([](unsigned k) { return 2 * (k % 3 + 1); }), stepped);
+  INFO(summary(r));
+  CHECK(failed(r) == std::set<std::string>{"vmclock-writer/seq-increases"});
+}
+
+TEST_CASE("vmclock kit: a reader that validates nothing fails the page-validation checks") {
+  const report r = run_reader_kit(simple_reader({.no_validation = true}));
+  INFO(summary(r));
+  CHECK(failed(r) == std::set<std::string>{"vmclock-reader/bad-magic", "vmclock-reader/short-size",
+                                           "vmclock-reader/unreliable", "vmclock-reader/unsupported-time-type"});
+}
+
+TEST_CASE("vmclock kit: a reader caching by seq_count fails only the fresh-page check") {
+  const report r = run_reader_kit(simple_reader({.cache_by_seq = true}));
+  INFO(summary(r));
+  CHECK(failed(r) == std::set<std::string>{"vmclock-reader/fresh-page"});
 }
