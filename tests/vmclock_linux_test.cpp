@@ -785,7 +785,8 @@ TEST_CASE("two processes: a writer publishing a page file, a reader opening it a
       out[5] = page->is_mapped() ? 1 : 0;
       std::uint64_t last = 0;
       const auto end = std::chrono::steady_clock::now() + 20s;
-      while (out[0] < reads && std::chrono::steady_clock::now() < end) {
+      // Until enough readings were taken while the writer really was publishing.
+      while ((out[0] < reads || out[4] < 10) && std::chrono::steady_clock::now() < end) {
         const std::uint64_t before = tai_now_ns();
         const auto r = page->now();
         const std::uint64_t after = tai_now_ns();
@@ -826,8 +827,8 @@ TEST_CASE("two processes: a writer publishing a page file, a reader opening it a
                   << got[3] << " ns from the CLOCK_TAI bracket, " << got[4] << " versions seen; writer: " << k
                   << " publications");
   CHECK(got[5] == 1);
-  CHECK(got[0] == reads);
+  CHECK(got[0] >= reads);
   CHECK(got[1] == 0);
   CHECK(got[2] == 0);
-  CHECK(got[4] > 1);
+  CHECK(got[4] >= 10);
 }
