@@ -592,12 +592,11 @@ class device_suite_run {
       return b;
     };
     const exchange& cfg = send(cfg_request{});
-    const exchange* cfg_at = &(cfg);
     const exchange& cfg2 = send(pad(bytes_of(cfg_request{})), cfg_response::size);
-    if (!cfg2.ok() || !same_answer(*cfg_at, cfg2)) v.fail(cfg2, "the same response as without the extra bytes");
-    const exchange* cap_at = &(send(clock_cap_request{0}));
+    if (!cfg2.ok() || !same_answer(cfg, cfg2)) v.fail(cfg2, "the same response as without the extra bytes");
+    const exchange& cap = send(clock_cap_request{0});
     const exchange& cap2 = send(pad(bytes_of(clock_cap_request{0})), clock_cap_response::size);
-    if (!cap2.ok() || !same_answer(*cap_at, cap2)) v.fail(cap2, "the same response as without the extra bytes");
+    if (!cap2.ok() || !same_answer(cap, cap2)) v.fail(cap2, "the same response as without the extra bytes");
     expect_status(v, send(pad(bytes_of(read_request{0})), read_response::size), status::ok);
   }
 
@@ -805,10 +804,9 @@ class device_suite_run {
     for (const bool zero : {false, true}) {
       clear_alarm();
       const std::uint64_t t = zero ? 0 : minus(read_alarm_clock(), ns_per_s);
-      const exchange& e = send(set_alarm_request{t, c, flag_alarm_enabled});
-      const exchange* at = &(e);
+      const exchange& set = send(set_alarm_request{t, c, flag_alarm_enabled});
       if (count_for(drain(), c) == 0)
-        v.fail(*at, "a NOTIF_ALARM for clock " + std::to_string(c) + " (the alarm time has passed)", "no notification");
+        v.fail(set, "a NOTIF_ALARM for clock " + std::to_string(c) + " (the alarm time has passed)", "no notification");
     }
     clear_alarm();
   }
@@ -817,11 +815,11 @@ class device_suite_run {
     if (!need_alarmq(v)) return;
     const std::uint16_t c = alarm_clock();
     clear_alarm();
-    const exchange* set_at = &(send(set_alarm_request{minus(read_alarm_clock(), ns_per_s), c, 0}));
-    if (count_for(drain(), c) != 0) v.fail(*set_at, "no notification: the alarm is disabled", "a NOTIF_ALARM arrived");
-    const exchange* en_at = &(send(set_alarm_enabled_request{c, flag_alarm_enabled}));
+    const exchange& disabled = send(set_alarm_request{minus(read_alarm_clock(), ns_per_s), c, 0});
+    if (count_for(drain(), c) != 0) v.fail(disabled, "no notification: the alarm is disabled", "a NOTIF_ALARM arrived");
+    const exchange& enable = send(set_alarm_enabled_request{c, flag_alarm_enabled});
     if (count_for(drain(), c) == 0)
-      v.fail(*en_at, "a NOTIF_ALARM: enabling an alarm whose time has passed expires it", "no notification");
+      v.fail(enable, "a NOTIF_ALARM: enabling an alarm whose time has passed expires it", "no notification");
     clear_alarm();
   }
 
@@ -830,10 +828,10 @@ class device_suite_run {
     const std::uint16_t c = alarm_clock();
     clear_alarm();
     for (int i = 0; i < 2; ++i) {
-      const exchange* at = &(send(set_alarm_request{minus(read_alarm_clock(), ns_per_s), c, flag_alarm_enabled}));
+      const exchange& set = send(set_alarm_request{minus(read_alarm_clock(), ns_per_s), c, flag_alarm_enabled});
       const std::size_t n = count_for(drain(), c);
       if (n != 1)
-        v.fail(*at, "exactly one NOTIF_ALARM for clock " + std::to_string(c), std::to_string(n) + " notifications");
+        v.fail(set, "exactly one NOTIF_ALARM for clock " + std::to_string(c), std::to_string(n) + " notifications");
     }
     clear_alarm();
   }
@@ -844,15 +842,13 @@ class device_suite_run {
     clear_alarm();
     (void)send(set_alarm_request{minus(read_alarm_clock(), ns_per_s), c, flag_alarm_enabled});
     const exchange& off = send(set_alarm_enabled_request{c, 0});
-    const exchange* off_at = &(off);
     if (off.ok() && count_for(drain(), c) != 0)
-      v.fail(*off_at, "no NOTIF_ALARM after SET_ALARM_ENABLED (disable) got S_OK", "a stale notification arrived");
+      v.fail(off, "no NOTIF_ALARM after SET_ALARM_ENABLED (disable) got S_OK", "a stale notification arrived");
     const std::uint64_t past = minus(read_alarm_clock(), ns_per_s);
     (void)send(set_alarm_request{past, c, flag_alarm_enabled});
     const exchange& off2 = send(set_alarm_request{past, c, 0});
-    const exchange* off2_at = &(off2);
     if (off2.ok() && count_for(drain(), c) != 0)
-      v.fail(*off2_at, "no NOTIF_ALARM after SET_ALARM without ENABLED got S_OK", "a stale notification arrived");
+      v.fail(off2, "no NOTIF_ALARM after SET_ALARM without ENABLED got S_OK", "a stale notification arrived");
     clear_alarm();
   }
 
@@ -862,13 +858,13 @@ class device_suite_run {
     const std::uint16_t c = alarm_clock();
     clear_alarm();
     const std::uint64_t target = plus(read_alarm_clock(), 2 * ns_per_s);
-    const exchange* at = &(send(set_alarm_request{target, c, flag_alarm_enabled}));
-    if (count_for(drain(), c) != 0) v.fail(*at, "no notification before the alarm time", "a NOTIF_ALARM arrived at once");
+    const exchange& set = send(set_alarm_request{target, c, flag_alarm_enabled});
+    if (count_for(drain(), c) != 0) v.fail(set, "no notification before the alarm time", "a NOTIF_ALARM arrived at once");
     d_.advance(ns_per_s);
-    if (count_for(drain(), c) != 0) v.fail(*at, "no notification 1 s before the alarm time", "a NOTIF_ALARM arrived");
+    if (count_for(drain(), c) != 0) v.fail(set, "no notification 1 s before the alarm time", "a NOTIF_ALARM arrived");
     d_.advance(2 * ns_per_s);
     if (count_for(drain(), c) == 0)
-      v.fail(*at, "a NOTIF_ALARM once the clock passed the alarm time", "none after 3 s of time");
+      v.fail(set, "a NOTIF_ALARM once the clock passed the alarm time", "none after 3 s of time");
     clear_alarm();
   }
 
@@ -878,14 +874,14 @@ class device_suite_run {
     const std::uint16_t c = alarm_clock();
     clear_alarm();
     const std::uint64_t target = plus(read_alarm_clock(), 3600 * ns_per_s);
-    const exchange* at = &(send(set_alarm_request{target, c, flag_alarm_enabled}));
+    const exchange& set = send(set_alarm_request{target, c, flag_alarm_enabled});
     (void)drain();
     if (!d_.step(c, 7200 * static_cast<std::int64_t>(ns_per_s))) {
       clear_alarm();
       return v.not_applicable("the alarm clock cannot be stepped");
     }
     if (count_for(drain(), c) == 0)
-      v.fail(*at, "a NOTIF_ALARM after the clock stepped 2 h forward past the alarm time", "no notification");
+      v.fail(set, "a NOTIF_ALARM after the clock stepped 2 h forward past the alarm time", "no notification");
     clear_alarm();
   }
 
@@ -950,13 +946,12 @@ class device_suite_run {
     (void)drain();
     renegotiate(features_);
     const exchange& e = send(read_alarm_request{c});
-    const exchange* at = &(e);
     const bool retained = e.ok_with(read_alarm_response::size) && e.u64(8) == past && (e.u8(16) & flag_alarm_enabled) != 0;
     const std::size_t n = count_for(drain(), c);
     if (retained && n == 0)
-      v.fail(*at, "a NOTIF_ALARM after the reset: the enabled alarm was retained and its time has passed",
+      v.fail(e, "a NOTIF_ALARM after the reset: the enabled alarm was retained and its time has passed",
              "no notification");
-    if (!retained && n != 0) v.fail(*at, "no notification: the alarm was not retained", "a NOTIF_ALARM arrived");
+    if (!retained && n != 0) v.fail(e, "no notification: the alarm was not retained", "a NOTIF_ALARM arrived");
     clear_alarm();
   }
 
