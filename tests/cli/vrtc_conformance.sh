@@ -130,6 +130,25 @@ run 2 "$tmp/e7" -- sh -c 'head -c 9 >/dev/null; printf "\000\000\000\000"' &&
 run 2 "$tmp/e8" -- "$device" --fault no-such-fault || true
 run 0 "$tmp/help" --help || true
 
+# --- vrtc-refdevice on bad input: exit 2 with a message, never a crash ---
+refdevice_bad() {
+  local what=$1 input=$2 status
+  set +e
+  printf "$input" | "$device" >/dev/null 2>"$tmp/ref.err"
+  status=$?
+  set -e
+  [[ $status -eq 2 ]] && grep -q '^vrtc-refdevice: ' "$tmp/ref.err" || fail "vrtc-refdevice, $what: exit $status, $(cat "$tmp/ref.err")"
+}
+refdevice_bad "empty input" ''
+refdevice_bad "zero length" '\000\000\000\000'
+refdevice_bad "huge length" '\377\377\377\377\001'
+refdevice_bad "cut record" '\011\000\000\000\002\020'
+refdevice_bad "unknown type" '\001\000\000\000\011'
+refdevice_bad "short hello" '\002\000\000\000\001\001'
+refdevice_bad "wrong version" '\005\000\000\000\001\002\000\000\000'
+refdevice_bad "oversized writable part" '\006\000\000\000\002\001\000\001\000\245'
+refdevice_bad "reply type as command" '\001\000\000\000\203'
+
 if [[ $failures -ne 0 ]]; then
   echo "$failures failure(s)"
   exit 1
