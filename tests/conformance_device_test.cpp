@@ -256,7 +256,7 @@ TEST_CASE("conformance_device: hostile devices cannot stall or crash the suite")
   }
 }
 
-TEST_CASE("conformance_device: report helpers") {
+TEST_CASE("conformance_device: report counts, hex and JSON escaping") {
   const std::array<std::byte, 3> b{std::byte{0x00}, std::byte{0x1f}, std::byte{0xa5}};
   CHECK(to_hex(b) == "00 1f a5");
   CHECK(to_hex({}) == "");

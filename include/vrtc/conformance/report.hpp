@@ -3,7 +3,7 @@
 // One check_result per check, named after the spec requirement it tests
 // ("5.23.6.2/unknown-msg-type-eopnotsupp": section number, slash, short id). A report is the
 // ordered list of results plus counts. Printing (text, JSON, JUnit XML) belongs to the tools;
-// the helpers here only give the pieces every printer needs (hex of bytes, JSON escaping).
+// the functions here only give the pieces every printer needs (hex of bytes, JSON escaping).
 #pragma once
 
 #include <cstddef>
