@@ -327,6 +327,15 @@ TEST_CASE("conformance_device: framing records round-trip and bad records are re
   CHECK(parse_alarmq(big_buffer) == errc::bad_size);  // 65537 bytes
 }
 
+// The decoders work in constant evaluation.
+static_assert([] {
+  const std::array<std::byte, 9> hello{std::byte{5}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{1},
+                                       std::byte{1}, std::byte{0}, std::byte{0}, std::byte{0}};
+  const auto r = decode_record(hello);
+  return r && r->type == record_type::hello && r->size == 9 && parse_hello(r->payload)->version == 1 &&
+         decode_record(std::span<const std::byte>(hello).first(8)) == errc::too_short;
+}());
+
 TEST_CASE("conformance_device: the framing examples of docs/conformance.md") {
   auto hex = [](const std::vector<std::byte>& b) { return to_hex(b); };
   const std::string doc = read_doc();
