@@ -40,11 +40,14 @@
 #include <string_view>
 #include <vector>
 
+#include "support/cli.hpp"
 #include "support/json.hpp"
 
 namespace {
 
 namespace vmc = vrtc::vmclock;
+using vrtc_tools::fail;
+using vrtc_tools::failure;
 using vrtc_tools::json_object;
 
 constexpr const char* usage_text =
@@ -68,11 +71,6 @@ constexpr double migration_ppm = 50.0;
 constexpr double slew_allowance_ppm = 500.0;
 /// A frequency estimate this far from the previous one means CLOCK_TAI was stepped.
 constexpr double step_detect_ppm = 1000.0;
-
-struct failure {
-  std::string why;
-};
-[[noreturn]] void fail(const std::string& why) { throw failure{why}; }
 
 std::uint64_t parse_u64(std::string_view option, std::string_view text) {
   if (text.empty() || text.size() > 19) fail("bad value for " + std::string(option) + ": " + std::string(text));
@@ -351,13 +349,5 @@ int run(const std::vector<std::string_view>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(std::vector<std::string_view>(argv + 1, argv + argc));
-  } catch (const failure& f) {
-    std::printf("%s\n", json_object().add("error", f.why).str().c_str());
-    return 2;
-  } catch (const std::exception& e) {
-    std::printf("%s\n", json_object().add("error", e.what()).str().c_str());
-    return 2;
-  }
+  return vrtc_tools::report_failures([&] { return run(std::vector<std::string_view>(argv + 1, argv + argc)); });
 }

@@ -39,11 +39,14 @@
 #include <string_view>
 #include <vector>
 
+#include "support/cli.hpp"
 #include "support/json.hpp"
 
 namespace {
 
 namespace vmc = vrtc::vmclock;
+using vrtc_tools::fail;
+using vrtc_tools::failure;
 using vrtc_tools::json_object;
 
 constexpr const char* usage_text =
@@ -72,13 +75,6 @@ constexpr const char* usage_text =
     "Exit status: 0 on success, 2 on any failure, with {\"error\": \"...\"} as the output.\n";
 
 constexpr std::size_t page_bytes = 4096;
-
-/// A failure: its text becomes the one-line JSON error.
-struct failure {
-  std::string why;
-};
-
-[[noreturn]] void fail(const std::string& why) { throw failure{why}; }
 
 std::string errc_text(vrtc::errc e) { return vrtc::to_string(e); }
 
@@ -606,13 +602,5 @@ int run(const std::vector<std::string_view>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(std::vector<std::string_view>(argv + 1, argv + argc));
-  } catch (const failure& f) {
-    std::printf("%s\n", json_object().add("error", f.why).str().c_str());
-    return 2;
-  } catch (const std::exception& e) {
-    std::printf("%s\n", json_object().add("error", e.what()).str().c_str());
-    return 2;
-  }
+  return vrtc_tools::report_failures([&] { return run(std::vector<std::string_view>(argv + 1, argv + argc)); });
 }

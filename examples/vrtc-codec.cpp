@@ -16,11 +16,13 @@
 #include <tuple>
 #include <vector>
 
+#include "support/cli.hpp"
 #include "support/json.hpp"
 
 namespace {
 
 using namespace vrtc;
+using vrtc_tools::failure;
 using vrtc_tools::json_object;
 
 constexpr const char* usage_text =
@@ -49,11 +51,6 @@ using all_messages =
                clock_cap_request, clock_cap_response, cross_cap_request, cross_cap_response, read_alarm_request,
                read_alarm_response, set_alarm_request, set_alarm_response, set_alarm_enabled_request,
                set_alarm_enabled_response, notif_alarm>;
-
-/// Bad input: the message becomes the one-line JSON error.
-struct bad_input {
-  std::string why;
-};
 
 const char* dir_name(message_kind k) {
   return k == message_kind::request ? "req" : k == message_kind::response ? "resp" : nullptr;
@@ -92,13 +89,13 @@ void check_name_and_dir(std::string_view name, std::optional<std::string_view> d
   for (auto t : {msg_type::read, msg_type::read_cross, msg_type::cfg, msg_type::clock_cap, msg_type::cross_cap,
                  msg_type::read_alarm, msg_type::set_alarm, msg_type::set_alarm_enabled, msg_type::notif_alarm})
     known = known || name == to_string(t);
-  if (!known) throw bad_input{"unknown message name \"" + std::string(name) + "\""};
+  if (!known) throw failure{"unknown message name \"" + std::string(name) + "\""};
   if (name == "NOTIF_ALARM") {
-    if (dir) throw bad_input{"NOTIF_ALARM has no dir (it is an alarmq notification)"};
+    if (dir) throw failure{"NOTIF_ALARM has no dir (it is an alarmq notification)"};
     return;
   }
-  if (!dir) throw bad_input{"missing dir (\"req\" or \"resp\") for " + std::string(name)};
-  if (*dir != "req" && *dir != "resp") throw bad_input{"dir must be \"req\" or \"resp\", not \"" + std::string(*dir) + "\""};
+  if (!dir) throw failure{"missing dir (\"req\" or \"resp\") for " + std::string(name)};
+  if (*dir != "req" && *dir != "resp") throw failure{"dir must be \"req\" or \"resp\", not \"" + std::string(*dir) + "\""};
 }
 
 std::string to_hex(std::span<const std::byte> bytes) {
@@ -116,10 +113,10 @@ std::vector<std::byte> from_hex(std::string_view text) {
   for (const char c : text) {
     if (c == ' ') continue;
     const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (!hex) throw bad_input{"invalid hex: unexpected character '" + std::string(1, c) + "'"};
+    if (!hex) throw failure{"invalid hex: unexpected character '" + std::string(1, c) + "'"};
     digits += c;
   }
-  if (digits.size() % 2 != 0) throw bad_input{"invalid hex: odd number of digits"};
+  if (digits.size() % 2 != 0) throw failure{"invalid hex: odd number of digits"};
   std::vector<std::byte> out;
   for (std::size_t i = 0; i < digits.size(); i += 2)
     out.push_back(static_cast<std::byte>(std::stoul(digits.substr(i, 2), nullptr, 16)));
@@ -144,20 +141,20 @@ std::string encode_json(const vrtc_tools::json_parse_result& obj) {
     const bool is_status = std::string_view(name) == "status";
     if (obj.members.count(name) == 0) {
       if (is_status || error_response) return;  // status defaults to OK; errors are header-only
-      throw bad_input{"missing field \"" + std::string(name) + "\" for " + label<M>()};
+      throw failure{"missing field \"" + std::string(name) + "\" for " + label<M>()};
     }
     if (error_response && !is_status)
-      throw bad_input{"field \"" + std::string(name) + "\" is undefined in a response with a non-zero status"};
+      throw failure{"field \"" + std::string(name) + "\" is undefined in a response with a non-zero status"};
     const auto v = vrtc_tools::json_uint(obj, name, std::numeric_limits<W>::max());
     if (!v)
-      throw bad_input{"field \"" + std::string(name) + "\" must be an integer from 0 to " +
+      throw failure{"field \"" + std::string(name) + "\" must be an integer from 0 to " +
                       std::to_string(std::numeric_limits<W>::max())};
     member = static_cast<T>(*v);
   });
   for (const auto& [key, value] : obj.members) {
     bool ok = false;
     for (const auto& k : known) ok = ok || k == key;
-    if (!ok) throw bad_input{"unknown key \"" + key + "\" for " + label<M>()};
+    if (!ok) throw failure{"unknown key \"" + key + "\" for " + label<M>()};
   }
   std::array<std::byte, M::size> out{};
   const auto n = encode(m, out);
@@ -166,16 +163,16 @@ std::string encode_json(const vrtc_tools::json_parse_result& obj) {
 
 std::string run_encode(std::string_view text) {
   const auto obj = vrtc_tools::parse_flat_json_object(text);
-  if (!obj.error.empty()) throw bad_input{"invalid JSON: " + obj.error};
+  if (!obj.error.empty()) throw failure{"invalid JSON: " + obj.error};
   auto string_member = [&](const char* key) -> std::optional<std::string> {
     const auto it = obj.members.find(key);
     if (it == obj.members.end()) return std::nullopt;
     const auto* s = std::get_if<std::string>(&it->second);
-    if (s == nullptr) throw bad_input{std::string("\"") + key + "\" must be a string"};
+    if (s == nullptr) throw failure{std::string("\"") + key + "\" must be a string"};
     return *s;
   };
   const auto name = string_member("msg");
-  if (!name) throw bad_input{"missing \"msg\""};
+  if (!name) throw failure{"missing \"msg\""};
   const auto dir = string_member("dir");
   check_name_and_dir(*name, dir);
   std::string hex;
@@ -228,7 +225,7 @@ std::string to_json(const M& m) {
 template <class M>
 std::string decode_as(std::span<const std::byte> in) {
   const auto d = decode<M>(in);
-  if (!d) throw bad_input{describe<M>(d.error(), in)};
+  if (!d) throw failure{describe<M>(d.error(), in)};
   return to_json(*d);
 }
 
@@ -240,15 +237,15 @@ std::string run_decode(std::optional<std::string_view> name, std::optional<std::
     with_message(*name, dir, [&](auto m) { json = decode_as<decltype(m)>(in); });
     return json;
   }
-  if (dir && *dir == "resp") throw bad_input{"a response carries no msg_type: give --msg NAME --dir resp"};
-  if (dir && *dir != "req") throw bad_input{"dir must be \"req\" or \"resp\", not \"" + std::string(*dir) + "\""};
+  if (dir && *dir == "resp") throw failure{"a response carries no msg_type: give --msg NAME --dir resp"};
+  if (dir && *dir != "req") throw failure{"dir must be \"req\" or \"resp\", not \"" + std::string(*dir) + "\""};
   const auto t = peek_msg_type(in);
   if (t && *t == msg_type::notif_alarm) {
-    if (dir) throw bad_input{"msg_type 0x2000 is NOTIF_ALARM, which has no dir (it is an alarmq notification)"};
+    if (dir) throw failure{"msg_type 0x2000 is NOTIF_ALARM, which has no dir (it is an alarmq notification)"};
     return decode_as<notif_alarm>(in);
   }
-  if (!t) throw bad_input{"too few bytes: " + std::to_string(in.size()) + ", a msg_type needs 2"};
-  if (!is_request(*t)) throw bad_input{describe<read_request>(errc::unknown_msg_type, in)};
+  if (!t) throw failure{"too few bytes: " + std::to_string(in.size()) + ", a msg_type needs 2"};
+  if (!is_request(*t)) throw failure{describe<read_request>(errc::unknown_msg_type, in)};
   std::string json;
   with_message(to_string(*t), "req", [&](auto m) { json = decode_as<decltype(m)>(in); });
   return json;
@@ -256,32 +253,32 @@ std::string run_decode(std::optional<std::string_view> name, std::optional<std::
 
 std::string run(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
-  if (args.empty()) throw bad_input{"no command given; try vrtc-codec --help"};
+  if (args.empty()) throw failure{"no command given; try vrtc-codec --help"};
   const std::string_view command = args[0];
   if (command == "encode") {
-    if (args.size() != 2) throw bad_input{"usage: vrtc-codec encode JSON"};
+    if (args.size() != 2) throw failure{"usage: vrtc-codec encode JSON"};
     return run_encode(args[1]);
   }
   if (command == "decode") {
     std::optional<std::string_view> name, dir, hex;
     for (std::size_t i = 1; i < args.size(); ++i) {
       if (args[i] == "--msg" || args[i] == "--dir") {
-        if (i + 1 >= args.size()) throw bad_input{std::string(args[i]) + " needs a value"};
+        if (i + 1 >= args.size()) throw failure{std::string(args[i]) + " needs a value"};
         auto& slot = args[i] == "--msg" ? name : dir;
-        if (slot) throw bad_input{std::string(args[i]) + " given twice"};
+        if (slot) throw failure{std::string(args[i]) + " given twice"};
         slot = args[++i];
       } else if (args[i].size() > 1 && args[i][0] == '-' && args[i][1] == '-') {
-        throw bad_input{"unknown option " + std::string(args[i])};
+        throw failure{"unknown option " + std::string(args[i])};
       } else if (hex) {
-        throw bad_input{"more than one HEX argument"};
+        throw failure{"more than one HEX argument"};
       } else {
         hex = args[i];
       }
     }
-    if (!hex) throw bad_input{"usage: vrtc-codec decode [--msg NAME --dir req|resp] HEX"};
+    if (!hex) throw failure{"usage: vrtc-codec decode [--msg NAME --dir req|resp] HEX"};
     return run_decode(name, dir, *hex);
   }
-  throw bad_input{"unknown command \"" + std::string(command) + "\"; try vrtc-codec --help"};
+  throw failure{"unknown command \"" + std::string(command) + "\"; try vrtc-codec --help"};
 }
 
 }  // namespace
@@ -293,15 +290,9 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  try {
+  return vrtc_tools::report_failures([&] {
     const std::string out = run(argc, argv);
     std::printf("%s\n", out.c_str());
     return 0;
-  } catch (const bad_input& e) {
-    std::printf("%s\n", json_object{}.add("error", e.why).str().c_str());
-    return 2;
-  } catch (const std::exception& e) {
-    std::printf("%s\n", json_object{}.add("error", std::string("internal error: ") + e.what()).str().c_str());
-    return 2;
-  }
+  });
 }
