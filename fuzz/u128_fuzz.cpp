@@ -14,19 +14,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fuzz_input.hpp"
+
 namespace {
 
-std::uint64_t word(const std::uint8_t* data, std::size_t size, std::size_t offset) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < 8; ++i) {
-    if (offset + i < size) v |= std::uint64_t{data[offset + i]} << (8 * i);
-  }
-  return v;
-}
-
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using vrtc_fuzz::require;
+using vrtc_fuzz::word;
 
 template <class U>
 struct operands {

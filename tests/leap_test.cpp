@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "test_support.hpp"
+
 using vrtc::errc;
 using vrtc::fixed_time;
 using vrtc::leap_indicator;
@@ -41,26 +43,9 @@ constexpr std::uint64_t fraction(std::uint64_t n, std::uint64_t d) {
   return q;
 }
 
-struct splitmix64 {
-  std::uint64_t state;
-  std::uint64_t operator()() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-  }
-};
+using vrtc_test::splitmix64;
 
 }  // namespace
-
-namespace Catch {
-template <>
-struct StringMaker<fixed_time> {
-  static std::string convert(const fixed_time& t) {
-    return "{" + std::to_string(t.sec) + ", " + std::to_string(t.frac) + "}";
-  }
-};
-}  // namespace Catch
 
 TEST_CASE("leap indicator values and helpers", "[leap]") {
   STATIC_REQUIRE(static_cast<unsigned>(leap_indicator::none) == 0);

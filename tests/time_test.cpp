@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "test_support.hpp"
+
 using vrtc::counter_period;
 using vrtc::errc;
 using vrtc::fixed_time;
@@ -15,26 +17,9 @@ namespace {
 constexpr std::uint64_t max64 = UINT64_MAX;
 constexpr counter_period ghz{0x89705F4136B4A597u, 29};  // 1 GHz, one tick = 1 ns (slightly less)
 
-struct splitmix64 {
-  std::uint64_t state;
-  std::uint64_t operator()() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-  }
-};
+using vrtc_test::splitmix64;
 
 }  // namespace
-
-namespace Catch {
-template <>
-struct StringMaker<fixed_time> {
-  static std::string convert(const fixed_time& t) {
-    return "{" + std::to_string(t.sec) + ", " + std::to_string(t.frac) + "}";
-  }
-};
-}  // namespace Catch
 
 TEST_CASE("strong types do not convert implicitly", "[time]") {
   STATIC_REQUIRE_FALSE(std::is_convertible_v<std::uint64_t, vrtc::whole_seconds>);

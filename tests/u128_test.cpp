@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "test_support.hpp"
+
 namespace {
 
 constexpr std::uint64_t max64 = UINT64_MAX;
@@ -52,15 +54,7 @@ constexpr bool known_values() {
 static_assert(known_values<vrtc::portable_u128>());
 static_assert(known_values<vrtc::u128>());
 
-struct splitmix64 {
-  std::uint64_t state;
-  std::uint64_t operator()() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-  }
-};
+using vrtc_test::splitmix64;
 
 }  // namespace
 
