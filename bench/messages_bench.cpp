@@ -83,12 +83,6 @@ void bm_decode(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(M::size));
 }
 
-using all_messages =
-    std::tuple<read_request, read_response, read_cross_request, read_cross_response, cfg_request, cfg_response,
-               clock_cap_request, clock_cap_response, cross_cap_request, cross_cap_response, read_alarm_request,
-               read_alarm_response, set_alarm_request, set_alarm_response, set_alarm_enabled_request,
-               set_alarm_enabled_response, notif_alarm>;
-
 template <class M>
 std::string label() {
   const char* dir = M::kind == message_kind::request ? "_req" : M::kind == message_kind::response ? "_resp" : "";

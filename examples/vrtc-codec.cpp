@@ -46,12 +46,6 @@ constexpr const char* usage_text =
     "Output is one line on stdout. Exit status: 0 on success, 2 on bad input, with\n"
     "{\"error\": \"...\"} as the output.\n";
 
-using all_messages =
-    std::tuple<read_request, read_response, read_cross_request, read_cross_response, cfg_request, cfg_response,
-               clock_cap_request, clock_cap_response, cross_cap_request, cross_cap_response, read_alarm_request,
-               read_alarm_response, set_alarm_request, set_alarm_response, set_alarm_enabled_request,
-               set_alarm_enabled_response, notif_alarm>;
-
 const char* dir_name(message_kind k) {
   return k == message_kind::request ? "req" : k == message_kind::response ? "resp" : nullptr;
 }

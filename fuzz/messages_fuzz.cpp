@@ -20,12 +20,6 @@ void require(bool ok) {
   if (!ok) __builtin_trap();
 }
 
-using all_messages =
-    std::tuple<read_request, read_response, read_cross_request, read_cross_response, cfg_request, cfg_response,
-               clock_cap_request, clock_cap_response, cross_cap_request, cross_cap_response, read_alarm_request,
-               read_alarm_response, set_alarm_request, set_alarm_response, set_alarm_enabled_request,
-               set_alarm_enabled_response, notif_alarm>;
-
 template <class M>
 void check_kind(std::span<const std::byte> in) {
   const auto d = decode<M>(in);

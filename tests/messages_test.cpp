@@ -22,12 +22,6 @@ namespace {
 
 using namespace vrtc;
 
-using all_messages =
-    std::tuple<read_request, read_response, read_cross_request, read_cross_response, cfg_request, cfg_response,
-               clock_cap_request, clock_cap_response, cross_cap_request, cross_cap_response, read_alarm_request,
-               read_alarm_response, set_alarm_request, set_alarm_response, set_alarm_enabled_request,
-               set_alarm_enabled_response, notif_alarm>;
-
 template <class F>
 void for_each_message_type(F&& f) {
   std::apply([&](auto... m) { (f(m), ...); }, all_messages{});

@@ -15,12 +15,6 @@ namespace {
 
 using namespace vrtc;
 
-using all_messages =
-    std::tuple<read_request, read_response, read_cross_request, read_cross_response, cfg_request, cfg_response,
-               clock_cap_request, clock_cap_response, cross_cap_request, cross_cap_response, read_alarm_request,
-               read_alarm_response, set_alarm_request, set_alarm_response, set_alarm_enabled_request,
-               set_alarm_enabled_response, notif_alarm>;
-
 // The C++ type names as the document spells them.
 constexpr const char* type_names[] = {
     "read_request",       "read_response",       "read_cross_request",        "read_cross_response",

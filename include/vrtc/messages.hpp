@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <span>
 #include <type_traits>
+#include <tuple>
 #include <utility>
 #include <variant>
 
@@ -666,6 +667,14 @@ using any_request = std::variant<read_request, read_cross_request, cfg_request, 
 using any_response = std::variant<read_response, read_cross_response, cfg_response, clock_cap_response,
                                   cross_cap_response, read_alarm_response, set_alarm_response,
                                   set_alarm_enabled_response>;
+
+/// Every message type, requests and responses in the spec's order and then NOTIF_ALARM: for
+/// generic code that must cover them all (tests, fuzzers, tools), e.g. with std::apply.
+using all_messages =
+    std::tuple<read_request, read_response, read_cross_request, read_cross_response, cfg_request, cfg_response,
+               clock_cap_request, clock_cap_response, cross_cap_request, cross_cap_response, read_alarm_request,
+               read_alarm_response, set_alarm_request, set_alarm_response, set_alarm_enabled_request,
+               set_alarm_enabled_response, notif_alarm>;
 
 namespace detail {
 
