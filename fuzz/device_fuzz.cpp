@@ -57,36 +57,6 @@ struct input {
   }
 };
 
-std::size_t response_size(msg_type t) {
-  switch (t) {
-    case msg_type::read: return read_response::size;
-    case msg_type::read_cross: return read_cross_response::size;
-    case msg_type::cfg: return cfg_response::size;
-    case msg_type::clock_cap: return clock_cap_response::size;
-    case msg_type::cross_cap: return cross_cap_response::size;
-    case msg_type::read_alarm: return read_alarm_response::size;
-    case msg_type::set_alarm: return set_alarm_response::size;
-    case msg_type::set_alarm_enabled: return set_alarm_enabled_response::size;
-    case msg_type::notif_alarm: break;
-  }
-  return 0;
-}
-
-std::size_t request_size(msg_type t) {
-  switch (t) {
-    case msg_type::read: return read_request::size;
-    case msg_type::read_cross: return read_cross_request::size;
-    case msg_type::cfg: return cfg_request::size;
-    case msg_type::clock_cap: return clock_cap_request::size;
-    case msg_type::cross_cap: return cross_cap_request::size;
-    case msg_type::read_alarm: return read_alarm_request::size;
-    case msg_type::set_alarm: return set_alarm_request::size;
-    case msg_type::set_alarm_enabled: return set_alarm_enabled_request::size;
-    case msg_type::notif_alarm: break;
-  }
-  return 0;
-}
-
 /// Checks an OK response's reserved bytes and flags (byte offsets from the spec's layouts).
 void check_ok_body(msg_type t, std::span<const std::byte> r, bool alarm_negotiated) {
   auto zero = [&](std::size_t from, std::size_t to) {

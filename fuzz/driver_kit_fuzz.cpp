@@ -122,9 +122,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(r.bytes.size() >= header_size);
     const msg_type t = type_of(r);
     check(is_request(t));
-    check(r.bytes.size() == request_size_of(t));
+    check(r.bytes.size() == request_size(t));
     check(!request_has_nonzero_reserved(r.bytes));
-    check(r.writable_size >= response_size_of(t));
+    check(r.writable_size >= response_size(t));
     if (is_alarm_request(t)) check(alarm);
     if (t == msg_type::read_cross || t == msg_type::cross_cap)
       check(may_be_requested(static_cast<hw_counter>(std::to_integer<std::uint8_t>(r.bytes[10]))));

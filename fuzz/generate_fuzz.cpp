@@ -89,8 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto t = static_cast<msg_type>(g.bytes.size() >= 2 ? load_le<std::uint16_t>(g.bytes, 0) : 0);
     if (st == status::ok) {
       check(is_request(t));
-      check(g.bytes.size() >= request_size_of(t));
-      check(used >= response_size_of(t));
+      check(g.bytes.size() >= request_size(t));
+      check(used >= response_size(t));
       check_ok_response(t, std::span<const std::byte>(response).first(used), dev.alarm_negotiated());
     }
     if (g.shape == message_shape::valid && t == msg_type::read) check(st == status::ok);

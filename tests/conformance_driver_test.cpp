@@ -111,7 +111,7 @@ TEST_CASE("driver kit: a driver rejecting non-zero reserved bytes fails only tha
 
 TEST_CASE("driver kit: a driver requiring the full length for errors fails only that check") {
   const auto exact = after([](msg_type t, std::span<std::byte> response, std::size_t used) -> result<std::size_t> {
-    if (used >= 1 && response[0] != std::byte{0} && used != response_size_of(t)) return errc::bad_response;
+    if (used >= 1 && response[0] != std::byte{0} && used != response_size(t)) return errc::bad_response;
     return used;
   });
   const report r = run_driver_kit(library_driver_adapter(exact));
@@ -131,7 +131,7 @@ TEST_CASE("driver kit: a driver reading clock 0 whatever clock is asked fails on
 
 TEST_CASE("driver kit: a driver accepting a short OK response fails only that check") {
   const auto lenient = after([](msg_type t, std::span<std::byte> response, std::size_t used) -> result<std::size_t> {
-    if (used >= 8 && response[0] == std::byte{0} && used < response_size_of(t)) return response_size_of(t);
+    if (used >= 8 && response[0] == std::byte{0} && used < response_size(t)) return response_size(t);
     return used;
   });
   const report r = run_driver_kit(library_driver_adapter(lenient));
@@ -340,7 +340,7 @@ TEST_CASE("driver kit: a driver using the body of a full-length error response f
   // Takes a complete-looking response with a defined error status for OK.
   const auto trusting = after([](msg_type t, std::span<std::byte> response, std::size_t used) -> result<std::size_t> {
     const auto st = static_cast<status>(std::to_integer<std::uint8_t>(response[0]));
-    if (used >= response_size_of(t) && used > 8 && st != status::ok && is_spec_defined(st)) response[0] = std::byte{0};
+    if (used >= response_size(t) && used > 8 && st != status::ok && is_spec_defined(st)) response[0] = std::byte{0};
     return used;
   });
   const report r = run_driver_kit(library_driver_adapter(trusting));

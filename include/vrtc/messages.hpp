@@ -696,6 +696,19 @@ constexpr auto dispatch(msg_type t, Pick&& pick) {
 
 }  // namespace detail
 
+/// Wire size of the request of type t; 0 when t names no request.
+[[nodiscard]] constexpr std::size_t request_size(msg_type t) noexcept {
+  return detail::dispatch<any_request>(t, [](auto r) -> result<std::size_t> { return decltype(r)::size; })
+      .value_or(std::size_t{0});
+}
+
+/// Wire size of the full (OK) response to a request of type t; 0 when t names no request.
+[[nodiscard]] constexpr std::size_t response_size(msg_type t) noexcept {
+  return detail::dispatch<any_request>(t, [](auto r) -> result<std::size_t> {
+           return decltype(r)::response_type::size;
+         }).value_or(std::size_t{0});
+}
+
 /// Decodes any request, dispatching on its msg_type. A msg_type that is not a request
 /// (including NOTIF_ALARM, which belongs on alarmq) gives unknown_msg_type: a device answers it
 /// with S_EOPNOTSUPP, and too_short with S_EINVAL (5.23.6.2).

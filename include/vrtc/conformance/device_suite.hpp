@@ -152,18 +152,8 @@ inline constexpr std::uint64_t ns_per_s = 1'000'000'000;
 
 /// The response size of a request type; max_response_size for an unknown type.
 [[nodiscard]] constexpr std::size_t response_size_of(std::uint16_t type) noexcept {
-  switch (static_cast<msg_type>(type)) {
-    case msg_type::read: return read_response::size;
-    case msg_type::read_cross: return read_cross_response::size;
-    case msg_type::cfg: return cfg_response::size;
-    case msg_type::clock_cap: return clock_cap_response::size;
-    case msg_type::cross_cap: return cross_cap_response::size;
-    case msg_type::read_alarm: return read_alarm_response::size;
-    case msg_type::set_alarm: return set_alarm_response::size;
-    case msg_type::set_alarm_enabled: return set_alarm_enabled_response::size;
-    case msg_type::notif_alarm: break;
-  }
-  return max_response_size;
+  const std::size_t n = response_size(static_cast<msg_type>(type));
+  return n != 0 ? n : max_response_size;
 }
 
 /// Calls f(wire_layout<Resp>) for the response of a known request type; false otherwise.

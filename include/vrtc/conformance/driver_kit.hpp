@@ -209,19 +209,6 @@ bool with_response_type(msg_type t, F&& f) {
 
 }  // namespace detail
 
-/// The response size for request type t (0 for a type that is not a request).
-[[nodiscard]] inline std::size_t response_size_of(msg_type t) {
-  std::size_t n = 0;
-  detail::with_response_type(t, [&](auto m) { n = decltype(m)::size; });
-  return n;
-}
-
-/// The request size for request type t (0 for a type that is not a request).
-[[nodiscard]] inline std::size_t request_size_of(msg_type t) {
-  std::size_t n = 0;
-  detail::with_response_type(t, [&](auto m) { n = decltype(m)::request_type::size; });
-  return n;
-}
 
 /// Applies fault `f` to `conforming`, the full OK answer to a request of type t. `param` picks
 /// among variants (which error status, which short length, which unknown status).
@@ -229,7 +216,7 @@ bool with_response_type(msg_type t, F&& f) {
                                                  std::uint8_t param = 0) {
   static constexpr std::array<status, 4> errors{status::eopnotsupp, status::enodev, status::einval, status::eio};
   scripted_answer a = conforming;
-  const std::size_t size = response_size_of(t);
+  const std::size_t size = response_size(t);
   switch (f) {
     case response_fault::none: break;
     case response_fault::error_header_only:
@@ -322,7 +309,7 @@ class device_double {
     const auto t = static_cast<msg_type>(load_le<std::uint16_t>(r.bytes, 0));
     if (!is_request(t)) return error(status::eopnotsupp);
     if (is_alarm_request(t) && (features & feature_alarm_mask) == 0) return error(status::enodev);
-    if (r.writable_size < response_size_of(t)) return error(status::einval);
+    if (r.writable_size < response_size(t)) return error(status::einval);
     const auto req = decode_request(r.bytes);
     if (!req) return error(status::einval);
     return std::visit([&](const auto& m) { return answer(m); }, *req);
@@ -928,8 +915,8 @@ struct session {
     const auto t = static_cast<msg_type>(load_le<std::uint16_t>(r.bytes, 0));
     if (request_has_nonzero_reserved(r.bytes))
       reserved.fail("zero reserved bytes", std::string(to_string(t)) + " with a non-zero reserved byte", nullptr, &r);
-    if (r.writable_size < response_size_of(t))
-      space.fail(std::to_string(response_size_of(t)) + " writable bytes",
+    if (r.writable_size < response_size(t))
+      space.fail(std::to_string(response_size(t)) + " writable bytes",
                  std::string(to_string(t)) + " with " + std::to_string(r.writable_size), nullptr, &r);
     const std::uint8_t allowed = (r.features & feature_alarm_mask) != 0 ? flag_alarm_enabled : 0;
     std::size_t flags_at = 0;

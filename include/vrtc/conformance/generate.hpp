@@ -142,7 +142,7 @@ struct request_fields {
   const msg_type t = in.pick(detail::request_types);
   const bool alarm_blocked = is_alarm_request(t) && !o.alarm_negotiated;
   g.bytes = detail::make_request(t, in, o, g.shape == message_shape::boundary);
-  g.writable_size = response_size_of(t);
+  g.writable_size = response_size(t);
   const auto fields = detail::fields_of(t);
 
   if (g.shape == message_shape::valid) {
@@ -152,7 +152,7 @@ struct request_fields {
   }
   if (g.shape == message_shape::boundary) {
     switch (in.u8() % 4) {
-      case 0: g.writable_size = response_size_of(t); break;  // exactly the response
+      case 0: g.writable_size = response_size(t); break;  // exactly the response
       case 1: g.bytes.resize(g.bytes.size() + 1 + in.u8() % 16, std::byte{0}); break;  // trailing request bytes
       case 2: g.writable_size = 4096; break;
       case 3:  // the first clock id that does not exist
@@ -176,8 +176,8 @@ struct request_fields {
       g.writable_size = in.u8() % header_size;
       break;
     case 1:  // writable part holds the status but not the response
-      if (response_size_of(t) > header_size) {
-        g.writable_size = header_size + in.u8() % (response_size_of(t) - header_size);
+      if (response_size(t) > header_size) {
+        g.writable_size = header_size + in.u8() % (response_size(t) - header_size);
         if (!alarm_blocked) g.required_status = status::einval;
       } else {
         g.writable_size = 0;
