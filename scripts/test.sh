@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 
 start=$SECONDS
+total=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 stage() { printf '\n=== %s (%ss elapsed)\n' "$1" $((SECONDS - start)); }
 
 presets=(dev asan)
@@ -21,6 +24,10 @@ for preset in "${presets[@]}"; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"
   stage "$preset: test"
-  ctest --preset "$preset"
+  ctest --preset "$preset" | tee "$log"
+  # ctest's summary: "100% tests passed, 0 tests failed out of N".
+  summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
+  total=$((total + $(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")))
 done
 stage "all stages passed"
+echo "$total passed, 0 failed"
