@@ -15,11 +15,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 stage() { printf '\n=== %s (%ss elapsed)\n' "$1" $((SECONDS - start)); }
 
-presets=(dev asan)
-# The ThreadSanitizer stage exists once there are stress tests.
-compgen -G "tests/*_stress.cpp" >/dev/null && presets+=(tsan)
-presets+=(fuzz)
-for preset in "${presets[@]}"; do
+for preset in dev asan tsan fuzz; do
   stage "$preset: configure and build"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"

@@ -183,18 +183,10 @@ void set_reserved(std::vector<std::byte>& bytes, std::byte value) {
 /// Calls f(M{}) for the response type answering request type t; false for other types.
 template <class F>
 bool with_response_type(msg_type t, F&& f) {
-  switch (t) {
-    case msg_type::read: f(read_response{}); return true;
-    case msg_type::read_cross: f(read_cross_response{}); return true;
-    case msg_type::cfg: f(cfg_response{}); return true;
-    case msg_type::clock_cap: f(clock_cap_response{}); return true;
-    case msg_type::cross_cap: f(cross_cap_response{}); return true;
-    case msg_type::read_alarm: f(read_alarm_response{}); return true;
-    case msg_type::set_alarm: f(set_alarm_response{}); return true;
-    case msg_type::set_alarm_enabled: f(set_alarm_enabled_response{}); return true;
-    case msg_type::notif_alarm: break;
-  }
-  return false;
+  return vrtc::detail::dispatch<any_response>(t, [&](auto m) -> result<void> {
+           f(m);
+           return {};
+         }).has_value();
 }
 
 /// The byte offset of the flags field of a response type, or 0 when it has none.
