@@ -88,7 +88,7 @@ void check_modalias(const std::string& text) {
   const auto got = vmc::detail::acpi_identity(text);
   bool want = false;
   if (text.rfind("acpi:", 0) == 0) {
-    const std::string padded = ":" + text.substr(5) + ":";
+    const std::string padded = std::string(":").append(text, 5).append(":");
     want = padded.find(":AMZNC10C:") != std::string::npos || padded.find(":VMCLOCK:") != std::string::npos;
   }
   require(got.has_value() == want);

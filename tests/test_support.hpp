@@ -27,7 +27,10 @@ namespace Catch {
 template <>
 struct StringMaker<vrtc::fixed_time> {
   static std::string convert(const vrtc::fixed_time& t) {
-    return "{" + std::to_string(t.sec) + ", " + std::to_string(t.frac) + "}";
+    // Appending to a named string: g++ 12 -O3 misreports "literal" + std::string as -Wrestrict.
+    std::string text = "{";
+    text.append(std::to_string(t.sec)).append(", ").append(std::to_string(t.frac)).append("}");
+    return text;
   }
 };
 }  // namespace Catch

@@ -148,7 +148,7 @@ TEST_CASE("every message table in docs/wire-format.md matches the code's layout"
             CHECK(t.rows[i].size == rows[i].size);
             CHECK(t.rows[i].field == rows[i].name);
             if (t.rows[i].field == "msg_type")
-              CHECK(t.rows[i].note == "(" + hex16(static_cast<unsigned>(M::msg_type)) + ")");
+              CHECK(t.rows[i].note == std::string("(").append(hex16(static_cast<unsigned>(M::msg_type))).append(")"));
           }
         };
         (check_one(m), ...);
