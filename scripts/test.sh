@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it. Installs what is missing, then:
 #   1. g++ -Werror build: unit, CLI, fuzz-corpus replay and consumer tests;
-#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery);
-#   3. the concurrency stress tests under ThreadSanitizer (clang-14);
-#   4. every libFuzzer target (clang-14) for a bounded run from a fixed seed.
+#   2. the whole tree as a plain g++ Release (-O3) build, and again with clang-14: unit tests;
+#   3. the dev tests under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery);
+#   4. the concurrency stress tests under ThreadSanitizer (clang-14);
+#   5. every libFuzzer target (clang-14) for a bounded run from a fixed seed.
 # Any failure, or a stage that ran no test, stops the script with a non-zero status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 stage() { printf '\n=== %s (%ss elapsed)\n' "$1" $((SECONDS - start)); }
 
-for preset in dev asan tsan fuzz; do
+for preset in dev release clang asan tsan fuzz; do
   stage "$preset: configure and build"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"
