@@ -3,8 +3,9 @@
 //
 //   rtc-change-replay [--initial YYYY-MM-DDTHH:MM:SS] [--window-ms N] [--max-wait-ms N] TRACE
 //
-// The simulated RTC shows --initial (UTC, default 2000-01-01T00:00:00) at t = 0, with
-// register A = 0x26 and register B = 0x02 (24-hour, BCD, running). Each trace line is
+// The simulated RTC shows --initial (UTC, default 2000-01-01T00:00:00) at t = 0 and updates
+// at every whole second after it, with register A = 0x26 and register B = 0x02 (24-hour,
+// BCD, running). Each trace line is
 // "T REG VALUE": at T milliseconds (decimal, never decreasing) the guest writes VALUE to CMOS
 // register REG (both hexadecimal with a 0x prefix, REG below 0x80, VALUE below 0x100). Blank
 // lines and lines whose first non-blank character is '#' are ignored. TRACE "-" is stdin.

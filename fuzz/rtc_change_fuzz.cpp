@@ -12,9 +12,14 @@
 //     nothing.
 //  6. When the input ends, the RTC running means nothing is pending; halted or broken means
 //     no deadline is armed.
-//  7. With every write on a whole second, the deltas of all events add up exactly to how far
-//     the final clock is from where the initial clock would be: no event lost or duplicated.
+//  7. The deltas of all events add up exactly to how far the final clock is from where the
+//     initial clock would be: no event lost or duplicated. Checked for writes at any instant
+//     when the update phase never changed (the divider never left reset), or with every
+//     write on a whole second (a release then moves the phase by exactly 500 ms, which
+//     whole-second readings cannot see).
 //  8. Every event survives the vm_event wire encoding.
+//  9. Until the divider leaves reset, every running clock updates in the initial clock's
+//     phase: time-register writes, SET and repairs of an invalid date never move it.
 //
 // Input: byte 0 mode (bit 0 whole-second times, bits 1-2 window, bits 3-4 max_wait factor),
 // bytes 1-4 initial time, byte 5 initial register B, then 4-byte records
@@ -48,6 +53,7 @@ struct driver {
   vrtc::rtc_change_coalescer coalescer;
   nanoseconds last_emission{std::numeric_limits<std::int64_t>::min()};
   std::int64_t delta_sum = 0;
+  bool rephased = false;  // the divider left reset at least once
 
   void on_event(nanoseconds at, const vrtc::rtc_change& e) {
     const auto& p = coalescer.policy();
@@ -109,7 +115,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       continue;
     }
     const std::uint8_t index = r < 0x80 ? interesting[r % 16] : r;
+    const bool was_in_reset = d.rtc.divider_in_reset();
     const auto result = d.coalescer.on_write(now, d.rtc, index, value);
+    if (was_in_reset && !d.rtc.divider_in_reset()) d.rephased = true;
+    if (const auto c = d.rtc.clock(); c && !d.rephased)
+      check((c->next_update - initial_clock->next_update) % 1s == 0ns);
     check(result.has_value() == (index < 0x80));
     if (result && *result) d.on_event(now, **result);
   }
@@ -119,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto final_clock = d.rtc.clock();
   if (final_clock) {
     check(!d.coalescer.pending());
-    if (aligned) {
+    if (aligned || !d.rephased) {
       const nanoseconds t = now + 1s;
       check(d.delta_sum == final_clock->reading(t) - initial_clock->reading(t));
     }

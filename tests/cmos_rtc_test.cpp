@@ -1,11 +1,13 @@
 // Tests for include/vrtc/cmos_rtc.hpp. Register meanings are the MC146818's (register B:
-// 0x80 SET, 0x04 binary, 0x02 24-hour; hour bit 7 = PM in 12-hour mode); the POSIX second
-// counts were computed independently (Python calendar.timegm).
+// 0x80 SET, 0x04 binary, 0x02 24-hour; hour bit 7 = PM in 12-hour mode; register A bits
+// 6-4 = 010 normal divider, 11x divider held in reset, first update 500 ms after leaving
+// reset); the POSIX second counts were computed independently (Python calendar.timegm).
 #include <vrtc/cmos_rtc.hpp>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <random>
 
 using namespace std::chrono_literals;
 using vrtc::civil_time;
@@ -111,15 +113,57 @@ TEST_CASE("dates after 2038 are represented and tick", "[cmos]") {
   REQUIRE(rd(rtc, 1s, reg::seconds) == 0x08);
   REQUIRE(rd(rtc, 1s, reg::year) == 0x38);
   REQUIRE(rtc.write(1s, reg::year, 0x40).has_value());  // 2040-01-19T03:14:08
-  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{2147483648 + 2208988800 - 2145916800, 1s});
+  // The update at 1 s came before the write; the next one is due at 2 s.
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{2147483648 + 2208988800 - 2145916800, 2s});
 }
 
-TEST_CASE("a running write restarts the clock and its one-second phase", "[cmos]") {
-  cmos_rtc rtc = make_rtc(y2000);
+TEST_CASE("a running time-register write keeps the one-second update phase", "[cmos]") {
+  cmos_rtc rtc = make_rtc(y2000);  // updates at 1 s, 2 s, 3 s, ...
   REQUIRE(rtc.write(1500ms, reg::minutes, 0x10).has_value());  // 00:10:01 at 1.5 s
-  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 601, 1500ms});
-  REQUIRE(rtc.time_at(2499ms).value() == y2000 + 601);
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 601, 2s});
+  REQUIRE(rtc.time_at(1999ms).value() == y2000 + 601);
+  REQUIRE(rtc.time_at(2s).value() == y2000 + 602);
   REQUIRE(rtc.time_at(2500ms).value() == y2000 + 602);
+  REQUIRE(rtc.time_at(3s).value() == y2000 + 603);
+}
+
+TEST_CASE("minutes written 0.9 s apart while running lose no seconds", "[cmos]") {
+  cmos_rtc rtc = make_rtc(y2000);
+  REQUIRE(rtc.write(900ms, reg::minutes, 0x01).has_value());   // 00:01:00, update due at 1 s
+  REQUIRE(rtc.write(1800ms, reg::minutes, 0x02).has_value());  // 00:02:01
+  REQUIRE(rtc.write(2700ms, reg::minutes, 0x03).has_value());  // 00:03:02
+  REQUIRE(rd(rtc, 2700ms, reg::seconds) == 0x02);
+  REQUIRE(rtc.time_at(2700ms).value() == y2000 + 182);
+  REQUIRE(rtc.time_at(3s).value() == y2000 + 183);
+}
+
+TEST_CASE("running writes at random instants never lose or gain a second", "[cmos]") {
+  // Property: the registers advance exactly once at every whole second (the phase the RTC
+  // started with), and a write changes only the field written. The expected time is kept
+  // from those two rules alone.
+  std::mt19937_64 rng(20240615);
+  for (int round = 0; round < 200; ++round) {
+    const std::int64_t initial = y2000 + static_cast<std::int64_t>(rng() % (86400 * 365));
+    cmos_rtc rtc = make_rtc(initial);
+    std::int64_t expected = initial;
+    std::int64_t now_ns = 0;
+    for (int i = 0; i < 40; ++i) {
+      const std::int64_t next_ns = now_ns + static_cast<std::int64_t>(rng() % 2'500'000'000);
+      expected += next_ns / 1'000'000'000 - now_ns / 1'000'000'000;  // whole seconds crossed
+      now_ns = next_ns;
+      const std::chrono::nanoseconds now{now_ns};
+      REQUIRE(rtc.time_at(now).value() == expected);
+      const civil_time shown = vrtc::from_unix_seconds(expected);
+      const unsigned field = static_cast<unsigned>(rng() % 3);
+      const unsigned value = static_cast<unsigned>(rng() % (field == 2 ? 24 : 60));
+      const std::uint8_t index = field == 0 ? reg::seconds : field == 1 ? reg::minutes : reg::hours;
+      const unsigned old = field == 0 ? shown.second : field == 1 ? shown.minute : shown.hour;
+      const std::int64_t unit = field == 0 ? 1 : field == 1 ? 60 : 3600;
+      REQUIRE(rtc.write(now, index, vrtc::to_bcd(value)).has_value());
+      expected += (static_cast<std::int64_t>(value) - static_cast<std::int64_t>(old)) * unit;
+      REQUIRE(rtc.time_at(now).value() == expected);
+    }
+  }
 }
 
 TEST_CASE("writing the byte a time register already shows changes nothing", "[cmos]") {
@@ -130,7 +174,7 @@ TEST_CASE("writing the byte a time register already shows changes nothing", "[cm
   REQUIRE(rtc.write(2500ms, reg::century, 0x20).has_value());
   REQUIRE(rtc.clock() == before);
   REQUIRE(rtc.write(2500ms, reg::seconds, 0x03).has_value());
-  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 3, 2500ms});
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 3, 3s});
 }
 
 TEST_CASE("SET halts the clock and registers hold what the guest writes until SET clears", "[cmos]") {
@@ -147,20 +191,53 @@ TEST_CASE("SET halts the clock and registers hold what the guest writes until SE
   REQUIRE(rtc.time_at(5s).value() == 951696003);  // 2000-02-28T00:00:03, frozen
   REQUIRE(rtc.write(6s, reg::b, 0x02).has_value());
   REQUIRE_FALSE(rtc.halted());
-  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{951696003, 6s});
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{951696003, 7s});
 }
 
-TEST_CASE("a divider reset in register A also halts the clock", "[cmos]") {
+TEST_CASE("SET skips updates but keeps the divider's phase", "[cmos]") {
+  cmos_rtc rtc = make_rtc(y2000);                       // updates at whole seconds
+  REQUIRE(rtc.write(1300ms, reg::b, 0x82).has_value());  // frozen at 00:00:01
+  REQUIRE(rtc.time_at(2600ms).value() == y2000 + 1);     // the update at 2 s is skipped
+  REQUIRE(rtc.write(2600ms, reg::b, 0x02).has_value());
+  REQUIRE(rtc.time_at(2999ms).value() == y2000 + 1);
+  REQUIRE(rtc.time_at(3s).value() == y2000 + 2);  // next whole second, not 1 s after the clear
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 1, 3s});
+}
+
+TEST_CASE("a divider held in reset freezes the time and updates 500 ms after release", "[cmos]") {
   cmos_rtc rtc = make_rtc(y2000);
-  REQUIRE(rtc.write(1s, reg::a, 0x70).has_value());
+  REQUIRE(rtc.write(1300ms, reg::a, 0x70).has_value());
   REQUIRE(rtc.halted());
+  REQUIRE_FALSE(rtc.clock().has_value());
   REQUIRE(rtc.time_at(9s).value() == y2000 + 1);
-  REQUIRE(rtc.write(9s, reg::a, 0xa6).has_value());  // UIP is read-only
-  REQUIRE(rd(rtc, 9s, reg::a) == 0x26);
-  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 1, 9s});
+  REQUIRE(rd(rtc, 9s, reg::seconds) == 0x01);
+  REQUIRE(rtc.write(5s, reg::a, 0x60).has_value());  // 110 is reset too
+  REQUIRE(rtc.halted());
+  REQUIRE(rtc.write(9200ms, reg::a, 0xa6).has_value());  // UIP is read-only
+  REQUIRE(rd(rtc, 9200ms, reg::a) == 0x26);
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 1, 9700ms});
+  REQUIRE(rtc.time_at(9699ms).value() == y2000 + 1);
+  REQUIRE(rtc.time_at(9700ms).value() == y2000 + 2);
+  REQUIRE(rtc.time_at(10700ms).value() == y2000 + 3);
+  // The new phase holds for later writes and halts.
+  REQUIRE(rtc.write(10s, reg::minutes, 0x05).has_value());
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 302, 10700ms});
+  REQUIRE(rtc.write(11s, reg::b, 0x82).has_value());
+  REQUIRE(rtc.write(12s, reg::b, 0x02).has_value());
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 303, 12700ms});
   // A rate change keeps the divider normal: still running, same clock.
-  REQUIRE(rtc.write(10s, reg::a, 0x2f).has_value());
-  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 1, 9s});
+  REQUIRE(rtc.write(12100ms, reg::a, 0x2f).has_value());
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 303, 12700ms});
+}
+
+TEST_CASE("releasing the divider while SET is held sets the phase for the later SET clear", "[cmos]") {
+  cmos_rtc rtc = make_rtc(y2000);
+  REQUIRE(rtc.write(1s, reg::b, 0x82).has_value());
+  REQUIRE(rtc.write(1s, reg::a, 0x70).has_value());
+  REQUIRE(rtc.write(2100ms, reg::a, 0x26).has_value());  // updates at 2.6 s, 3.6 s, ...
+  REQUIRE(rtc.halted());
+  REQUIRE(rtc.write(4s, reg::b, 0x02).has_value());
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{y2000 + 1, 4600ms});
 }
 
 TEST_CASE("an invalid date while running breaks the clock until a write repairs it", "[cmos]") {
@@ -171,7 +248,7 @@ TEST_CASE("an invalid date while running breaks the clock until a write repairs 
   REQUIRE(rtc.time_at(5s) == vrtc::errc::invalid_date);
   REQUIRE(rd(rtc, 5s, reg::seconds) == 0x01);  // not ticking while broken
   REQUIRE(rtc.write(5s, reg::day_of_month, 0x28).has_value());
-  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{1677542400 + 10 * 3600 + 1, 5s});
+  REQUIRE(rtc.clock().value() == vrtc::rtc_clock{1677542400 + 10 * 3600 + 1, 6s});
 }
 
 TEST_CASE("alarm, day-of-week, status and NVRAM writes leave the clock alone", "[cmos]") {

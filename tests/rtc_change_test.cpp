@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -224,43 +225,112 @@ TEST_CASE("writes closer together than the window coalesce and a gap of one wind
   REQUIRE(s.events.size() == 2);
   CHECK(s.events[0].at == 4700ms);
   CHECK(s.events[0].change.changes == 4);
-  // Set to 00:10:01 at 1.0 s, each later write lands within the same second of the new
-  // clock, so the seconds stay at 01: final 05:30:01 at 3.7 s; the old clock reads 00:00:03.
-  CHECK(s.events[0].change.new_time == y2000 + 5 * 3600 + 30 * 60 + 1);
-  CHECK(s.events[0].change.delta_time == 5 * 3600 + 30 * 60 + 1 - 3);
+  // The updates at 1 s, 2 s and 3 s all happen, writes or not: 05:30:03 at 3.7 s, while the
+  // old clock reads 00:00:03. The guest moved hours and minutes only.
+  CHECK(s.events[0].change.new_time == y2000 + 5 * 3600 + 30 * 60 + 3);
+  CHECK(s.events[0].change.delta_time == 5 * 3600 + 30 * 60);
   CHECK(s.events[1].at == 5700ms);
-  CHECK(s.events[1].change.last_time == y2000 + 5 * 3600 + 30 * 60 + 2);
+  CHECK(s.events[1].change.last_time == y2000 + 5 * 3600 + 30 * 60 + 4);
   CHECK(s.events[1].change.delta_time == 3600);
+}
+
+TEST_CASE("minutes written at 0.9, 1.8 and 2.7 s give one event moving the clock 180 s", "[rtc_change]") {
+  sim s(y2000);
+  s.write(900ms, reg::minutes, 0x01);
+  s.write(1800ms, reg::minutes, 0x02);
+  s.write(2700ms, reg::minutes, 0x03);
+  s.finish();
+  REQUIRE(s.events.size() == 1);
+  const auto& [at, e] = s.events[0];
+  CHECK(at == 3700ms);
+  CHECK(e.last_time == y2000);
+  CHECK(e.new_time == y2000 + 3 * 60 + 2);  // 00:03:02: the updates at 1 s and 2 s happened
+  CHECK(e.delta_time == 180);
+  CHECK(e.changes == 3);
+}
+
+TEST_CASE("events from running writes at random instants add up to exactly what the guest moved",
+          "[rtc_change]") {
+  // Property: a guest that only writes time fields while the RTC runs moves the clock by
+  // the sum of (new field - shown field) x unit over its writes; the events' deltas must
+  // add up to that, with no second lost or gained, however the writes fall between the
+  // RTC's updates (at every whole second) and the bursts' boundaries.
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 100; ++round) {
+    sim s(y2000 + static_cast<std::int64_t>(rng() % (86400 * 365)),
+          {milliseconds{1 + rng() % 1500}, milliseconds{1500 + rng() % 5000}});
+    std::int64_t moved = 0;
+    nanoseconds now{0};
+    for (int i = 0; i < 60; ++i) {
+      now += nanoseconds{static_cast<std::int64_t>(rng() % 1'700'000'000)};
+      s.run_until(now);
+      const vrtc::civil_time shown = vrtc::from_unix_seconds(s.rtc.time_at(now).value());
+      const unsigned field = static_cast<unsigned>(rng() % 3);
+      const unsigned value = static_cast<unsigned>(rng() % (field == 2 ? 24 : 60));
+      const std::uint8_t index = field == 0 ? reg::seconds : field == 1 ? reg::minutes : reg::hours;
+      const unsigned old = field == 0 ? shown.second : field == 1 ? shown.minute : shown.hour;
+      const std::int64_t unit = field == 0 ? 1 : field == 1 ? 60 : 3600;
+      moved += (static_cast<std::int64_t>(value) - static_cast<std::int64_t>(old)) * unit;
+      s.write(now, index, vrtc::to_bcd(value));
+    }
+    s.finish();
+    std::int64_t reported = 0;
+    for (const auto& [at, e] : s.events) {
+      CHECK(e.delta_time != 0);
+      reported += e.delta_time;
+    }
+    REQUIRE(reported == moved);
+  }
+}
+
+// Minutes k at k x 500 ms for k = 1..59: the guest clock reads 00:k:floor(k/2) after the
+// k-th write, since the RTC still updates at every whole second.
+void continuous_writer(sim& s) {
+  for (unsigned k = 1; k <= 59; ++k) s.write(milliseconds{500 * k}, reg::minutes, vrtc::to_bcd(k));
 }
 
 TEST_CASE("a continuous writer is reported every max_wait", "[rtc_change]") {
   sim s(y2000);
-  for (int k = 1; k <= 60; ++k) s.write(milliseconds{500 * k}, reg::minutes, k % 2 == 1 ? 0x10 : 0x20);
+  continuous_writer(s);
   s.finish();
-  // Each write lands half a second after the previous set, so the guest clock never ticks:
-  // it sits at 00:20:00 or 00:10:00 while the free-running reference advances.
   REQUIRE(s.events.size() == 3);
   CHECK(s.events[0].at == 10500ms);  // first change 500 ms + max_wait
   CHECK(s.events[0].change.last_time == y2000);
-  CHECK(s.events[0].change.new_time == y2000 + 1200);
-  CHECK(s.events[0].change.delta_time == 1200 - 10);
+  CHECK(s.events[0].change.new_time == y2000 + 20 * 60 + 10);  // k = 20 at 10 s
+  CHECK(s.events[0].change.delta_time == 20 * 60);
   CHECK(s.events[0].change.changes == 20);
   CHECK(s.events[1].at == 20500ms);
-  CHECK(s.events[1].change.last_time == y2000 + 1200);
-  CHECK(s.events[1].change.delta_time == -10);
-  CHECK(s.events[2].at == 30500ms);  // cap 30.5 s comes before the window end at 31 s
-  CHECK(s.events[2].change.delta_time == -10);
-  CHECK(s.events[2].change.last_change == 30000ms);
+  CHECK(s.events[1].change.last_time == y2000 + 20 * 60 + 10);  // shown at 10.5 s
+  CHECK(s.events[1].change.new_time == y2000 + 40 * 60 + 20);   // k = 40 at 20 s
+  CHECK(s.events[1].change.delta_time == 20 * 60);
+  CHECK(s.events[2].at == 30500ms);  // cap 30.5 s; the window end is also 30.5 s
+  CHECK(s.events[2].change.last_time == y2000 + 40 * 60 + 20);
+  CHECK(s.events[2].change.new_time == y2000 + 59 * 60 + 29);  // k = 59 at 29.5 s
+  CHECK(s.events[2].change.delta_time == 19 * 60);
+  CHECK(s.events[2].change.last_change == 29500ms);
+}
+
+TEST_CASE("a writer alternating two values reports only the net move per burst", "[rtc_change]") {
+  sim s(y2000);
+  for (int k = 1; k <= 60; ++k) s.write(milliseconds{500 * k}, reg::minutes, k % 2 == 1 ? 0x10 : 0x20);
+  s.finish();
+  // Each max_wait burst but the first ends on minute 20, where it began: no move, no event.
+  REQUIRE(s.events.size() == 1);
+  CHECK(s.events[0].at == 10500ms);
+  CHECK(s.events[0].change.new_time == y2000 + 20 * 60 + 10);
+  CHECK(s.events[0].change.delta_time == 20 * 60);
+  REQUIRE_FALSE(s.coalescer.pending());
 }
 
 TEST_CASE("without a practical max_wait a continuous writer starves, as in ACRN", "[rtc_change]") {
   sim s(y2000, {1s, std::chrono::hours{1}});
-  for (int k = 1; k <= 60; ++k) s.write(milliseconds{500 * k}, reg::minutes, k % 2 == 1 ? 0x10 : 0x20);
+  continuous_writer(s);
   REQUIRE(s.events.empty());
   s.finish();
   REQUIRE(s.events.size() == 1);
-  CHECK(s.events[0].at == 31s);
-  CHECK(s.events[0].change.delta_time == 1200 - 30);
+  CHECK(s.events[0].at == 30500ms);
+  CHECK(s.events[0].change.new_time == y2000 + 59 * 60 + 29);
+  CHECK(s.events[0].change.delta_time == 59 * 60);
 }
 
 TEST_CASE("the window end is inclusive and a deadline-time write closes the old burst first", "[rtc_change]") {
@@ -332,11 +402,11 @@ TEST_CASE("a burst re-halted past max_wait closes when released", "[rtc_change]"
 
 TEST_CASE("the generic observer takes clock snapshots from any RTC model", "[rtc_change]") {
   rtc_change_coalescer c;
-  const vrtc::rtc_clock r{1000, 0s};
+  const vrtc::rtc_clock r{1000, 1s};  // reads 1000 until its update at 1 s
   // No baseline yet: the first valid clock is not a change.
   REQUIRE_FALSE(c.observe(0s, std::nullopt, r).has_value());
   REQUIRE_FALSE(c.pending());
-  REQUIRE_FALSE(c.observe(500ms, r, vrtc::rtc_clock{5000, 500ms}).has_value());
+  REQUIRE_FALSE(c.observe(500ms, r, vrtc::rtc_clock{5000, 1s}).has_value());
   const auto e = c.advance(1500ms);
   REQUIRE(e.has_value());
   CHECK(e->last_time == 1000);

@@ -9,14 +9,21 @@
 //  * The clock runs while register B's SET bit is clear and register A's divider field is
 //    the normal 32.768 kHz time base (bits 6-4 = 010). Otherwise it is halted: the time
 //    registers hold whatever was last rendered or written, and nothing ticks.
-//  * A running clock that is (re)started at instant t with value s reads s until t + 1 s,
-//    s + 1 until t + 2 s, and so on: every set restarts the one-second phase.
+//  * The registers advance at update instants one second apart, fixed by the divider chain.
+//    Only the divider resets that phase: while register A's divider field is 11x the chain
+//    is held in reset, and the first update comes 500 ms after it leaves reset. Time-register
+//    writes and SET do not touch the divider, so they never move the phase; SET only skips
+//    the updates that fall while it is set. An update due at the same instant as a write
+//    happens before the write.
 //  * A write to a time register while running replaces that field of the current time; the
-//    clock restarts from the decoded result. A write of the byte the register already shows
-//    changes nothing. If the result is not a valid date ("31 February" mid-update), the
-//    clock is broken: it stops until a write makes the registers valid again.
+//    clock continues from the decoded result at the next update instant. A write of the byte
+//    the register already shows changes nothing. If the result is not a valid date
+//    ("31 February" mid-update), the clock is broken: it stops until a write makes the
+//    registers valid again.
 //  * Changing the data-mode or 12/24-hour bit re-renders the registers in the new format; it
 //    never changes the time.
+//  * Divider values other than 010 and 11x (other oscillator frequencies, test modes) also
+//    halt the clock, but the model keeps the previous phase for when 010 returns.
 //  * Register C and D writes are ignored; UIP (register A bit 7) and seconds bit 7 are
 //    read-only. Alarm bytes, day of week and NVRAM are stored and otherwise ignored.
 //  * Ticking keeps the century byte consistent with the year (as virtual RTCs do), so the
@@ -60,6 +67,10 @@ namespace cmos_reg_a {
 inline constexpr std::uint8_t uip = 0x80;           ///< update in progress (read-only)
 inline constexpr std::uint8_t divider_mask = 0x70;  ///< time-base divider field
 inline constexpr std::uint8_t divider_normal = 0x20;  ///< 32.768 kHz, clock running
+/// Divider field values 110 and 111 hold the divider chain in reset.
+inline constexpr std::uint8_t divider_reset = 0x60;
+/// The first update after the divider leaves reset comes this long after.
+inline constexpr std::chrono::nanoseconds first_update_after_reset{500'000'000};
 }  // namespace cmos_reg_a
 
 /// Register B bits.
@@ -179,21 +190,22 @@ namespace detail {
   return out;
 }
 
-/// A whole-second clock: reads `seconds` from the instant `since` (monotonic time) until one
-/// second later, then one more every full second. Two clocks compare equal only when they
-/// were set to the same value at the same instant.
+/// A whole-second clock as the MC146818 counts: reads `seconds` until the update at
+/// `next_update` (monotonic time), one more from that instant, and one more at every full
+/// second after it. cmos_rtc sets `next_update` to the first update after the instant it
+/// sets the clock, so two of its clocks compare equal exactly when they read the same from
+/// then on.
 struct rtc_clock {
   std::int64_t seconds = 0;
-  std::chrono::nanoseconds since{0};
+  std::chrono::nanoseconds next_update{0};
 
-  /// The reading at `now`; instants before `since` read `seconds` (a clock never runs
-  /// backwards), and the result saturates instead of overflowing.
+  /// The reading at `now`; the result saturates instead of overflowing.
   [[nodiscard]] constexpr std::int64_t reading(std::chrono::nanoseconds now) const noexcept {
-    if (now <= since) return seconds;
-    // Unsigned difference: exact for any pair of int64 tick counts with now > since.
+    if (now < next_update) return seconds;
+    // Unsigned difference: exact for any pair of int64 tick counts with now >= next_update.
     const std::uint64_t elapsed_ns =
-        static_cast<std::uint64_t>(now.count()) - static_cast<std::uint64_t>(since.count());
-    const auto ticks = static_cast<std::int64_t>(elapsed_ns / 1'000'000'000U);
+        static_cast<std::uint64_t>(now.count()) - static_cast<std::uint64_t>(next_update.count());
+    const auto ticks = static_cast<std::int64_t>(elapsed_ns / 1'000'000'000U) + 1;
     if (seconds > std::numeric_limits<std::int64_t>::max() - ticks) return std::numeric_limits<std::int64_t>::max();
     return seconds + ticks;
   }
@@ -212,7 +224,8 @@ class cmos_rtc {
   static constexpr std::uint8_t default_reg_b = cmos_reg_b::hour24;
 
   /// A running RTC that shows `unix_seconds` at the instant `now`, in the format `reg_b`
-  /// selects (SET must be clear). invalid_date for a year outside 0..9999 (the registers
+  /// selects (SET must be clear), with its next update one second later (so updates fall
+  /// at now + 1 s, now + 2 s, ...). invalid_date for a year outside 0..9999 (the registers
   /// cannot hold it), invalid_argument when reg_b has SET.
   [[nodiscard]] static constexpr result<cmos_rtc> running(std::chrono::nanoseconds now, std::int64_t unix_seconds,
                                                           std::uint8_t reg_b = default_reg_b) noexcept {
@@ -223,7 +236,8 @@ class cmos_rtc {
     rtc.regs_[cmos_reg::a] = default_reg_a;
     rtc.regs_[cmos_reg::b] = reg_b;
     rtc.regs_[cmos_reg::d] = 0x80;  // VRT: time and RAM valid
-    rtc.clock_ = rtc_clock{unix_seconds, now};
+    rtc.phase_ns_ = floor_mod_second(now.count());
+    rtc.clock_ = rtc_clock{unix_seconds, rtc.next_update_after(now)};
     rtc.render(now);
     return rtc;
   }
@@ -234,6 +248,7 @@ class cmos_rtc {
     if (index >= register_count) return errc::invalid_argument;
     render(now);  // the registers show the current time before any of them changes
     const bool was_halted = halted();
+    const bool was_in_reset = divider_in_reset();
     const std::uint8_t shown = regs_[index];
 
     switch (index) {
@@ -243,6 +258,12 @@ class cmos_rtc {
       case cmos_reg::d: return {};  // read-only status registers
       case cmos_reg::seconds: regs_[index] = static_cast<std::uint8_t>(value & 0x7fU); break;
       default: regs_[index] = value; break;
+    }
+
+    if (was_in_reset && !divider_in_reset()) {
+      // The divider chain leaves reset: its first update is half a second away, and every
+      // later one a whole second after that.
+      phase_ns_ = (floor_mod_second(now.count()) + cmos_reg_a::first_update_after_reset.count()) % ns_per_s;
     }
 
     if (was_halted != halted()) {
@@ -269,6 +290,11 @@ class cmos_rtc {
            (regs_[cmos_reg::a] & cmos_reg_a::divider_mask) != cmos_reg_a::divider_normal;
   }
 
+  /// True while register A holds the divider chain in reset (divider field 11x).
+  [[nodiscard]] constexpr bool divider_in_reset() const noexcept {
+    return (regs_[cmos_reg::a] & cmos_reg_a::divider_reset) == cmos_reg_a::divider_reset;
+  }
+
   /// The running clock, or nullopt while halted or broken (registers not a valid date).
   [[nodiscard]] constexpr std::optional<rtc_clock> clock() const noexcept { return clock_; }
 
@@ -289,7 +315,25 @@ class cmos_rtc {
   }
 
  private:
+  static constexpr std::int64_t ns_per_s = 1'000'000'000;
+
   constexpr cmos_rtc() noexcept = default;
+
+  // t mod 1 s in [0, 1 s), for any t (no overflow: the remainder is taken first).
+  [[nodiscard]] static constexpr std::int64_t floor_mod_second(std::int64_t t) noexcept {
+    const std::int64_t r = t % ns_per_s;
+    return r < 0 ? r + ns_per_s : r;
+  }
+
+  // The first update instant after `now` (updates are one second apart, in the phase the
+  // divider chain set when it last left reset). Saturates at the largest instant.
+  [[nodiscard]] constexpr std::chrono::nanoseconds next_update_after(std::chrono::nanoseconds now) const noexcept {
+    // How far `now` is past the last update instant at or before it, in [0, 1 s).
+    const std::int64_t past = (floor_mod_second(now.count()) - phase_ns_ + ns_per_s) % ns_per_s;
+    std::int64_t next = 0;
+    if (__builtin_add_overflow(now.count(), ns_per_s - past, &next)) return std::chrono::nanoseconds::max();
+    return std::chrono::nanoseconds{next};
+  }
 
   // Brings the time registers up to the running clock's reading at `now`.
   constexpr void render(std::chrono::nanoseconds now) noexcept {
@@ -324,11 +368,14 @@ class cmos_rtc {
       clock_.reset();  // broken until the registers are valid again
       return;
     }
-    clock_ = rtc_clock{to_unix_seconds(*t).value(), now};
+    // The divider kept its phase through the write or the halt: counting resumes at the
+    // next update instant.
+    clock_ = rtc_clock{to_unix_seconds(*t).value(), next_update_after(now)};
   }
 
   std::array<std::uint8_t, register_count> regs_{};
   std::optional<rtc_clock> clock_;
+  std::int64_t phase_ns_ = 0;  // update instants are the instants congruent to this mod 1 s
 };
 
 VRTC_END_NAMESPACE

@@ -58,16 +58,36 @@ expect_output halted-writeback \
   '{"at_ms": 61500, "last_time": 946684860, "new_time": 946688460, "delta_time": 3600}' \
   "$tool" "$traces/halted-writeback.trace"
 
+# Minutes k at k x 500 ms: the RTC still updates every whole second, so the k-th write
+# leaves 00:k:floor(k/2). Bursts close at max_wait: k = 1..20 (00:20:10 at 10 s), 21..40
+# (00:40:20 at 20 s) and 41..59 (00:59:29 at 29.5 s); each reference clock reads what the
+# previous burst left plus the seconds since, so each delta is the minutes moved x 60.
 expect_output continuous-writer \
-  '{"at_ms": 10500, "last_time": 946684800, "new_time": 946686000, "delta_time": 1190}
-{"at_ms": 20500, "last_time": 946686000, "new_time": 946686000, "delta_time": -10}
-{"at_ms": 30500, "last_time": 946686000, "new_time": 946686000, "delta_time": -10}' \
+  '{"at_ms": 10500, "last_time": 946684800, "new_time": 946686010, "delta_time": 1200}
+{"at_ms": 20500, "last_time": 946686010, "new_time": 946687220, "delta_time": 1200}
+{"at_ms": 30500, "last_time": 946687220, "new_time": 946688369, "delta_time": 1140}' \
   "$tool" "$traces/continuous-writer.trace"
 
-# With a maximum wait longer than the trace the continuous writer gives one late event.
+# With a maximum wait longer than the trace the continuous writer gives one event, one
+# window after the last write: 59 minutes moved.
 expect_output continuous-writer-long-wait \
-  '{"at_ms": 31000, "last_time": 946684800, "new_time": 946686000, "delta_time": 1170}' \
+  '{"at_ms": 30500, "last_time": 946684800, "new_time": 946688369, "delta_time": 3540}' \
   "$tool" --max-wait-ms 3600000 "$traces/continuous-writer.trace"
+
+# Minutes 10 and 20 alternating every 500 ms: the first burst ends on 00:20:10 (+20 min);
+# the next two end on minute 20 again, exactly where the running clock would be: no event.
+for k in $(seq 1 60); do echo "$((k * 500)) 0x02 0x$((k % 2 == 1 ? 10 : 20))"; done >"$work/alternating.trace"
+expect_output alternating-writer \
+  '{"at_ms": 10500, "last_time": 946684800, "new_time": 946686010, "delta_time": 1200}' \
+  "$tool" "$work/alternating.trace"
+
+# Divider held in reset from 1.3 s (frozen at 00:00:01) to 9.2 s; the first update comes
+# 500 ms after the release, so the minutes write at 9.8 s sees 00:00:02 and leaves 00:01:02,
+# while the free-running clock would read 00:00:09.
+printf '1300 0x0a 0x70\n9200 0x0a 0x26\n9800 0x02 0x01\n' >"$work/divider.trace"
+expect_output divider-reset \
+  '{"at_ms": 10800, "last_time": 946684801, "new_time": 946684862, "delta_time": 53}' \
+  "$tool" "$work/divider.trace"
 
 expect_output alarm-only '' "$tool" "$traces/alarm-only.trace"
 
