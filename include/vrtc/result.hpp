@@ -54,6 +54,16 @@ enum class errc : unsigned char {
   bad_response,          ///< a response that violates the device requirements (e.g. length)
   transport_error,       ///< the transport could not deliver a request or a response
   not_supported,         ///< the operation needs a capability the device does not have
+
+  // --- split virtqueues ----------------------------------------------------------------
+  bad_queue_layout,      ///< a queue size or ring address that guest memory cannot hold
+  bad_avail_index,       ///< the available index moved by more than the queue size
+  bad_descriptor_index,  ///< a head or next index outside the descriptor table
+  descriptor_loop,       ///< a chain longer than its table: it loops
+  bad_chain_order,       ///< a device-readable buffer after a device-writable one
+  bad_indirect_table,    ///< an indirect table not negotiated, nested, chained or of a bad length
+  chain_too_large,       ///< a chain of more than 2^32 - 1 bytes
+  bad_guest_address,     ///< a buffer outside guest memory
 };
 
 /// A short, stable, human-readable name for an error code.
@@ -92,6 +102,14 @@ enum class errc : unsigned char {
     case errc::bad_response: return "malformed response";
     case errc::transport_error: return "transport error";
     case errc::not_supported: return "not supported";
+    case errc::bad_queue_layout: return "bad virtqueue layout";
+    case errc::bad_avail_index: return "available index jumped";
+    case errc::bad_descriptor_index: return "descriptor index out of range";
+    case errc::descriptor_loop: return "descriptor chain loops";
+    case errc::bad_chain_order: return "readable buffer after a writable one";
+    case errc::bad_indirect_table: return "bad indirect descriptor table";
+    case errc::chain_too_large: return "descriptor chain too large";
+    case errc::bad_guest_address: return "buffer outside guest memory";
   }
   return "unknown error";
 }
