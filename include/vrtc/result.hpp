@@ -54,6 +54,11 @@ enum class errc : unsigned char {
   bad_response,          ///< a response that violates the device requirements (e.g. length)
   transport_error,       ///< the transport could not deliver a request or a response
   not_supported,         ///< the operation needs a capability the device does not have
+
+  // --- leap-second table ---------------------------------------------------------------
+  bad_leap_list,         ///< text that is not a well-formed leap-seconds.list
+  bad_leap_hash,         ///< a leap-seconds.list whose data does not match its #h hash
+  leap_table_expired,    ///< the instant is at or after the leap-second table's expiry
 };
 
 /// A short, stable, human-readable name for an error code.
@@ -92,6 +97,9 @@ enum class errc : unsigned char {
     case errc::bad_response: return "malformed response";
     case errc::transport_error: return "transport error";
     case errc::not_supported: return "not supported";
+    case errc::bad_leap_list: return "malformed leap-second list";
+    case errc::bad_leap_hash: return "leap-second list hash mismatch";
+    case errc::leap_table_expired: return "leap-second table expired";
   }
   return "unknown error";
 }
