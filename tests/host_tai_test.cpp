@@ -156,7 +156,7 @@ TEST_CASE("Corrupted copies of the tzdata list are refused and the built-in tabl
   CHECK(missing.origin == vrtc::leap_table_origin::builtin);
 }
 
-TEST_CASE("An expired list is refused; with every table expired there is no TAI without the kernel") {
+TEST_CASE("An expired list is refused, and with every table expired there is no TAI without the kernel") {
   const auto text = slurp(tzdata_list);
   if (!text) {
     WARN("no " << tzdata_list << " on this machine");
