@@ -318,7 +318,7 @@ constexpr void for_each_line(std::string_view text, F&& f) {
 
 namespace detail {
 
-// The published list (IERS, leap-seconds.list updated 2026-07-06 through Bulletin C 72,
+// The published list (IERS leap-seconds.list, updated 2026-07-06,
 // expiring 2027-06-28), its data lines and hash as published.
 inline constexpr std::string_view builtin_leap_seconds_list = R"(#$	3992312697
 #@	4023129600
