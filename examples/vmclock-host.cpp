@@ -1,11 +1,15 @@
 // vmclock-host: a software vmclock device, for testing applications without a hypervisor.
 //
-//   vmclock-host --page PATH [--rate HZ] [--max-error-ns N] [--seed N]
+//   vmclock-host --page PATH [--rate HZ] [--max-error-ns N] [--seed N] [--leap-seconds LIST]
 //
 // Publishes a vmclock page in the file PATH (a regular file; a path under /dev/shm keeps it in
-// memory) that relates this CPU's counter to CLOCK_TAI, and re-publishes it HZ times a second
-// with the seqlock writer until SIGTERM or SIGINT. Readers map the file PROT_READ, MAP_SHARED
-// and read it exactly as they read /dev/vmclock0.
+// memory) that relates this CPU's counter to this host's TAI, and re-publishes it HZ times a
+// second with the seqlock writer until SIGTERM or SIGINT. Readers map the file PROT_READ,
+// MAP_SHARED and read it exactly as they read /dev/vmclock0.
+//
+// TAI is CLOCK_TAI when the kernel's TAI offset is set, otherwise CLOCK_REALTIME plus TAI − UTC
+// from the leap-second table (vrtc/host_tai.hpp); the startup line says which. With neither
+// (offset unset, every table expired) the tool publishes nothing and fails.
 //
 //   SIGUSR1  a simulated live migration: the published counter relation is replaced and its
 //            period is off by a random amount within +-50 ppm (declared in the period error
@@ -17,6 +21,8 @@
 #include <vmclock/abi.hpp>
 #include <vmclock/writer.hpp>
 #include <vrtc/counter.hpp>
+#include <vrtc/host_tai.hpp>
+#include <vrtc/leap_table.hpp>
 #include <vrtc/time.hpp>
 #include <vrtc/u128.hpp>
 
@@ -24,7 +30,6 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,14 +56,17 @@ using vrtc_tools::failure;
 using vrtc_tools::json_object;
 
 constexpr const char* usage_text =
-    "usage: vmclock-host --page PATH [--rate HZ] [--max-error-ns N] [--seed N]\n"
+    "usage: vmclock-host --page PATH [--rate HZ] [--max-error-ns N] [--seed N] [--leap-seconds LIST]\n"
     "\n"
     "Publishes a vmclock page in the file PATH (created, or taken over, and sized to 4096\n"
-    "bytes), calibrated from this CPU's counter against CLOCK_TAI, HZ times a second (default\n"
-    "10, at most 1000) until SIGTERM or SIGINT. N is the maximum error of the published time\n"
-    "against CLOCK_TAI in nanoseconds (default 100000). SIGUSR1 simulates a live migration\n"
-    "(disruption_marker changes, the period is off by up to +-50 ppm); SIGUSR2 a snapshot\n"
-    "restore (vm_generation_counter changes too). --seed makes those frequency errors\n"
+    "bytes), calibrated from this CPU's counter against this host's TAI, HZ times a second\n"
+    "(default 10, at most 1000) until SIGTERM or SIGINT. TAI is CLOCK_TAI when the kernel's TAI\n"
+    "offset is set, else CLOCK_REALTIME plus TAI - UTC from the leap-second table: LIST\n"
+    "(default /usr/share/zoneinfo/leap-seconds.list) or the built-in copy, whichever is current\n"
+    "and expires later; the table also gives the leap indicator. N is the maximum error of the\n"
+    "published time against that TAI in nanoseconds (default 100000). SIGUSR1 simulates a live\n"
+    "migration (disruption_marker changes, the period is off by up to +-50 ppm); SIGUSR2 a\n"
+    "snapshot restore (vm_generation_counter changes too). --seed makes those frequency errors\n"
     "repeatable. One line is printed per event.\n"
     "\n"
     "Exit status: 0 after SIGTERM/SIGINT, 2 on any failure, with {\"error\": \"...\"} as the output.\n";
@@ -66,10 +74,10 @@ constexpr const char* usage_text =
 constexpr std::size_t page_bytes = 4096;
 /// The largest simulated frequency change of a migration.
 constexpr double migration_ppm = 50.0;
-/// How far CLOCK_TAI may run from a steady counter between two publications: the kernel's
+/// How far the host's TAI may run from a steady counter between two publications: the kernel's
 /// limit on an NTP frequency adjustment (500 ppm). Declared in the period's maximum error rate.
 constexpr double slew_allowance_ppm = 500.0;
-/// A frequency estimate this far from the previous one means CLOCK_TAI was stepped.
+/// A frequency estimate this far from the previous one means the host's TAI was stepped.
 constexpr double step_detect_ppm = 1000.0;
 
 std::uint64_t parse_u64(std::string_view option, std::string_view text) {
@@ -82,38 +90,46 @@ std::uint64_t parse_u64(std::string_view option, std::string_view text) {
   return v;
 }
 
-/// CLOCK_TAI in nanoseconds since 1970-01-01T00:00:00 TAI.
-std::uint64_t tai_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_TAI, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+/// This host's TAI, chosen once at startup.
+std::optional<vrtc::host_tai> host_tai_source;
+
+/// TAI in nanoseconds since 1970-01-01T00:00:00 TAI, and TAI − UTC then. A table that expires
+/// while the tool runs ends it: no TAI is better than a possibly wrong one.
+vrtc::host_tai::reading tai_now() {
+  const auto t = host_tai_source->read();
+  if (!t) fail(std::string("cannot read TAI: ") + vrtc::to_string(t.error()));
+  return *t;
 }
 
 std::uint64_t counter_now() { return vrtc::hardware_counter().value_or(std::uint64_t{0}); }
 
-/// A counter value and the CLOCK_TAI instant it was read at, within +-half_width_ns: the
+/// A counter value and the TAI instant it was read at, within +-half_width_ns: the
 /// counter read is bracketed by two clock reads, and the narrowest of several brackets wins.
 struct sample {
   std::uint64_t counter = 0;
   std::uint64_t tai = 0;
   std::uint64_t half_width_ns = 0;
+  std::int32_t tai_minus_utc = 0;  ///< at `tai`
 };
 
 sample take_sample() {
   sample best;
   std::uint64_t best_width = UINT64_MAX;
   for (int i = 0; i < 9; ++i) {
-    const std::uint64_t before = tai_ns();
+    const auto before = tai_now();
     const std::uint64_t counter = counter_now();
-    const std::uint64_t after = tai_ns();
-    if (after < before) continue;  // CLOCK_TAI stepped back in between
-    const std::uint64_t width = after - before;
+    const auto after = tai_now();
+    if (after.tai_ns < before.tai_ns || after.tai_minus_utc != before.tai_minus_utc) continue;  // TAI stepped
+    const std::uint64_t width = after.tai_ns - before.tai_ns;
     if (width < best_width) {
       best_width = width;
-      best = {counter, before + width / 2, (width + 1) / 2};
+      best = {counter, before.tai_ns + width / 2, (width + 1) / 2, before.tai_minus_utc};
     }
   }
-  if (best_width == UINT64_MAX) best = {counter_now(), tai_ns(), 0};
+  if (best_width == UINT64_MAX) {
+    const auto t = tai_now();
+    best = {counter_now(), t.tai_ns, 0, t.tai_minus_utc};
+  }
   return best;
 }
 
@@ -122,14 +138,6 @@ std::uint64_t rate_of(std::uint64_t period_frac, std::uint64_t ppb) {
   const auto [q, r] = vrtc::u128::divmod(vrtc::u128::mul(period_frac, ppb), 1'000'000'000u);
   const std::uint64_t lo = q.lo() + (r != 0 ? 1u : 0u);
   return q.hi() != 0 ? UINT64_MAX : lo;
-}
-
-/// The TAI offset the kernel knows (TAI - UTC), or 0 when none was ever set.
-int kernel_tai_offset() {
-  timex tx{};
-  tx.modes = 0;
-  if (ntp_adjtime(&tx) < 0) return 0;
-  return tx.tai;
 }
 
 /// The page file, created or taken over, mapped read-write and shared with every reader.
@@ -159,12 +167,6 @@ class page_file {
 class host {
  public:
   host(std::uint64_t max_error_ns, std::uint64_t seed) : max_error_ns_(max_error_ns), random_(seed) {
-    const int tai = kernel_tai_offset();
-    // tai_offset_sec is UTC - TAI. A kernel whose offset was never set (0) runs CLOCK_TAI equal
-    // to CLOCK_REALTIME: the offset is then unknown, not zero, and is not claimed.
-    if (tai != 0 && tai > -32768 && tai < 32768) {
-      tai_offset_ = static_cast<std::int16_t>(-tai);
-    }
     anchor_ = take_sample();
     // A first frequency estimate over 20 ms; the window grows with every publication.
     timespec pause{0, 20'000'000};
@@ -173,7 +175,6 @@ class host {
     hz_ = estimate(s);
   }
 
-  [[nodiscard]] std::optional<std::int16_t> tai_offset() const { return tai_offset_; }
   [[nodiscard]] double hz() const { return hz_; }
   [[nodiscard]] double frequency_error_ppm() const { return offset_ppm_; }
 
@@ -183,7 +184,7 @@ class host {
     sample s = take_sample();
     const double measured = estimate(s);
     if (s.tai < anchor_.tai || std::fabs(measured / hz_ - 1.0) * 1e6 > step_detect_ppm) {
-      // CLOCK_TAI was stepped: start the calibration window again from here.
+      // TAI was stepped: start the calibration window again from here.
       anchor_ = s;
       stepped_ = true;
     } else {
@@ -198,9 +199,12 @@ class host {
     p.vm_generation_counter = generation;
     p.flags = vmc::flag::vm_gen_counter_present | vmc::flag::time_maxerror_valid | vmc::flag::time_esterror_valid |
               vmc::flag::period_maxerror_valid | vmc::flag::period_esterror_valid;
-    if (tai_offset_) {
+    // tai_offset_sec is UTC - TAI at the published instant, and the leap indicator is the
+    // table's for that instant: both from the source of the time itself.
+    if (s.tai_minus_utc > -32768 && s.tai_minus_utc < 32768) {
       p.flags |= vmc::flag::tai_offset_valid;
-      p.tai_offset_sec = *tai_offset_;
+      p.tai_offset_sec = static_cast<std::int16_t>(-s.tai_minus_utc);
+      p.leap_indicator = static_cast<vmc::leap_indicator>(leap_indicator_at(s));
     }
     // The published period is off by the simulated error: a counter running at hz_ is described
     // as one running at hz_ / (1 + error).
@@ -232,7 +236,7 @@ class host {
     return offset_ppm_;
   }
 
-  /// Whether CLOCK_TAI was stepped since the last call.
+  /// Whether TAI was stepped since the last call.
   bool take_step() {
     const bool s = stepped_;
     stepped_ = false;
@@ -240,6 +244,16 @@ class host {
   }
 
  private:
+  /// The leap indicator at the sample's UTC second, from the table when one is current (also
+  /// when the time comes from the kernel, which announces nothing to user space by itself).
+  [[nodiscard]] static vrtc::leap_indicator leap_indicator_at(const sample& s) {
+    const auto& table = host_tai_source->table();
+    const std::uint64_t tai_sec = s.tai / 1'000'000'000u;
+    if (!table || s.tai_minus_utc < 0 || tai_sec < static_cast<std::uint64_t>(s.tai_minus_utc))
+      return vrtc::leap_indicator::none;
+    return table->indicator_at(tai_sec - static_cast<std::uint64_t>(s.tai_minus_utc)).value_or(vrtc::leap_indicator::none);
+  }
+
   [[nodiscard]] double estimate(const sample& s) const {
     if (s.tai <= anchor_.tai || s.counter <= anchor_.counter) return hz_ > 0 ? hz_ : 1e9;
     return static_cast<double>(s.counter - anchor_.counter) * 1e9 / static_cast<double>(s.tai - anchor_.tai);
@@ -247,7 +261,6 @@ class host {
 
   std::uint64_t max_error_ns_;
   std::mt19937_64 random_;
-  std::optional<std::int16_t> tai_offset_;
   sample anchor_;
   double hz_ = 0;
   double offset_ppm_ = 0;
@@ -264,19 +277,21 @@ int run(const std::vector<std::string_view>& args) {
   std::uint64_t rate = 10;
   std::uint64_t max_error_ns = 100'000;
   std::optional<std::uint64_t> seed;
+  std::string leap_list = vrtc::system_leap_seconds_list;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
     if (a == "--help" || a == "-h") {
       std::fputs(usage_text, stdout);
       return 0;
     }
-    if (a != "--page" && a != "--rate" && a != "--max-error-ns" && a != "--seed")
+    if (a != "--page" && a != "--rate" && a != "--max-error-ns" && a != "--seed" && a != "--leap-seconds")
       fail("unexpected argument: " + std::string(a));
     if (i + 1 >= args.size()) fail(std::string(a) + " needs a value");
     const std::string_view v = args[++i];
     if (a == "--page") path = std::string(v);
     else if (a == "--rate") rate = parse_u64(a, v);
     else if (a == "--max-error-ns") max_error_ns = parse_u64(a, v);
+    else if (a == "--leap-seconds") leap_list = std::string(v);
     else seed = parse_u64(a, v);
   }
   if (!path) fail("--page PATH is required");
@@ -290,18 +305,27 @@ int run(const std::vector<std::string_view>& args) {
   for (const int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&signals, s);
   if (sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) fail(std::string("cannot block signals: ") + std::strerror(errno));
 
+  // Where TAI comes from, decided once: the kernel's offset, else the table; neither is fatal.
+  timespec now_ts{};
+  ::clock_gettime(CLOCK_REALTIME, &now_ts);
+  const auto leaps = vrtc::load_host_leap_table(static_cast<std::uint64_t>(now_ts.tv_sec), leap_list.c_str());
+  const auto kernel_offset = vrtc::kernel_tai_offset();
+  const auto tai = vrtc::host_tai::choose(kernel_offset, leaps);
+  if (!tai) fail("no TAI: the kernel's TAI offset is not set and there is " + vrtc::describe(leaps));
+  host_tai_source = *tai;
+
   page_file file(*path);
   host h(max_error_ns, seed ? *seed : std::random_device{}());
   const auto first = h.page(1, 1, vmc::clock_status::synchronized);
   auto writer = vmc::writer::create(file.bytes(), first);
   if (!writer) fail("cannot publish: " + std::string(vrtc::to_string(writer.error())));
 
-  char line[256];
+  char line[512];
   std::snprintf(line, sizeof line,
-                "publishing %s at %" PRIu64 " Hz: counter %s at %.0f Hz, TAI offset %s, max error %" PRIu64 " ns",
-                path->c_str(), rate, vmc::name(first.counter_id), h.hz(),
-                h.tai_offset() ? std::to_string(*h.tai_offset()).c_str() : "unknown (kernel TAI offset not set)",
-                max_error_ns);
+                "publishing %s at %" PRIu64 " Hz: counter %s at %.0f Hz, TAI offset %d, max error %" PRIu64
+                " ns; TAI from %s",
+                path->c_str(), rate, vmc::name(first.counter_id), h.hz(), static_cast<int>(first.tai_offset_sec),
+                max_error_ns, vrtc::describe(*tai, leaps).c_str());
   say(line);
 
   using clock = std::chrono::steady_clock;
@@ -338,7 +362,7 @@ int run(const std::vector<std::string_view>& args) {
     auto p = h.page(marker, generation, vmc::clock_status::synchronized);
     if (h.take_step()) {
       p.disruption_marker = ++marker;
-      say("CLOCK_TAI was stepped: recalibrating; disruption_marker " + std::to_string(marker));
+      say("TAI was stepped: recalibrating; disruption_marker " + std::to_string(marker));
     }
     writer->publish(p);
     next += period;

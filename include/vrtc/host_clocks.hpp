@@ -1,9 +1,11 @@
-// vrtc: virtio-rtc clock backends on the host's POSIX clocks (platform edge; POSIX only).
+// vrtc: virtio-rtc clock backends on the host's POSIX clocks (platform edge; POSIX only, the
+// TAI clock on Linux only).
 //
 // CLOCK_REALTIME is served as UTC_MAYBE_SMEARED: the host may step it at a leap second or
-// smear it (an NTP daemon's policy), and the device cannot know which. CLOCK_TAI is TAI only
-// if the host's TAI offset has been set (by an NTP or PTP daemon); otherwise Linux keeps it
-// equal to CLOCK_REALTIME, so serve it only on hosts that maintain the offset.
+// smear it (an NTP daemon's policy), and the device cannot know which. TAI comes from
+// host_tai.hpp: CLOCK_TAI when the kernel's TAI offset is set, otherwise CLOCK_REALTIME plus
+// TAI − UTC from the leap-second table; with neither, host_clock::tai() refuses
+// (errc::leap_table_expired) rather than serve UTC as TAI.
 // CLOCK_MONOTONIC or CLOCK_BOOTTIME (which also counts suspend) serve MONOTONIC.
 //
 // These backends read the host clock on every request and ignore the reference time `now`
@@ -15,10 +17,14 @@
 #include <time.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "clocks.hpp"
 #include "config.hpp"
 #include "counter.hpp"
+#ifdef __linux__
+#include "host_tai.hpp"
+#endif
 #include "protocol.hpp"
 #include "result.hpp"
 
@@ -30,9 +36,27 @@ class host_clock {
   [[nodiscard]] static host_clock realtime(bool alarm = false) noexcept {
     return host_clock(CLOCK_REALTIME, clock_type::utc_maybe_smeared, alarm);
   }
-#ifdef CLOCK_TAI
-  /// CLOCK_TAI as TAI (see the note on the TAI offset above).
-  [[nodiscard]] static host_clock tai(bool alarm = false) noexcept { return host_clock(CLOCK_TAI, clock_type::tai, alarm); }
+#ifdef __linux__
+  /// This host's TAI as TAI (host_tai::detect: CLOCK_TAI, or CLOCK_REALTIME plus the table).
+  /// errc::leap_table_expired when the kernel's offset is not set and no table is current.
+  [[nodiscard]] static result<host_clock> tai(bool alarm = false, const tai_os_interface& os = {},
+                                              const char* leap_list = system_leap_seconds_list) {
+    const auto t = host_tai::detect(os, leap_list);
+    if (!t) return t.error();
+    return tai(*t, alarm);
+  }
+  /// `source` as TAI.
+  [[nodiscard]] static host_clock tai(const host_tai& source, bool alarm = false) noexcept {
+    host_clock c(CLOCK_REALTIME, clock_type::tai, alarm);
+    c.tai_.emplace(source);
+    return c;
+  }
+
+  /// Where the readings of a TAI clock come from; nullopt for the other clocks.
+  [[nodiscard]] std::optional<tai_source> tai_origin() const noexcept {
+    if (!tai_) return std::nullopt;
+    return tai_->source();
+  }
 #endif
   /// CLOCK_MONOTONIC as MONOTONIC.
   [[nodiscard]] static host_clock monotonic(bool alarm = false) noexcept {
@@ -48,6 +72,9 @@ class host_clock {
   [[nodiscard]] clock_capabilities capabilities() const noexcept { return {type_, smearing::unspecified, alarm_}; }
 
   [[nodiscard]] result<std::uint64_t> read(std::uint64_t /*now*/) const noexcept {
+#ifdef __linux__
+    if (tai_) return tai_->now_ns();
+#endif
     timespec ts{};
     if (clock_gettime(id_, &ts) != 0 || ts.tv_sec < 0) return errc::not_supported;
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
@@ -75,6 +102,9 @@ class host_clock {
   clockid_t id_;
   clock_type type_;
   bool alarm_;
+#ifdef __linux__
+  std::optional<host_tai> tai_;  ///< set for the TAI clock, which reads through it
+#endif
 };
 
 static_assert(cross_timestamping_backend<host_clock>);

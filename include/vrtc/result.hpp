@@ -55,6 +55,11 @@ enum class errc : unsigned char {
   transport_error,       ///< the transport could not deliver a request or a response
   not_supported,         ///< the operation needs a capability the device does not have
 
+  // --- leap-second table ---------------------------------------------------------------
+  bad_leap_list,         ///< text that is not a well-formed leap-seconds.list
+  bad_leap_hash,         ///< a leap-seconds.list whose data does not match its #h hash
+  leap_table_expired,    ///< the instant is at or after the leap-second table's expiry
+
   // --- split virtqueues ----------------------------------------------------------------
   bad_queue_layout,      ///< a queue size or ring address that guest memory cannot hold
   bad_avail_index,       ///< the available index moved by more than the queue size
@@ -102,6 +107,9 @@ enum class errc : unsigned char {
     case errc::bad_response: return "malformed response";
     case errc::transport_error: return "transport error";
     case errc::not_supported: return "not supported";
+    case errc::bad_leap_list: return "malformed leap-second list";
+    case errc::bad_leap_hash: return "leap-second list hash mismatch";
+    case errc::leap_table_expired: return "leap-second table expired";
     case errc::bad_queue_layout: return "bad virtqueue layout";
     case errc::bad_avail_index: return "available index jumped";
     case errc::bad_descriptor_index: return "descriptor index out of range";
