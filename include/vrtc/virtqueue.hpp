@@ -185,7 +185,8 @@ struct queue_config {
   bool event_idx = false;         ///< VIRTIO_RING_F_EVENT_IDX negotiated
 };
 
-/// An available descriptor chain as the device found it when it popped it.
+/// An available descriptor chain as the device found it when it popped it. Its buffers may
+/// span adjacent regions; an indirect table, like the queue's own parts, lies in one region.
 struct descriptor_chain {
   std::uint16_t head = 0;        ///< the chain's id: the index of its first descriptor
   std::uint32_t readable = 0;    ///< device-readable bytes
