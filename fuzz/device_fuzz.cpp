@@ -13,7 +13,9 @@
 //  * after an OK disable, no notification is pending for that clock; a notification is 16
 //    bytes of NOTIF_ALARM for an alarm-capable clock with zero reserved bytes;
 //  * after a notification for clock C with alarm time A, no READ of C returns less than A
-//    until C steps back (§5.23.6.5.2).
+//    until C steps back (§5.23.6.5.2);
+//  * next_deadline() is a lower bound: advancing to an earlier instant expires nothing and
+//    makes nothing obsolete.
 #include <vrtc/clocks.hpp>
 #include <vrtc/device.hpp>
 #include <vrtc/leap_clocks.hpp>
@@ -40,6 +42,9 @@ void check(bool ok) {
 struct broken_clock {
   clock_capabilities capabilities() const { return {clock_type::utc, smearing::unspecified, true}; }
   result<std::uint64_t> read(std::uint64_t) { return errc::not_supported; }
+  // It never shows a reading, so none of its alarm events can come from its course.
+  std::uint64_t instant_of(std::uint64_t, std::uint64_t) const { return never_instant; }
+  std::uint64_t instant_below(std::uint64_t, std::uint64_t) const { return never_instant; }
 };
 
 struct input {
@@ -192,8 +197,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       case 2: {  // reference time moves on
         const std::uint64_t delta = in.u64(3) * ((op & 0x80) != 0 ? 1000 : 1);
+        // next_deadline() is a lower bound: before it, advance() finds nothing to do.
+        const auto deadline = dev.next_deadline(now);
+        std::array<std::uint64_t, 4> expirations{};
+        std::array<bool, 4> pending{};
+        for (std::uint16_t id = 0; id < dev.num_clocks(); ++id)
+          if (const alarm_state* a = dev.alarm(id)) {
+            expirations[id] = a->expirations();
+            pending[id] = a->notification_pending();
+          }
         now += delta;
-        dev.advance(now);
+        const std::size_t expired = dev.advance(now);
+        if (!deadline || now < *deadline) {
+          check(expired == 0);
+          for (std::uint16_t id = 0; id < dev.num_clocks(); ++id)
+            if (const alarm_state* a = dev.alarm(id))
+              check(a->expirations() == expirations[id] && a->notification_pending() == pending[id]);
+        }
         if (const auto d = dev.next_deadline(now)) check(*d >= now);
         break;
       }
@@ -227,6 +247,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           (void)tai.step(now, delta);
           (void)mono.step(now, delta);  // refused when backwards
           if (delta < 0) notified_alarm_time.clear();
+          dev.advance(now);  // the host reports a change from outside the clocks' course
         }
         break;
       }

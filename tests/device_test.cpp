@@ -2,6 +2,7 @@
 // handling, capabilities, reads, cross-timestamps, alarms and notifications). Requests are
 // written as hex bytes from the spec's layouts, independently of messages.hpp.
 #include <vrtc/device.hpp>
+#include <vrtc/host_clocks.hpp>
 #include <vrtc/leap_clocks.hpp>
 
 #include <array>
@@ -888,5 +889,27 @@ TEST_CASE("5.23.6.6 property: a sleeping host loop sees what a finely polling on
     if (rng() % 2 == 0) sc.slews.emplace_back((1 + rng() % 9) * sec + rng() % sec, rates[rng() % 8]);
     CAPTURE(round, static_cast<int>(sc.kind), static_cast<int>(sc.sign), sc.rate_ppb, sc.alarm_offset_ns);
     check_same_expirations(sc, period);
+  }
+}
+
+TEST_CASE("5.23.6.6.1 host clocks with alarms bound their deadlines") {
+  auto mono = host_clock::monotonic(true);
+  auto real = host_clock::realtime(true);
+  const std::array<clock_ref, 2> refs{clock_ref(mono), clock_ref(real)};
+  auto made = device::create(refs);
+  REQUIRE(made.has_value());
+  device& dev = *made;
+  dev.set_negotiated_features(feature_alarm_mask);
+  const std::uint64_t ahead = 50'000'000;  // 50 ms
+  for (std::uint16_t id : {std::uint16_t{0}, std::uint16_t{1}}) {
+    const std::uint64_t now = *mono.read(0);  // the reference: CLOCK_MONOTONIC
+    const std::uint64_t alarm = *refs[id].read(now) + ahead;
+    std::array<std::byte, 8> out{};
+    REQUIRE(dev.handle(set_alarm_req(id, alarm, 1), out, now) == 8);
+    const auto d = dev.next_deadline(now);
+    REQUIRE(d.has_value());
+    CHECK(*d > now);
+    CHECK(*d <= now + ahead);  // both run at CLOCK_MONOTONIC's rate: never later than this
+    REQUIRE(dev.handle(set_alarm_enabled_req(id, 0), out, now) == 8);
   }
 }
