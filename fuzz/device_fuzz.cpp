@@ -13,7 +13,9 @@
 //  * after an OK disable, no notification is pending for that clock; a notification is 16
 //    bytes of NOTIF_ALARM for an alarm-capable clock with zero reserved bytes;
 //  * after a notification for clock C with alarm time A, no READ of C returns less than A
-//    until C steps back (§5.23.6.5.2).
+//    until C steps back (§5.23.6.5.2);
+//  * next_deadline() is a lower bound: advancing to an earlier instant expires nothing and
+//    makes nothing obsolete.
 #include <vrtc/clocks.hpp>
 #include <vrtc/device.hpp>
 #include <vrtc/leap_clocks.hpp>
@@ -41,6 +43,9 @@ void check(bool ok) {
 struct broken_clock {
   clock_capabilities capabilities() const { return {clock_type::utc, smearing::unspecified, true}; }
   result<std::uint64_t> read(std::uint64_t) { return errc::not_supported; }
+  // It never shows a reading, so none of its alarm events can come from its course.
+  std::uint64_t instant_of(std::uint64_t, std::uint64_t) const { return never_instant; }
+  std::uint64_t instant_below(std::uint64_t, std::uint64_t) const { return never_instant; }
 };
 
 struct input {
@@ -106,11 +111,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                          (policy & 16) != 0 ? smear_method::noon_linear : smear_method::utc_sls, true);
   simulated_clock mono({clock_type::monotonic, smearing::unspecified, true}, 0, &vct);
   broken_clock broken;
+  // A stepping UTC clock whose own TAI starts 20 s before a leap second of either sign.
+  simulated_clock near_leap({clock_type::tai, smearing::unspecified, false}, (E - 20 + 36) * s);
+  stepping_utc_clock<simulated_clock> stepping(
+      near_leap, leap_schedule{36, leap_second{E, (policy & 32) != 0 ? leap_sign::negative : leap_sign::positive}}, true);
   const std::array<guest_counter, 3> counters{guest_counter{hw_counter::x86_tsc, counter_transform::x86_tsc(3u << 15, 16, 99)},
                                               guest_counter{hw_counter::arm_vct, counter_transform::arm_cntvoff(5)},
                                               guest_counter{static_cast<hw_counter>(0xF4), {}}};
   cfg.guest_counters = counters;
-  const std::array<clock_ref, 4> refs{clock_ref(utc), clock_ref(tai), clock_ref(mono), clock_ref(broken)};
+  const std::array<clock_ref, 5> refs{clock_ref(utc), clock_ref(tai), clock_ref(mono), clock_ref(broken),
+                                      clock_ref(stepping)};
   device dev(refs, cfg);
   auto start = [&] {
     dev.set_negotiated_features(negotiate_alarm ? feature_alarm_mask : 0);
@@ -194,8 +204,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       case 2: {  // reference time moves on
         const std::uint64_t delta = in.u64(3) * ((op & 0x80) != 0 ? 1000 : 1);
+        // next_deadline() is a lower bound: before it, advance() finds nothing to do.
+        const auto deadline = dev.next_deadline(now);
+        std::array<std::uint64_t, 5> expirations{};
+        std::array<bool, 5> pending{};
+        for (std::uint16_t id = 0; id < dev.num_clocks(); ++id)
+          if (const alarm_state* a = dev.alarm(id)) {
+            expirations[id] = a->expirations();
+            pending[id] = a->notification_pending();
+          }
         now += delta;
-        dev.advance(now);
+        const std::size_t expired = dev.advance(now);
+        if (!deadline || now < *deadline) {
+          check(expired == 0);
+          for (std::uint16_t id = 0; id < dev.num_clocks(); ++id)
+            if (const alarm_state* a = dev.alarm(id))
+              check(a->expirations() == expirations[id] && a->notification_pending() == pending[id]);
+        }
         if (const auto d = dev.next_deadline(now)) check(*d >= now);
         break;
       }
@@ -227,8 +252,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } else {
           const auto delta = static_cast<std::int64_t>(in.u64(3)) * ((what & 8) != 0 ? -1000 : 1000);
           (void)tai.step(now, delta);
+          (void)near_leap.step(now, delta);
           (void)mono.step(now, delta);  // refused when backwards
           if (delta < 0) notified_alarm_time.clear();
+          dev.advance(now);  // the host reports a change from outside the clocks' course
         }
         break;
       }

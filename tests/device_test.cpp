@@ -2,10 +2,15 @@
 // handling, capabilities, reads, cross-timestamps, alarms and notifications). Requests are
 // written as hex bytes from the spec's layouts, independently of messages.hpp.
 #include <vrtc/device.hpp>
+#include <vrtc/host_clocks.hpp>
+#include <vrtc/leap_clocks.hpp>
 
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <memory>
+#include <random>
 #include <string_view>
 #include <vector>
 
@@ -94,6 +99,9 @@ struct response {
 struct broken_clock {
   clock_capabilities capabilities() const { return {clock_type::tai, smearing::unspecified, true}; }
   result<std::uint64_t> read(std::uint64_t) { return errc::transport_error; }
+  // It never shows a reading, so no alarm event can come from it.
+  std::uint64_t instant_of(std::uint64_t, std::uint64_t) const { return never_instant; }
+  std::uint64_t instant_below(std::uint64_t, std::uint64_t) const { return never_instant; }
 };
 
 /// A backend whose reported capabilities change after construction (must not leak out).
@@ -104,6 +112,8 @@ struct fickle_clock {
   result<std::uint64_t> read(std::uint64_t now) { return now; }
   bool supports_cross(hw_counter h) const { return cross && h == hw_counter::arm_vct; }
   result<cross_reading> read_cross(std::uint64_t now, hw_counter) { return cross_reading{now, now}; }
+  std::uint64_t instant_of(std::uint64_t r, std::uint64_t now) const { return r > now ? r : now; }
+  std::uint64_t instant_below(std::uint64_t r, std::uint64_t now) const { return now < r ? now : never_instant; }
 };
 
 // Three clocks: 0 UTC_SMEARED/NOON_LINEAR with alarm, 1 TAI (cross with TSC), 2 MONOTONIC.
@@ -403,18 +413,69 @@ TEST_CASE("5.23.3.1 VIRTIO_RTC_F_ALARM is offered iff a clock has an alarm") {
   CHECK(u8(no_offer.send(clock_cap_req(0)).bytes, 10) == 0);
 }
 
-TEST_CASE("5.23.6.4.2 smearing variant reported only for UTC_SMEARED clocks") {
-  simulated_clock smeared{{clock_type::utc_smeared, smearing::utc_sls, false}, 0, nullptr};
-  simulated_clock liar{{clock_type::utc_maybe_smeared, smearing::noon_linear, false}, 0, nullptr};
-  std::array<clock_ref, 2> refs{clock_ref(smeared), clock_ref(liar)};
+TEST_CASE("5.23.6.4.2 only capabilities CLOCK_CAP may report are accepted when the device is built") {
+  // §5.23.6.3.1-2: clock types 0-4 and 0xF0-0xFF; a smearing variant other than UNSPECIFIED
+  // only for UTC_SMEARED (3), which may report 0, 1, 2 or 0xF0-0xFF.
+  auto type_ok = [](unsigned t) { return t <= 4 || t >= 0xF0; };
+  auto variant_ok = [](unsigned t, unsigned v) { return v == 0 || (t == 3 && (v <= 2 || v >= 0xF0)); };
+  for (unsigned t = 0; t < 256; ++t) {
+    for (unsigned v = 0; v < 256; ++v) {
+      simulated_clock c{{static_cast<clock_type>(t), static_cast<smearing>(v), false}, 0, nullptr};
+      const std::array<clock_ref, 1> refs{clock_ref(c)};
+      const bool valid = type_ok(t) && variant_ok(t, v);
+      auto made = device::create(refs);
+      if (made.has_value() != valid) {
+        CAPTURE(t, v);
+        CHECK(made.has_value() == valid);
+        continue;
+      }
+      if (!valid) {
+        CHECK(made.error() == errc::invalid_argument);
+        continue;
+      }
+      std::array<std::byte, 16> out{};
+      if (made->handle(clock_cap_req(0), out, 0) != 16 || out[8] != std::byte(t) || out[9] != std::byte(v)) {
+        CAPTURE(t, v);
+        FAIL("CLOCK_CAP does not report the backend's valid capabilities");
+      }
+    }
+  }
+}
+
+TEST_CASE("5.23.6.4.2 a device built in place from invalid capabilities serves nothing and says why") {
+  simulated_clock smeared{{clock_type::utc_smeared, static_cast<smearing>(5), true}, 0, nullptr};
+  simulated_clock tai{{clock_type::tai, smearing::unspecified, true}, 0, nullptr};
+  const std::array<clock_ref, 2> refs{clock_ref(tai), clock_ref(smeared)};
   device dev(refs);
+  CHECK(dev.build_status() == errc::invalid_argument);
+  CHECK(dev.num_clocks() == 0);
+  CHECK(dev.offered_features() == 0);
   std::array<std::byte, 16> out{};
-  CHECK(dev.handle(clock_cap_req(0), out, 0) == 16);
-  CHECK(out[8] == std::byte{3});
-  CHECK(out[9] == std::byte{2});
-  CHECK(dev.handle(clock_cap_req(1), out, 0) == 16);
-  CHECK(out[8] == std::byte{4});
-  CHECK(out[9] == std::byte{0});
+  CHECK(dev.handle(clock_cap_req(0), out, 0) == 8);
+  CHECK(out[0] == std::byte{s_ENODEV});
+  CHECK(dev.handle(read_req(1), out, 0) == 8);  // nothing of the invalid clock leaks out
+  // An unassigned clock type and a variant for a type that must report UNSPECIFIED.
+  simulated_clock seven{{static_cast<clock_type>(7), smearing::unspecified, false}, 0, nullptr};
+  simulated_clock liar{{clock_type::utc_maybe_smeared, smearing::noon_linear, false}, 0, nullptr};
+  CHECK(device::create(std::array<clock_ref, 1>{clock_ref(seven)}).error() == errc::invalid_argument);
+  CHECK(device::create(std::array<clock_ref, 1>{clock_ref(liar)}).error() == errc::invalid_argument);
+  CHECK(device(std::array<clock_ref, 1>{clock_ref(tai)}).build_status().has_value());
+}
+
+namespace {
+/// An alarm clock that bounds nothing about its course.
+struct unbounded_clock {
+  clock_capabilities capabilities() const { return {clock_type::tai, smearing::unspecified, true}; }
+  result<std::uint64_t> read(std::uint64_t now) { return now; }
+};
+}  // namespace
+
+TEST_CASE("5.23.6.6.1 a clock with an alarm must bound its deadlines") {
+  unbounded_clock c;
+  const std::array<clock_ref, 1> refs{clock_ref(c)};
+  CHECK(device::create(refs).error() == errc::invalid_argument);
+  // Without the alarm offered, its course does not matter.
+  CHECK(device::create(refs, {.offer_alarm = false}).has_value());
 }
 
 TEST_CASE("5.23.6.4.2 CROSS_CAP is set iff READ_CROSS succeeds") {
@@ -655,4 +716,207 @@ TEST_CASE("5.23.6.5.2 no reading before the alarm time after its notification") 
   CHECK(b.drain_notifications().size() == 1);
   b.now = *at;
   CHECK(le64(b.send(read_req(0)).bytes, 8) >= start + 5000);
+}
+
+// --- host loops: sleeping until next_deadline() against polling --------------------------------
+
+namespace {
+
+constexpr std::uint64_t sec = 1'000'000'000;
+constexpr std::uint64_t leap_end = 1'483'228'800;  // 2017-01-01 00:00:00 UTC
+
+enum class backend_kind { tai, stepping, smeared_sls, smeared_noon };
+
+/// One alarm clock on a device, its TAI starting 5 s before the leap second (TAI-UTC 36 s),
+/// and slews of that TAI at given reference instants (changes from outside the backend).
+struct loop_scenario {
+  backend_kind kind = backend_kind::stepping;
+  leap_sign sign = leap_sign::positive;
+  std::int64_t rate_ppb = 0;  ///< TAI's rate from reference instant 0
+  std::int64_t alarm_offset_ns = 0;  ///< the alarm time, relative to 00:00:00 after the leap (TAI: its TAI)
+  std::vector<std::pair<std::uint64_t, std::int64_t>> slews;  ///< (instant, rate_ppb), ascending
+  std::uint64_t end = 12 * sec;  ///< last reference instant looked at
+};
+
+struct rig {
+  simulated_clock tai;
+  stepping_utc_clock<simulated_clock> stepping;
+  smeared_utc_clock<simulated_clock> smeared;
+  std::array<clock_ref, 1> refs;
+  device dev;
+  std::size_t next_slew = 0;
+  const loop_scenario& sc;
+
+  static clock_ref pick(rig& r, const loop_scenario& sc) {
+    if (sc.kind == backend_kind::tai) return clock_ref(r.tai);
+    if (sc.kind == backend_kind::stepping) return clock_ref(r.stepping);
+    return clock_ref(r.smeared);
+  }
+  explicit rig(const loop_scenario& s)
+      : tai({clock_type::tai, smearing::unspecified, s.kind == backend_kind::tai}, (leap_end - 5 + 36) * sec),
+        stepping(tai, leap_schedule{36, leap_second{leap_end, s.sign}}, true),
+        smeared(tai, leap_schedule{36, leap_second{leap_end, s.sign}},
+                s.kind == backend_kind::smeared_noon ? smear_method::noon_linear : smear_method::utc_sls, true),
+        refs{pick(*this, s)},
+        dev(refs),
+        sc(s) {
+    REQUIRE(dev.build_status().has_value());
+    REQUIRE(tai.slew(0, s.rate_ppb).has_value());
+    dev.set_negotiated_features(feature_alarm_mask);
+    dev.set_driver_ok();
+    const std::uint64_t base = (leap_end + (s.kind == backend_kind::tai ? 36 : 0)) * sec;
+    const std::uint64_t alarm = base + static_cast<std::uint64_t>(s.alarm_offset_ns);
+    std::array<std::byte, 24> out{};
+    REQUIRE(dev.handle(set_alarm_req(0, alarm, 1), out, 0) == 8);
+    REQUIRE(out[0] == std::byte{0});
+  }
+  /// Applies the slews due by `t`; returns whether any was.
+  bool apply_slews(std::uint64_t t) {
+    bool any = false;
+    for (; next_slew < sc.slews.size() && sc.slews[next_slew].first <= t; ++next_slew, any = true)
+      REQUIRE(tai.slew(sc.slews[next_slew].first, sc.slews[next_slew].second).has_value());
+    return any;
+  }
+  /// advance(t), then the host hands out every notification at once; returns how many.
+  std::size_t step(std::uint64_t t) {
+    dev.advance(t);
+    std::size_t n = 0;
+    std::array<std::byte, 16> buf{};
+    while (dev.write_notification(buf) == 16) ++n;
+    return n;
+  }
+};
+
+/// Reference instants of the notifications a loop polling every `period` ns hands out.
+std::vector<std::uint64_t> polling_loop(const loop_scenario& sc, std::uint64_t period) {
+  rig r(sc);
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t t = 0; t <= sc.end; t += period) {
+    r.apply_slews(t);
+    for (std::size_t n = r.step(t); n > 0; --n) out.push_back(t);
+  }
+  return out;
+}
+
+/// The same for a loop that sleeps until next_deadline() (or the next change from outside,
+/// after which it calls advance()). `wakeups` counts its advance() calls.
+std::vector<std::uint64_t> deadline_loop(const loop_scenario& sc, std::size_t* wakeups = nullptr) {
+  rig r(sc);
+  std::vector<std::uint64_t> out;
+  std::uint64_t t = 0;
+  std::size_t calls = 0;
+  for (;;) {
+    for (std::size_t n = r.step(t); n > 0; --n) out.push_back(t);
+    ++calls;
+    REQUIRE(calls < 100'000);  // a deadline loop that makes no progress
+    const auto d = r.dev.next_deadline(t);
+    if (d) REQUIRE(*d >= t);
+    std::uint64_t next = d ? *d : UINT64_MAX;
+    if (r.next_slew < sc.slews.size() && sc.slews[r.next_slew].first < next) next = sc.slews[r.next_slew].first;
+    if (next > sc.end) break;
+    t = next;
+    r.apply_slews(t);
+  }
+  if (wakeups != nullptr) *wakeups = calls;
+  return out;
+}
+
+/// The two loops hand out the same notifications, and the sleeping one never later than the
+/// polling one nor before the polling period that saw it began.
+std::size_t check_same_expirations(const loop_scenario& sc, std::uint64_t period) {
+  const auto polled = polling_loop(sc, period);
+  const auto slept = deadline_loop(sc);
+  REQUIRE(slept.size() == polled.size());
+  for (std::size_t i = 0; i < slept.size(); ++i) {
+    CHECK(slept[i] <= polled[i]);
+    CHECK(slept[i] + period > polled[i]);
+  }
+  return slept.size();
+}
+
+}  // namespace
+
+TEST_CASE("5.23.6.6 a positive leap second: 23:59:59.5 expires twice for a sleeping and a polling host loop") {
+  loop_scenario sc;
+  sc.alarm_offset_ns = -static_cast<std::int64_t>(sec / 2);  // 23:59:59.5
+  const auto slept = deadline_loop(sc);
+  // Reached at 23:59:59.5, stepped back before it at 23:59:60 (an expiration not yet notified
+  // would be obsolete), reached again: a second expiration (§5.23.6.6).
+  CHECK(slept == std::vector<std::uint64_t>{4 * sec + sec / 2, 5 * sec + sec / 2});
+  CHECK(polling_loop(sc, 10'000'000) == slept);
+  check_same_expirations(sc, 10'000'000);
+}
+
+TEST_CASE("5.23.6.6 a negative leap second steps past 23:59:59.5: the deadline is the step") {
+  loop_scenario sc;
+  sc.sign = leap_sign::negative;
+  sc.alarm_offset_ns = -static_cast<std::int64_t>(sec / 2);
+  // 23:59:59 is skipped: at TAI 23:59:59 + 36 s (4 s after the start) the clock reads 00:00:00.
+  CHECK(deadline_loop(sc) == std::vector<std::uint64_t>{4 * sec});
+  check_same_expirations(sc, 10'000'000);
+}
+
+TEST_CASE("5.23.6.6 a TAI source slewed 1 percent fast: deadlines are not late") {
+  loop_scenario sc;
+  sc.rate_ppb = 10'000'000;
+  sc.alarm_offset_ns = 3 * static_cast<std::int64_t>(sec);  // 00:00:03 UTC
+  for (const backend_kind k : {backend_kind::stepping, backend_kind::smeared_sls, backend_kind::tai}) {
+    sc.kind = k;
+    rig r(sc);
+    const auto d = r.dev.next_deadline(0);
+    REQUIRE(d.has_value());
+    const std::uint64_t alarm = (leap_end + 3 + (k == backend_kind::tai ? 36 : 0)) * sec;
+    CHECK(*r.refs[0].read(*d) >= alarm);  // the deadline is the first instant at the alarm time
+    CHECK(*r.refs[0].read(*d - 1) < alarm);
+    check_same_expirations(sc, 10'000'000);
+  }
+}
+
+TEST_CASE("5.23.6.6 property: a sleeping host loop sees what a finely polling one sees") {
+  std::mt19937_64 rng(20261206);
+  const std::uint64_t period = 1'000'000;  // 1 ms
+  std::array<int, 3> by_count{};  // scenarios with 0, 1 and 2 expirations
+  for (int round = 0; round < 120; ++round) {
+    loop_scenario sc;
+    sc.kind = static_cast<backend_kind>(rng() % 4);
+    sc.sign = rng() % 2 == 0 ? leap_sign::positive : leap_sign::negative;
+    const std::int64_t rates[] = {0, 0, 10'000'000, -10'000'000, 1'000'000, 500'000'000, -400'000'000, 77};
+    sc.rate_ppb = rates[rng() % 8];
+    // Alarms within 3 s of the leap second, on a 1 ms grid plus an odd offset. A dip below
+    // the alarm time shorter than the polling period is invisible to polling, so keep alarms
+    // just after the repeated 23:59:59 out.
+    sc.alarm_offset_ns = (static_cast<std::int64_t>(rng() % 6001) - 3000) * 1'000'000 + 123;
+    if (sc.kind == backend_kind::stepping && sc.alarm_offset_ns > -static_cast<std::int64_t>(sec) &&
+        sc.alarm_offset_ns < -static_cast<std::int64_t>(sec) + 20'000'000)
+      sc.alarm_offset_ns -= 30'000'000;
+    if (rng() % 2 == 0) sc.slews.emplace_back((1 + rng() % 9) * sec + rng() % sec, rates[rng() % 8]);
+    CAPTURE(round, static_cast<int>(sc.kind), static_cast<int>(sc.sign), sc.rate_ppb, sc.alarm_offset_ns);
+    ++by_count[std::min<std::size_t>(check_same_expirations(sc, period), 2)];
+  }
+  // The rounds cover alarms never reached, reached once, and reached again after a step back.
+  CHECK(by_count[0] > 0);
+  CHECK(by_count[1] > 0);
+  CHECK(by_count[2] > 0);
+}
+
+TEST_CASE("5.23.6.6.1 host clocks with alarms bound their deadlines") {
+  auto mono = host_clock::monotonic(true);
+  auto real = host_clock::realtime(true);
+  const std::array<clock_ref, 2> refs{clock_ref(mono), clock_ref(real)};
+  auto made = device::create(refs);
+  REQUIRE(made.has_value());
+  device& dev = *made;
+  dev.set_negotiated_features(feature_alarm_mask);
+  const std::uint64_t ahead = 50'000'000;  // 50 ms
+  for (std::uint16_t id : {std::uint16_t{0}, std::uint16_t{1}}) {
+    const std::uint64_t now = *mono.read(0);  // the reference: CLOCK_MONOTONIC
+    const std::uint64_t alarm = *refs[id].read(now) + ahead;
+    std::array<std::byte, 8> out{};
+    REQUIRE(dev.handle(set_alarm_req(id, alarm, 1), out, now) == 8);
+    const auto d = dev.next_deadline(now);
+    REQUIRE(d.has_value());
+    CHECK(*d > now);
+    CHECK(*d <= now + ahead);  // both run at CLOCK_MONOTONIC's rate: never later than this
+    REQUIRE(dev.handle(set_alarm_enabled_req(id, 0), out, now) == 8);
+  }
 }

@@ -236,6 +236,35 @@ TEST_CASE("5.23.6.4 probe: a failing CLOCK_CAP fails the probe and CROSS_CAP EOP
   CHECK(d.probe() == errc::device_enodev);
 }
 
+TEST_CASE("5.23.6.4 every failed probe leaves the driver unprobed with no clocks") {
+  scripted_transport t;
+  unsigned failing = 0;  // the msg_type that fails (0: none)
+  t.device = [&](const std::vector<std::byte>& req) -> scripted_transport::answer {
+    const unsigned type = std::to_integer<unsigned>(req[0]) | std::to_integer<unsigned>(req[1]) << 8;
+    if (type == failing) return scripted_transport::answer{bytes({5, 0, 0, 0, 0, 0, 0, 0}), 8};
+    if (type == 0x1000) return scripted_transport::answer{bytes({0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0}), 16};
+    if (type == 0x1001) return scripted_transport::answer{bytes({0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}), 16};
+    return scripted_transport::answer{bytes({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), 16};
+  };
+  for (const unsigned step : {0x1000u, 0x1001u, 0x1002u}) {  // CFG, CLOCK_CAP, CROSS_CAP
+    CAPTURE(step);
+    driver d(t);
+    failing = 0;
+    REQUIRE(d.probe().has_value());
+    REQUIRE(d.probed());
+    REQUIRE(d.clocks().size() == 2);
+    failing = step;
+    CHECK(d.probe() == errc::device_eio);
+    CHECK_FALSE(d.probed());
+    CHECK(d.clocks().empty());
+    CHECK(d.clock(0) == nullptr);
+    failing = 0;  // and a later probe that succeeds is whole again
+    REQUIRE(d.probe().has_value());
+    CHECK(d.probed());
+    CHECK(d.clocks().size() == 2);
+  }
+}
+
 TEST_CASE("5.23.6.3.1 PTP clock names as Linux forms them") {
   CHECK(std::string(make_ptp_name(clock_type::utc, smearing::unspecified).c_str()) == "Virtio PTP type 0/variant 0");
   CHECK(std::string(make_ptp_name(clock_type::utc_smeared, smearing::noon_linear).c_str()) ==

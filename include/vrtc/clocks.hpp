@@ -8,8 +8,9 @@
 //   // optional, for READ_CROSS / CROSS_CAP:
 //   bool supports_cross(hw_counter) const;
 //   result<cross_reading> read_cross(std::uint64_t now, hw_counter);
-//   // optional, for exact alarm deadlines:
+//   // for alarms (a clock with an alarm must have them, see deadline_backend):
 //   std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const;
+//   std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const;
 //
 // `now` is the device's reference time in nanoseconds (a host monotonic clock, or the virtual
 // time of a simulation): the handler and the alarm machine never look at a wall clock
@@ -63,10 +64,24 @@ concept cross_timestamping_backend = clock_backend<C> && requires(C& c, const C&
   { c.read_cross(now, h) } -> std::same_as<result<cross_reading>>;
 };
 
-/// A backend that knows exactly when (in reference time) it will show a given reading.
+/// "Never": the instant a deadline function returns for an event the clock's course excludes.
+inline constexpr std::uint64_t never_instant = std::numeric_limits<std::uint64_t>::max();
+
+/// A backend that bounds when (in reference time) its readings cross a value, so that a host
+/// loop sleeping until device::next_deadline() never misses or delays an alarm event. Both
+/// answers are lower bounds -- early is allowed, late is not -- over the backend's own course:
+/// its fastest possible rate and every step it makes by itself (a leap second, say).
+///   instant_of(r, now):    no reading >= r before the returned instant;
+///   instant_below(r, now): no reading < r before the returned instant (never_instant when
+///                          the clock's course never goes back below r).
+/// Each returns `now` when the clock shows such a reading already, and otherwise an instant
+/// after `now`, so that a loop waiting for it makes progress. Changes made from outside the
+/// backend's course (an administrator setting a host clock, a simulation stepping its clock)
+/// are the caller's to report with device::advance().
 template <class C>
 concept deadline_backend = clock_backend<C> && requires(const C& c, std::uint64_t reading, std::uint64_t now) {
   { c.instant_of(reading, now) } -> std::same_as<std::uint64_t>;
+  { c.instant_below(reading, now) } -> std::same_as<std::uint64_t>;
 };
 
 /// How the driver's view of a counter derives from the device's:
@@ -113,18 +128,17 @@ class clock_ref {
   [[nodiscard]] constexpr result<cross_reading> read_cross(std::uint64_t now, hw_counter h) const {
     return vtable_->read_cross(object_, now, h);
   }
-  /// The earliest reference instant (>= now) at which the clock may show `reading`, given that
-  /// it shows `current` at `now`. Exact for deadline backends; otherwise a safe early estimate
-  /// (assuming the clock runs at most 1/512 fast; smearing speeds it up by at most 0.1 %), to be
-  /// re-checked by the caller.
-  [[nodiscard]] constexpr std::uint64_t instant_of(std::uint64_t reading, std::uint64_t current,
-                                                   std::uint64_t now) const {
-    if (vtable_->instant_of != nullptr) return vtable_->instant_of(object_, reading, now);
-    if (reading <= current) return now;
-    const std::uint64_t distance = reading - current;
-    const std::uint64_t lead = distance - distance / 512;
-    return now > std::numeric_limits<std::uint64_t>::max() - lead ? std::numeric_limits<std::uint64_t>::max()
-                                                                    : now + (lead == 0 ? 1 : lead);
+  /// Whether the backend bounds its deadlines (deadline_backend); a clock with an alarm must.
+  [[nodiscard]] constexpr bool has_deadlines() const noexcept { return vtable_->instant_of != nullptr; }
+  /// The backend's lower bound for the first instant >= now with a reading >= `reading`; `now`
+  /// for a backend without deadlines (it says nothing, so nothing later is safe).
+  [[nodiscard]] constexpr std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const {
+    return vtable_->instant_of != nullptr ? vtable_->instant_of(object_, reading, now) : now;
+  }
+  /// The backend's lower bound for the first instant >= now with a reading < `reading`
+  /// (never_instant if its course never goes there); `now` for a backend without deadlines.
+  [[nodiscard]] constexpr std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const {
+    return vtable_->instant_below != nullptr ? vtable_->instant_below(object_, reading, now) : now;
   }
 
  private:
@@ -134,6 +148,7 @@ class clock_ref {
     bool (*supports_cross)(const void*, hw_counter);
     result<cross_reading> (*read_cross)(void*, std::uint64_t, hw_counter);
     std::uint64_t (*instant_of)(const void*, std::uint64_t, std::uint64_t);
+    std::uint64_t (*instant_below)(const void*, std::uint64_t, std::uint64_t);
   };
 
   template <class C>
@@ -150,6 +165,11 @@ class clock_ref {
       },
       deadline_backend<C> ? +[](const void* o, std::uint64_t reading, std::uint64_t now) -> std::uint64_t {
         if constexpr (deadline_backend<C>) return static_cast<const C*>(o)->instant_of(reading, now);
+        else return now;
+      }
+                          : nullptr,
+      deadline_backend<C> ? +[](const void* o, std::uint64_t reading, std::uint64_t now) -> std::uint64_t {
+        if constexpr (deadline_backend<C>) return static_cast<const C*>(o)->instant_below(reading, now);
         else return now;
       }
                           : nullptr,
@@ -226,6 +246,12 @@ class simulated_clock {
     std::uint64_t t = base + step;
     while (reading_at(t) < reading && t != std::numeric_limits<std::uint64_t>::max()) ++t;
     return t;
+  }
+
+  /// The first reference instant >= now at which the reading is below `reading`: `now` or
+  /// never, since the clock only goes back when stepped from outside.
+  [[nodiscard]] constexpr std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const noexcept {
+    return reading_at(now) < reading ? now : never_instant;
   }
 
   /// Steps the clock by `delta` ns at `now` (a jump; negative = backwards). MONOTONIC clocks

@@ -67,11 +67,34 @@ struct device_config {
 /// The virtio-rtc device: clocks, capabilities, alarms, and the request handler.
 class device {
  public:
-  /// A device serving `clocks` (clock id = index; the first 65535 are used). Capabilities
-  /// are captured here, once, so that CFG, CLOCK_CAP and CROSS_CAP answers stay identical for
-  /// the device's whole life, across resets too (§5.23.6.2).
-  explicit device(std::span<const clock_ref> clocks, const device_config& config = {})
-      : config_(config) {
+  /// A device serving `clocks` (clock id = index; the first 65535 are used), or why it cannot
+  /// be built: errc::invalid_argument when a backend's capabilities could not go on the wire
+  /// (see check_capabilities) or a clock with an alarm cannot bound its deadlines.
+  [[nodiscard]] static result<device> create(std::span<const clock_ref> clocks, const device_config& config = {}) {
+    device d(clocks, config);
+    if (!d.status_) return d.status_.error();
+    return d;
+  }
+
+  /// Whether capabilities `c` are valid for CLOCK_CAP (§5.23.6.4.2): a clock type the spec
+  /// defines (0-4) or an implementation-specific one (0xF0-0xFF); a smearing variant of
+  /// UNSPECIFIED for every type but UTC_SMEARED, which may also report NOON_LINEAR, UTC_SLS or
+  /// an implementation-specific variant (0xF0-0xFF).
+  [[nodiscard]] static constexpr result<void> check_capabilities(const clock_capabilities& c) noexcept {
+    const auto type = static_cast<unsigned>(c.type);
+    const auto variant = static_cast<unsigned>(c.leap_second_smearing);
+    if (type > static_cast<unsigned>(clock_type::utc_maybe_smeared) && type < 0xF0) return errc::invalid_argument;
+    if (c.type != clock_type::utc_smeared) {
+      if (c.leap_second_smearing != smearing::unspecified) return errc::invalid_argument;
+    } else if (variant > static_cast<unsigned>(smearing::utc_sls) && variant < 0xF0) {
+      return errc::invalid_argument;
+    }
+    return {};
+  }
+
+  /// As create(), for callers that keep the device in place: when the clocks are not valid,
+  /// the device serves no clocks and offers no features, and build_status() tells why.
+  explicit device(std::span<const clock_ref> clocks, const device_config& config = {}) : config_(config) {
     config_.guest_counters = {};
     for (const guest_counter& g : config.guest_counters) {
       const int i = counter_index(g.id);
@@ -82,15 +105,24 @@ class device {
     slots_.reserve(n);
     for (std::size_t id = 0; id < n; ++id) {
       slot s{clocks[id], clocks[id].capabilities(), 0, {}};
-      // §5.23.6.4.2: only UTC_SMEARED clocks report a smearing variant.
-      if (s.caps.type != clock_type::utc_smeared) s.caps.leap_second_smearing = smearing::unspecified;
       if (!config.offer_alarm) s.caps.alarm = false;
+      status_ = check_capabilities(s.caps);
+      // An alarm needs deadline bounds: without them no sleeping host loop could be on time.
+      if (status_ && s.caps.alarm && !s.clock.has_deadlines()) status_ = errc::invalid_argument;
+      if (!status_) {
+        slots_.clear();
+        alarm_offered_ = false;
+        return;
+      }
       if (s.caps.alarm) alarm_offered_ = true;
       for (unsigned i = 0; i < transforms_.size(); ++i)
         if (transforms_[i] && s.clock.supports_cross(counter_of(i))) s.cross_mask |= 1u << i;
       slots_.push_back(s);
     }
   }
+
+  /// Whether the clocks given at construction were valid (create() returns this error).
+  [[nodiscard]] result<void> build_status() const noexcept { return status_; }
 
   // --- lifecycle -----------------------------------------------------------------------------
 
@@ -167,18 +199,22 @@ class device {
     return expired;
   }
 
-  /// The earliest reference instant at which an enabled alarm may expire through clock
-  /// progress, or nullopt. Call advance() at (or after) that instant; a host clock may need
-  /// several calls, since its course is only estimated.
-  [[nodiscard]] std::optional<std::uint64_t> next_deadline(std::uint64_t now) {
+  /// The earliest reference instant at which advance() may find anything to do, or nullopt:
+  /// a guaranteed lower bound, so a host loop that sleeps until it (and calls advance() also
+  /// when it changes a clock from outside, e.g. a host clock was set) observes every
+  /// expiration, and makes obsolete what a step back makes obsolete, when a loop polling
+  /// without pause would. For an enabled alarm that is the instant its clock may reach the
+  /// alarm time, or, once reached, the instant the clock may go back before it (a positive
+  /// leap second on a stepping UTC clock), after which it may expire again. Backends give the
+  /// bounds (deadline_backend); returns `now` when it is due already.
+  [[nodiscard]] std::optional<std::uint64_t> next_deadline(std::uint64_t now) const {
     std::optional<std::uint64_t> best;
-    for (slot& s : slots_) {
-      if (!s.caps.alarm) continue;
-      const auto target = s.alarm.next_expiry_reading();
-      if (!target) continue;
-      const auto r = s.clock.read(now);
-      if (!r) continue;
-      const std::uint64_t at = s.clock.instant_of(*target, *r, now);
+    for (const slot& s : slots_) {
+      if (!s.caps.alarm || !s.alarm.enabled()) continue;
+      const std::uint64_t a = s.alarm.alarm_time();
+      std::uint64_t at = s.alarm.last_reading() < a ? s.clock.instant_of(a, now) : s.clock.instant_below(a, now);
+      if (at == never_instant) continue;
+      if (at < now) at = now;
       if (!best || at < *best) best = at;
     }
     return best;
@@ -359,6 +395,7 @@ class device {
   device_config config_;
   std::array<std::optional<counter_transform>, counter_slots> transforms_{};
   std::vector<slot> slots_;
+  result<void> status_{};
   std::uint64_t negotiated_ = 0;
   std::uint64_t sequence_ = 0;
   bool alarm_offered_ = false;

@@ -174,11 +174,14 @@ class driver {
   /// CFG, then CLOCK_CAP for every clock, then CROSS_CAP for every clock and probed counter.
   /// Zero clocks is a valid device. A CROSS_CAP answered with EOPNOTSUPP or EINVAL (devices
   /// differ for counters they do not know) means "no cross-timestamping"; any other failure
-  /// fails the probe, as does a failing CFG or CLOCK_CAP.
+  /// fails the probe, as does a failing CFG or CLOCK_CAP. Every failure leaves the driver
+  /// unprobed with no clocks, whatever an earlier probe found. (Linux, unlike this driver,
+  /// fails the probe of a device with zero clocks.)
   result<void> probe() {
+    probed_ = false;  // until this probe has succeeded, earlier findings do not count
     clocks_.clear();
     const auto cfg = call(cfg_request{});
-    if (!cfg) return cfg.error();
+    if (!cfg) return fail_probe(cfg.error());
     clocks_.reserve(cfg->num_clocks);
     for (std::uint32_t id = 0; id < cfg->num_clocks; ++id) {
       const auto cap = call(clock_cap_request{static_cast<std::uint16_t>(id)});

@@ -80,6 +80,23 @@ class host_clock {
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
   }
 
+  /// Alarm deadline bounds, with `now` the host's CLOCK_MONOTONIC: every host clock runs at
+  /// CLOCK_MONOTONIC's rate between steps; the bound allows for 8/7 of it (Linux's frequency
+  /// adjustments stay within about 10 %), so it stays early against any monotonic reference.
+  /// Steps are not scheduled: report them with device::advance() (e.g. from a timerfd with
+  /// TFD_TIMER_CANCEL_ON_SET, which also fires at a kernel leap second).
+  [[nodiscard]] std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const noexcept {
+    const auto current = read(now);
+    if (!current || *current >= reading) return now;
+    const std::uint64_t gap = reading - *current;
+    const std::uint64_t lead = gap - gap / 8;  // >= 1
+    return now > never_instant - lead ? never_instant : now + lead;
+  }
+  [[nodiscard]] std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const noexcept {
+    const auto current = read(now);
+    return !current || *current < reading ? now : never_instant;
+  }
+
   /// Cross-timestamps need the counter this CPU reads (TSC on x86-64, CNTVCT on AArch64).
   [[nodiscard]] bool supports_cross(hw_counter h) const noexcept {
     const auto id = hardware_counter_id();
@@ -108,5 +125,6 @@ class host_clock {
 };
 
 static_assert(cross_timestamping_backend<host_clock>);
+static_assert(deadline_backend<host_clock>);
 
 VRTC_END_NAMESPACE

@@ -90,6 +90,93 @@ inline constexpr std::uint64_t ns_per_s = 1'000'000'000;
   return *base + ns;
 }
 
+namespace detail {
+
+/// a + sec seconds in nanoseconds, clamped to [0, 2^64 - 1]: thresholds beyond either end are
+/// unreachable or always reached, which is what a clamped threshold says.
+[[nodiscard]] constexpr std::uint64_t add_seconds_clamped(std::uint64_t a, std::int64_t sec) noexcept {
+  const std::uint64_t mag = static_cast<std::uint64_t>(sec < 0 ? -sec : sec);
+  if (mag > UINT64_MAX / ns_per_s) return sec < 0 ? 0 : UINT64_MAX;
+  const std::uint64_t d = mag * ns_per_s;
+  if (sec < 0) return a >= d ? a - d : 0;
+  return a <= UINT64_MAX - d ? a + d : UINT64_MAX;
+}
+
+/// The course of a UTC clock against TAI around one leap second, in integer nanoseconds (so
+/// that readings are exact, truncated once): before TAI `from` the clock reads TAI - `before`
+/// seconds, from TAI `to` on TAI - `after` seconds, and in between (a smear) it runs linearly
+/// from `utc_from`, `length` smeared seconds over `true_length` SI seconds. A stepping clock
+/// has from == to.
+struct leap_course {
+  std::uint64_t from = UINT64_MAX;
+  std::uint64_t to = UINT64_MAX;
+  std::int64_t before = 0;
+  std::int64_t after = 0;
+  std::uint64_t utc_from = 0;
+  std::uint64_t length = 0;
+  std::uint64_t true_length = 0;
+
+  /// The course of a clock that follows `s`: stepping when `method` is empty, else smearing.
+  [[nodiscard]] static constexpr result<leap_course> of(const leap_schedule& s,
+                                                        std::optional<smear_method> method) noexcept {
+    leap_course c;
+    c.before = c.after = s.tai_minus_utc;
+    if (!s.next) return c;
+    const leap_second& l = *s.next;
+    if (!is_valid(l)) return errc::invalid_argument;
+    const std::int64_t sign = l.sign == leap_sign::positive ? 1 : -1;
+    c.after = c.before + sign;
+    if (!method) {
+      // Positive: 23:59:60 begins at TAI (end_of_day + before) s and reads 23:59:59 again.
+      // Negative: where 23:59:59 would begin, the clock reads 00:00:00.
+      const auto at = tai_ns_at(sign > 0 ? l.end_of_day : l.end_of_day - 1, c.before);
+      if (!at) return at.error();
+      c.from = c.to = *at;
+      return c;
+    }
+    const auto w = window_of(l, *method);
+    if (!w) return w.error();
+    const auto from = tai_ns_at(w->start, c.before);
+    if (!from) return from.error();
+    c.length = w->length;
+    c.true_length = sign > 0 ? w->length + 1 : w->length - 1;
+    if (w->start + w->length > UINT64_MAX / ns_per_s || *from > UINT64_MAX - c.true_length * ns_per_s)
+      return errc::overflow;
+    c.from = *from;
+    c.to = c.from + c.true_length * ns_per_s;
+    c.utc_from = w->start * ns_per_s;
+    return c;
+  }
+
+  /// The reading at TAI nanosecond `tai`; errc::overflow before the UTC epoch.
+  [[nodiscard]] constexpr result<std::uint64_t> reading(std::uint64_t tai) const noexcept {
+    if (tai >= from && tai < to) {
+      // (tai - from) < 86401 s < 2^47 ns, times 86400 < 2^64.
+      return utc_from + (tai - from) * length / true_length;
+    }
+    const std::int64_t off = tai < from ? before : after;  // |off| <= 2^15: no overflow below
+    const std::uint64_t d = static_cast<std::uint64_t>(off < 0 ? -off : off) * ns_per_s;
+    if (off >= 0) return tai >= d ? result<std::uint64_t>(tai - d) : result<std::uint64_t>(errc::overflow);
+    return tai <= UINT64_MAX - d ? result<std::uint64_t>(tai + d) : result<std::uint64_t>(errc::overflow);
+  }
+
+  /// The first TAI nanosecond whose reading is >= r, for a course that never goes back (every
+  /// smear, a negative leap step): the reading is non-decreasing in TAI.
+  [[nodiscard]] constexpr std::uint64_t threshold(std::uint64_t r) const noexcept {
+    const std::uint64_t before_from = add_seconds_clamped(r, before);
+    if (before_from < from) return before_from;
+    if (from != to && r < utc_from + length * ns_per_s) {
+      // Smear: the least TAI offset d with d * length / true_length >= r - utc_from.
+      const std::uint64_t need = r - utc_from;  // < 86400 s: the product stays below 2^64
+      return from + (need * true_length + length - 1) / length;
+    }
+    const std::uint64_t after_to = add_seconds_clamped(r, after);
+    return after_to > to ? after_to : to;
+  }
+};
+
+}  // namespace detail
+
 /// A UTC clock (type UTC) that follows a TAI backend and steps at the scheduled leap second.
 template <clock_backend Tai>
 class stepping_utc_clock {
@@ -103,19 +190,67 @@ class stepping_utc_clock {
   [[nodiscard]] constexpr result<std::uint64_t> read(std::uint64_t now) {
     const auto t = tai_->read(now);
     if (!t) return t.error();
-    const auto u = utc_from_tai_ns(*t, schedule_);
-    if (!u) return u.error();
-    return u->posix.sec * detail::ns_per_s + frac_to_ns_floor(u->posix.frac);
+    const auto c = course();
+    if (!c) return c.error();
+    return c->reading(*t);
+  }
+
+  /// Deadlines from the TAI backend's, through the scheduled step. A positive leap second
+  /// steps back, so a reading may be reached twice: before the step and again after it.
+  [[nodiscard]] constexpr std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const
+    requires deadline_backend<Tai>
+  {
+    const auto c = course();
+    const auto tai = tai_->read(now);
+    if (!c || !tai) return now;  // nothing known: only `now` is safe
+    const auto current = c->reading(*tai);
+    if (current && *current >= reading) return now;
+    if (c->before == c->after || c->after < c->before) return tai_->instant_of(c->threshold(reading), now);
+    // Positive leap second. Any reading >= r needs TAI >= r + before; after the step, TAI >=
+    // r + after, unless TAI itself goes back before the step.
+    const std::uint64_t first = detail::add_seconds_clamped(reading, c->before);
+    const std::uint64_t again = detail::add_seconds_clamped(reading, c->after);
+    if (*tai < c->from) return tai_->instant_of(first < c->from ? first : again, now);
+    const std::uint64_t at = tai_->instant_of(again, now);
+    if (first >= c->from) return at;
+    const std::uint64_t back = tai_->instant_below(c->from, now);
+    return back < at ? back : at;
+  }
+
+  /// When the clock may show a reading below `reading`: at a positive leap second's step
+  /// back, or when TAI goes back.
+  [[nodiscard]] constexpr std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const
+    requires deadline_backend<Tai>
+  {
+    const auto c = course();
+    const auto tai = tai_->read(now);
+    if (!c || !tai) return now;
+    const auto current = c->reading(*tai);
+    if (!current || *current < reading) return now;
+    if (c->before == c->after || c->after < c->before) return tai_->instant_below(c->threshold(reading), now);
+    if (*tai >= c->from) return tai_->instant_below(detail::add_seconds_clamped(reading, c->after), now);
+    std::uint64_t at = tai_->instant_below(detail::add_seconds_clamped(reading, c->before), now);
+    // The step lands on TAI `from` - after; below `reading` when that is.
+    if (detail::add_seconds_clamped(reading, c->after) > c->from) {
+      const std::uint64_t step = tai_->instant_of(c->from, now);
+      if (step < at) at = step;
+    }
+    return at;
   }
 
  private:
+  [[nodiscard]] constexpr result<detail::leap_course> course() const noexcept {
+    return detail::leap_course::of(schedule_, std::nullopt);
+  }
+
   Tai* tai_;
   leap_schedule schedule_;
   bool alarm_;
 };
 
 /// A UTC_SMEARED clock that follows a TAI backend and smears the scheduled leap second with
-/// NOON_LINEAR or UTC_SLS. Readings are the exact smeared time truncated to nanoseconds.
+/// NOON_LINEAR or UTC_SLS. Readings are the exact smeared time truncated to nanoseconds: the
+/// smear's rate L / (L +- 1) is applied to integer TAI nanoseconds, with one division.
 template <clock_backend Tai>
 class smeared_utc_clock {
  public:
@@ -128,16 +263,9 @@ class smeared_utc_clock {
 
   /// The smeared reading at TAI nanosecond `tai_ns`.
   [[nodiscard]] constexpr result<std::uint64_t> smeared_at(std::uint64_t tai_ns) const noexcept {
-    const auto u = utc_from_tai_ns(tai_ns, schedule_);
-    if (!u) return u.error();
-    fixed_time f = u->posix;
-    if (schedule_.next) {
-      const auto s = smear(*u, *schedule_.next, method_);
-      if (!s) return s.error();
-      f = *s;
-    }
-    if (f.sec > (UINT64_MAX - detail::ns_per_s) / detail::ns_per_s) return errc::overflow;
-    return f.sec * detail::ns_per_s + frac_to_ns_floor(f.frac);
+    const auto c = course();
+    if (!c) return c.error();
+    return c->reading(tai_ns);
   }
 
   [[nodiscard]] constexpr result<std::uint64_t> read(std::uint64_t now) {
@@ -146,33 +274,28 @@ class smeared_utc_clock {
     return smeared_at(*t);
   }
 
-  /// Exact deadlines when the TAI backend has them: unsmear the reading, then ask TAI.
+  /// Deadlines from the TAI backend's: the smeared clock never goes back, so a reading is
+  /// reached exactly when TAI reaches its first TAI nanosecond.
   [[nodiscard]] constexpr std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const
     requires deadline_backend<Tai>
   {
-    fixed_time f{reading / detail::ns_per_s, ns_to_frac(reading % detail::ns_per_s)};
-    utc_time u{f, false};
-    if (schedule_.next) {
-      const auto t = unsmear(f, *schedule_.next, method_);
-      if (!t) return now;
-      u = *t;
-    }
-    const auto tai = tai_ns_from_utc(u, schedule_);
-    if (!tai) return now;
-    // Truncation to nanoseconds may put the reading one nanosecond later; step to it.
-    std::uint64_t at = tai_->instant_of(*tai, now);
-    if constexpr (requires { tai_->reading_at(at); }) {
-      for (int i = 0; i < 4; ++i) {
-        const std::uint64_t r = tai_->reading_at(at);
-        const auto s = smeared_at(r);
-        if (!s || *s >= reading) break;
-        at = tai_->instant_of(r + 1, at);
-      }
-    }
-    return at;
+    const auto c = course();
+    if (!c) return now;
+    return tai_->instant_of(c->threshold(reading), now);
+  }
+  [[nodiscard]] constexpr std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const
+    requires deadline_backend<Tai>
+  {
+    const auto c = course();
+    if (!c) return now;
+    return tai_->instant_below(c->threshold(reading), now);
   }
 
  private:
+  [[nodiscard]] constexpr result<detail::leap_course> course() const noexcept {
+    return detail::leap_course::of(schedule_, method_);
+  }
+
   Tai* tai_;
   leap_schedule schedule_;
   smear_method method_;
