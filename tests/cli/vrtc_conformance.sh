@@ -66,6 +66,31 @@ assert r["failed"] == 0 and r["passed"] == int(sys.argv[2]) - 2, r
 EOF
 fi
 
+# --- alarm defects in the Python device: each mutant fails exactly these checks (exit 1) ---
+mutant_device="$src/tests/cli/alarm_mutant_device.py"
+timing="5.23.6.6.1/expire-on-clock-progress 5.23.6.6.1/expire-on-clock-step 5.23.6.6.1/expire-again-after-step-back 5.23.6.5.2/no-reading-before-notified-alarm"
+at_now="5.23.6.6.1/expire-on-set-past-enabled 5.23.6.6.1/expire-on-enable-past"
+cat >"$tmp/mutants" <<EOF
+early $timing
+late $timing $at_now
+strictly-after $timing $at_now
+millisecond-alarm-time $timing
+repeats-while-passed 5.23.6.6.1/one-notification-per-expiration
+repeats-on-forward-step 5.23.6.6.1/one-notification-per-expiration
+no-expiry-after-step-back 5.23.6.6.1/expire-again-after-step-back
+notifies-on-step-back 5.23.6.6.1/expire-again-after-step-back
+EOF
+listed=$(cut -d' ' -f1 "$tmp/mutants" | sort | tr '\n' ' ')
+known=$(python3 "$mutant_device" --list | sort | tr '\n' ' ')
+[[ "$listed" == "$known" ]] || fail "mutant table lists [$listed], the mutant device knows [$known]"
+while read -r name expected; do
+  if run 1 "$tmp/mutant-$name.json" --json -- python3 "$mutant_device" --mutant "$name"; then
+    got=$(python3 -c 'import json, sys; print(" ".join(sorted(c["id"] for c in json.load(open(sys.argv[1]))["checks"] if c["verdict"] == "fail")))' "$tmp/mutant-$name.json")
+    want=$(tr ' ' '\n' <<<"$expected" | sort | tr '\n' ' ' | sed 's/ $//')
+    [[ "$got" == "$want" ]] || fail "mutant $name failed [$got], expected [$want]"
+  fi
+done <"$tmp/mutants"
+
 # --- fewer hooks: fewer checks apply, none fails ---
 if run 0 "$tmp/nohooks.json" --json -- "$device" --hooks none; then
   python3 - "$tmp/nohooks.json" <<'EOF' || fail "--hooks none report"
