@@ -203,6 +203,20 @@ TEST_CASE("conformance_device: reference variants pass and what they lack is not
     CHECK(outcome_of(r, "5.23.6.5.2/no-reading-before-notified-alarm") == "pass");
     CHECK(outcome_of(r, "5.23.6.6.1/one-notification-per-expiration") == "pass");
   }
+  SECTION("neither time nor clock steps") {
+    reference_device d{reference_options{}};
+    device_under_test dut = d.under_test();
+    dut.advance = nullptr;
+    dut.step = [](std::uint16_t, std::int64_t) { return false; };
+    const report r = run_device_suite(dut);
+    CHECK(r.failed_ids().empty());
+    CHECK(reason_of(r, "5.23.6.5.2/no-reading-before-notified-alarm") ==
+          "no time hook (advance) and the alarm clock cannot be stepped");
+    dut.step = nullptr;
+    const report r2 = run_device_suite(dut);
+    CHECK(reason_of(r2, "5.23.6.5.2/no-reading-before-notified-alarm") == "no time hook (advance) and no clock step hook");
+    CHECK(reason_of(r2, "5.23.6.6.1/expire-again-after-step-back") == "no clock step hook");
+  }
   SECTION("no handler at all") {
     const report r = run_device_suite(device_under_test{});
     CHECK(r.not_applicable() == std::size(device_checks));

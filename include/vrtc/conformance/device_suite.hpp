@@ -162,16 +162,21 @@ inline constexpr std::uint64_t ns_per_s = 1'000'000'000;
 
 /// Alarm times the timing checks set, in ns after the clock's reading: 1 ns, odd and whole
 /// milliseconds and seconds, and a minute (odd values catch alarm times rounded to a unit).
-inline constexpr std::uint64_t alarm_offsets_ns[] = {1, 2'000'003, 500'000'000, 1'000'000'000, 1'234'567'891, 61'000'000'017};
+inline constexpr std::uint64_t alarm_offsets_ns[] = {1,           2'000'003,     500'000'000,
+                                                     1'000'000'000, 1'234'567'891, 61'000'000'017};
 /// Where the clock goes on its way to an alarm time, in ns from it: 1 s, 100 ms, a few ms,
 /// 1 us and 1 ns before, then the alarm time itself.
-inline constexpr std::int64_t approach_ns[] = {-1'000'000'000, -100'000'000, -10'000'000, -3'000'000, -1'000'000, -1'000, -1, 0};
+inline constexpr std::int64_t approach_ns[] = {-1'000'000'000, -100'000'000, -10'000'000, -3'000'000,
+                                               -1'000'000,     -1'000,       -1,          0};
 /// A way over the alarm time that never lands on it: 3 ms before, then 2 ms after.
 inline constexpr std::int64_t jump_ns[] = {-3'000'000, 2'000'000};
 /// One clock step from an hour before the alarm time to an hour after it.
 inline constexpr std::int64_t far_jump_ns[] = {3'600'000'000'000};
 /// Time that passes after an expiration while the alarm stays enabled.
-inline constexpr std::uint64_t after_expiry_ns[] = {1, 1'000'000, 5'000'000, 100'000'000, 1'000'000'000, 3'000'000'000, 60'000'000'000};
+inline constexpr std::uint64_t after_expiry_ns[] = {1,           1'000'000,     5'000'000,     100'000'000,
+                                                    1'000'000'000, 3'000'000'000, 60'000'000'000};
+/// Forward clock steps after an expiration, while the alarm stays enabled.
+inline constexpr std::int64_t after_expiry_steps_ns[] = {1'000'000, 1'000'000'000, 3'600'000'000'000};
 
 /// The response size of a request type; max_response_size for an unknown type.
 [[nodiscard]] constexpr std::size_t response_size_of(std::uint16_t type) noexcept {
@@ -527,7 +532,8 @@ class device_suite_run {
       if (s.reading >= alarm) {
         if (s.notes != 0) return reach::arrived;
         v.fail(*s.read,
-               "a NOTIF_ALARM at the first alarmq buffer after the clock reached the alarm time " + std::to_string(alarm) +
+               "a NOTIF_ALARM at the first alarmq buffer after the clock reached the alarm time " +
+                   std::to_string(alarm) +
                    (readings ? " (to check the readings after it)" : ""),
                "none; " + describe(how, from, s.reading));
         return reach::failed;
@@ -1009,7 +1015,7 @@ class device_suite_run {
         total += look().notes;
       }
     if (d_.step)
-      for (const std::int64_t delta : {std::int64_t{1'000'000}, std::int64_t{1'000'000'000}, std::int64_t{3'600'000'000'000}})
+      for (const std::int64_t delta : after_expiry_steps_ns)
         if (d_.step(c, delta)) total += look().notes;
     total += count_for(drain(), c);
     if (total > 1)
@@ -1053,12 +1059,17 @@ class device_suite_run {
   void expire_step(verdict_builder& v) {
     if (!need_alarmq(v)) return;
     if (!d_.step) return v.not_applicable("no clock step hook");
-    for (const std::uint64_t ahead : {std::uint64_t{2'000'003}, std::uint64_t{1'234'567'891}, 3600 * ns_per_s}) {
+    // Steps onto the alarm time through the approach points, and one 2 h step over it.
+    struct run {
+      std::uint64_t ahead;
+      std::span<const std::int64_t> points;
+    };
+    for (const run& k :
+         {run{2'000'003, approach_ns}, run{1'234'567'891, approach_ns}, run{3600 * ns_per_s, far_jump_ns}}) {
       std::uint64_t alarm = 0;
       sight s;
-      if (!arm_ahead(v, ahead, alarm, s)) break;
-      // Steps onto the alarm time through the approach points, and one 2 h step over it.
-      const reach r = approach(v, alarm, s, mover::step, ahead == 3600 * ns_per_s ? std::span<const std::int64_t>(far_jump_ns) : std::span<const std::int64_t>(approach_ns));
+      if (!arm_ahead(v, k.ahead, alarm, s)) break;
+      const reach r = approach(v, alarm, s, mover::step, k.points);
       if (r == reach::unable) {
         clear_alarm();
         return v.not_applicable("the alarm clock cannot be stepped");
@@ -1076,8 +1087,8 @@ class device_suite_run {
     sight s = look();
     if (!readable(v, s)) return clear_alarm();
     // Expired at once (expire-on-set-past-enabled judges that); then the clock goes back and
-    // forth across the alarm time: back by a second and a half, 1 ns, 2 s and 20 ms, and each
-    // time forward again by time passing, by steps onto the alarm time or one step over it.
+    // forth across the alarm time: back by 1.5 s, 1 ns, 2 s, 20 ms and 3 s, and each time
+    // forward again by time passing or clock steps, landing on the alarm time or jumping over it.
     const std::uint64_t alarm = minus(s.reading, 2'000'000);
     (void)send(set_alarm_request{alarm, c, flag_alarm_enabled});
     s = look();
@@ -1093,7 +1104,8 @@ class device_suite_run {
       // A clock too coarse for a step of `back` to take it before the alarm time steps back
       // further, twice as far each time. No step back is an expiration, so none may notify.
       bool failed = false;
-      for (std::uint64_t back = r.back, tries = 0; !failed && (tries == 0 || s.reading >= alarm); back = plus(back, back)) {
+      for (std::uint64_t back = r.back, tries = 0; !failed && (tries == 0 || s.reading >= alarm);
+           back = plus(back, back)) {
         if (++tries > 48) {
           v.fail(*s.read, "a reading before the alarm time " + std::to_string(alarm) + " after the clock stepped back",
                  "the clock reads " + std::to_string(s.reading));
@@ -1129,6 +1141,7 @@ class device_suite_run {
     if (!need_alarmq(v)) return;
     if (!d_.advance && !d_.step) return v.not_applicable("no time hook (advance) and no clock step hook");
     const std::uint16_t c = alarm_clock();
+    bool judged = false;
     for (const mover how : {mover::time, mover::step}) {
       if ((how == mover::time && !d_.advance) || (how == mover::step && !d_.step)) continue;
       for (const std::uint64_t ahead : {std::uint64_t{1}, std::uint64_t{2'000'003}, std::uint64_t{1'234'567'891}}) {
@@ -1136,8 +1149,9 @@ class device_suite_run {
         sight s;
         if (!arm_ahead(v, ahead, alarm, s, true)) return clear_alarm();
         const reach r = approach(v, alarm, s, how, approach_ns, true);
-        if (r == reach::unable) break;  // the clock cannot step: time passing was judged
+        if (r == reach::unable) break;  // the clock cannot step
         if (r != reach::arrived) return clear_alarm();
+        judged = true;
         // More readings after the notification, also after a little more time.
         for (int i = 0; i < 3; ++i) {
           if (i == 2 && d_.advance) d_.advance(1);
@@ -1150,6 +1164,7 @@ class device_suite_run {
       }
     }
     clear_alarm();
+    if (!judged) v.not_applicable("no time hook (advance) and the alarm clock cannot be stepped");
   }
 
   void without_feature(verdict_builder& v) {
