@@ -405,8 +405,10 @@ class reference_device {
       case fault::alarm_fires_late:
         if (ok && (t == msg_type::read || t == msg_type::read_cross) && used >= read_response::size) {
           const std::uint64_t reading = load_le<std::uint64_t>(w, 8);
-          store_le<std::uint64_t>(w, 8, opt_.broken == fault::alarm_fires_early ? (reading > early_by ? reading - early_by : 0)
-                                        : (reading > UINT64_MAX - late_by ? UINT64_MAX : reading + late_by));
+          const std::uint64_t reported = opt_.broken == fault::alarm_fires_early
+                                             ? (reading > early_by ? reading - early_by : 0)
+                                             : (reading > UINT64_MAX - late_by ? UINT64_MAX : reading + late_by);
+          store_le<std::uint64_t>(w, 8, reported);
         }
         break;
       case fault::readings_in_microseconds:
