@@ -1059,6 +1059,27 @@ class device_suite_run {
   void expire_step(verdict_builder& v) {
     if (!need_alarmq(v)) return;
     if (!d_.step) return v.not_applicable("no clock step hook");
+    if (!on_steppable_alarm_clock([&] { return step_runs(v); })) v.not_applicable("no alarm clock can be stepped");
+  }
+
+  /// Runs `run` (false: the clock cannot be stepped so) on the alarm clock, then on the other
+  /// probed clocks with ALARM_CAP until one can; false when none can.
+  template <class F>
+  bool on_steppable_alarm_clock(F run) {
+    const int first = alarm_clock_;
+    bool ran = run();
+    clear_alarm();
+    for (std::uint16_t id = 0; !ran && id < probed_; ++id) {
+      if (static_cast<int>(id) == first || !cap_ok_[id] || !caps_[id].alarm_cap()) continue;
+      alarm_clock_ = id;
+      ran = run();
+      clear_alarm();
+    }
+    alarm_clock_ = first;
+    return ran;
+  }
+
+  bool step_runs(verdict_builder& v) {
     // Steps onto the alarm time through the approach points, and one 2 h step over it.
     struct run {
       std::uint64_t ahead;
@@ -1070,22 +1091,24 @@ class device_suite_run {
       sight s;
       if (!arm_ahead(v, k.ahead, alarm, s)) break;
       const reach r = approach(v, alarm, s, mover::step, k.points);
-      if (r == reach::unable) {
-        clear_alarm();
-        return v.not_applicable("the alarm clock cannot be stepped");
-      }
+      if (r == reach::unable) return false;
       if (r != reach::arrived) break;
     }
-    clear_alarm();
+    return true;
   }
 
   void expire_again(verdict_builder& v) {
     if (!need_alarmq(v)) return;
     if (!d_.step) return v.not_applicable("no clock step hook");
+    if (!on_steppable_alarm_clock([&] { return step_back_rounds(v); }))
+      v.not_applicable("no alarm clock can be stepped back and forward");
+  }
+
+  bool step_back_rounds(verdict_builder& v) {
     const std::uint16_t c = alarm_clock();
     clear_alarm();
     sight s = look();
-    if (!readable(v, s)) return clear_alarm();
+    if (!readable(v, s)) return true;
     // Expired at once (expire-on-set-past-enabled judges that); then the clock goes back and
     // forth across the alarm time: back by 1.5 s, 1 ns, 2 s, 20 ms and 3 s, and each time
     // forward again by time passing or clock steps, landing on the alarm time or jumping over it.
@@ -1113,10 +1136,7 @@ class device_suite_run {
           break;
         }
         const std::uint64_t from = s.reading;
-        if (!d_.step(c, signed_delta(from, minus(alarm, back)))) {
-          clear_alarm();
-          return v.not_applicable("the alarm clock cannot be stepped back");
-        }
+        if (!d_.step(c, signed_delta(from, minus(alarm, back)))) return false;
         s = look();
         if (!readable(v, s)) failed = true;
         else if (s.notes != 0) {
@@ -1128,13 +1148,10 @@ class device_suite_run {
       }
       if (failed) break;
       const reach got = approach(v, alarm, s, r.how, r.points);
-      if (got == reach::unable) {
-        clear_alarm();
-        return v.not_applicable("the alarm clock cannot be stepped");
-      }
+      if (got == reach::unable) return false;
       if (got != reach::arrived) break;
     }
-    clear_alarm();
+    return true;
   }
 
   void no_early_reading(verdict_builder& v) {
