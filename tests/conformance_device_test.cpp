@@ -61,10 +61,26 @@ const std::map<std::string, std::set<std::string>> expected_failures{
     {"lenient-requests", {"5.23.6.2/reserved-request-bytes-einval", "5.23.6.2/undefined-flag-bits-einval"}},
     {"zero-fills-writable", {"5.23.6.2/extra-writable-ignored"}},
     {"eio-for-utc-read", {"5.23.6.5.2/read-supported-for-every-clock"}},
-    {"alarm-noticed-only-on-request", {"5.23.6.6.1/expire-on-clock-progress"}},
+    // Notified late whenever time passes: as the alarm time is reached with or without a step
+    // back before, and before the readings after the notification can be checked.
+    {"alarm-noticed-only-on-request",
+     {"5.23.6.6.1/expire-on-clock-progress", "5.23.6.6.1/expire-again-after-step-back",
+      "5.23.6.5.2/no-reading-before-notified-alarm"}},
     {"enable-forgets-alarm-time", {"5.23.6.6.2.2/set-alarm-enabled-keeps-time"}},
     {"cross-cap-ignores-hw-counter", {"5.23.6.2/unknown-hw-counter-eopnotsupp", "5.23.6.2/counter-invalid-einval"}},
     {"status-one-for-unknown-msg-type", {"5.23.6.2/unknown-msg-type-eopnotsupp", "5.23.6.2/status-defined"}},
+    // Early: a NOTIF_ALARM while the clock reads before the alarm time, whether the clock gets
+    // there by time passing, a step, or again after a step back; READ then returns less than it.
+    {"alarm-fires-early",
+     {"5.23.6.6.1/expire-on-clock-progress", "5.23.6.6.1/expire-on-clock-step", "5.23.6.6.1/expire-again-after-step-back",
+      "5.23.6.5.2/no-reading-before-notified-alarm"}},
+    // Late: the same, and an alarm set to or enabled at the clock's reading does not expire.
+    {"alarm-fires-late",
+     {"5.23.6.6.1/expire-on-set-past-enabled", "5.23.6.6.1/expire-on-enable-past", "5.23.6.6.1/expire-on-clock-progress",
+      "5.23.6.6.1/expire-on-clock-step", "5.23.6.6.1/expire-again-after-step-back",
+      "5.23.6.5.2/no-reading-before-notified-alarm"}},
+    {"renotifies-while-passed", {"5.23.6.6.1/one-notification-per-expiration"}},
+    {"no-expiry-after-step-back", {"5.23.6.6.1/expire-again-after-step-back"}},
 };
 
 std::string read_doc() {
@@ -162,7 +178,57 @@ TEST_CASE("conformance_device: reference variants pass and what they lack is not
     dut.step = [](std::uint16_t, std::int64_t) { return false; };
     const report r = run_device_suite(dut);
     CHECK(r.failed_ids().empty());
-    CHECK(reason_of(r, "5.23.6.6.1/expire-on-clock-step") == "the alarm clock cannot be stepped");
+    CHECK(reason_of(r, "5.23.6.6.1/expire-on-clock-step") == "no alarm clock can be stepped");
+    CHECK(reason_of(r, "5.23.6.6.1/expire-again-after-step-back") == "no alarm clock can be stepped back and forward");
+    CHECK(outcome_of(r, "5.23.6.5.2/no-reading-before-notified-alarm") == "pass");
+  }
+  SECTION("a clock that steps only forwards") {
+    reference_device d{reference_options{}};
+    device_under_test dut = d.under_test();
+    dut.step = [&d](std::uint16_t id, std::int64_t delta) { return delta >= 0 && d.step(id, delta); };
+    const report r = run_device_suite(dut);
+    CHECK(r.failed_ids().empty());
+    CHECK(outcome_of(r, "5.23.6.6.1/expire-on-clock-step") == "pass");
+    CHECK(reason_of(r, "5.23.6.6.1/expire-again-after-step-back") == "no alarm clock can be stepped back and forward");
+  }
+  SECTION("the first alarm clock cannot step: the step checks take the next alarm clock") {
+    for (const fault f : {fault::none, fault::alarm_fires_early}) {
+      reference_options o;
+      o.broken = f;
+      reference_device d{o};
+      device_under_test dut = d.under_test();
+      dut.step = [&d](std::uint16_t id, std::int64_t delta) { return id != 0 && d.step(id, delta); };
+      const report r = run_device_suite(dut);
+      // Clock 2 (MONOTONIC, with an alarm) steps forwards only.
+      CHECK(outcome_of(r, "5.23.6.6.1/expire-on-clock-step") == (f == fault::none ? "pass" : "fail"));
+      CHECK(reason_of(r, "5.23.6.6.1/expire-again-after-step-back") == "no alarm clock can be stepped back and forward");
+    }
+  }
+  SECTION("clock steps but no time hook") {
+    reference_device d{reference_options{}};
+    device_under_test dut = d.under_test();
+    dut.advance = nullptr;
+    const report r = run_device_suite(dut);
+    CHECK(r.failed_ids().empty());
+    CHECK(reason_of(r, "5.23.6.6.1/expire-on-clock-progress") == "no time hook (advance)");
+    // Steps alone bring the clock to the alarm time: these apply.
+    CHECK(outcome_of(r, "5.23.6.6.1/expire-again-after-step-back") == "pass");
+    CHECK(outcome_of(r, "5.23.6.5.2/no-reading-before-notified-alarm") == "pass");
+    CHECK(outcome_of(r, "5.23.6.6.1/one-notification-per-expiration") == "pass");
+  }
+  SECTION("neither time nor clock steps") {
+    reference_device d{reference_options{}};
+    device_under_test dut = d.under_test();
+    dut.advance = nullptr;
+    dut.step = [](std::uint16_t, std::int64_t) { return false; };
+    const report r = run_device_suite(dut);
+    CHECK(r.failed_ids().empty());
+    CHECK(reason_of(r, "5.23.6.5.2/no-reading-before-notified-alarm") ==
+          "no time hook (advance) and the alarm clock cannot be stepped");
+    dut.step = nullptr;
+    const report r2 = run_device_suite(dut);
+    CHECK(reason_of(r2, "5.23.6.5.2/no-reading-before-notified-alarm") == "no time hook (advance) and no clock step hook");
+    CHECK(reason_of(r2, "5.23.6.6.1/expire-again-after-step-back") == "no clock step hook");
   }
   SECTION("no handler at all") {
     const report r = run_device_suite(device_under_test{});
@@ -188,6 +254,32 @@ TEST_CASE("conformance_device: each faulty device fails exactly the checks of it
       CHECK(!c.detail.empty());
     }
   }
+}
+
+TEST_CASE("conformance_device: alarm timing has no tolerance: a notification 1 ns early or late fails") {
+  // The reference device with READ answers skewed by `skew` ns: its alarms fire when the clock
+  // the driver sees reads alarm_time - skew.
+  auto run_skewed = [](std::int64_t skew) {
+    reference_device d{reference_options{}};
+    device_under_test dut = d.under_test();
+    dut.handle = [&d, skew](std::span<const std::byte> rd, std::span<std::byte> wr) {
+      const std::size_t used = d.handle(rd, wr);
+      if (rd.size() >= 2 && load_le<std::uint16_t>(rd, 0) == static_cast<std::uint16_t>(msg_type::read) &&
+          used == read_response::size && wr[0] == std::byte{0})
+        store_le<std::uint64_t>(wr, 8, load_le<std::uint64_t>(wr, 8) + static_cast<std::uint64_t>(skew));
+      return used;
+    };
+    return ids(run_device_suite(dut).failed_ids());
+  };
+  const std::set<std::string> timing{"5.23.6.6.1/expire-on-clock-progress", "5.23.6.6.1/expire-on-clock-step",
+                                     "5.23.6.6.1/expire-again-after-step-back",
+                                     "5.23.6.5.2/no-reading-before-notified-alarm"};
+  CHECK(run_skewed(0).empty());
+  CHECK(run_skewed(-1) == timing);  // fires 1 ns before the clock reads the alarm time
+  std::set<std::string> late = timing;
+  late.insert("5.23.6.6.1/expire-on-set-past-enabled");  // an alarm at the clock's reading does not expire
+  late.insert("5.23.6.6.1/expire-on-enable-past");
+  CHECK(run_skewed(1) == late);  // fires 1 ns after the clock reads the alarm time
 }
 
 TEST_CASE("conformance_device: a failure carries the request, the response and the expectation") {

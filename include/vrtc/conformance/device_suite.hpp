@@ -106,15 +106,25 @@ inline constexpr check_info device_checks[] = {
      "SET_ALARM_ENABLED enables or disables and keeps the alarm time"},
     {"5.23.6.6.2.2/set-alarm-accepts-any-time", "5.23.6.6.2.2", "SET_ALARM accepts any alarm_time (0, past, beyond INT64_MAX)"},
     {"5.23.6.6.1/expire-on-set-past-enabled", "5.23.6.6.1",
-     "SET_ALARM with a time not in the future and ENABLED expires the alarm (a notification)"},
+     "SET_ALARM with a time not in the future (the clock's reading, earlier, 0) and ENABLED expires the alarm: a "
+     "NOTIF_ALARM at the next alarmq buffer"},
     {"5.23.6.6.1/expire-on-enable-past", "5.23.6.6.1",
-     "enabling an alarm whose time is not in the future expires it; a disabled alarm does not"},
-    {"5.23.6.6.1/one-notification-per-expiration", "5.23.6.6.1", "each expiration gets exactly one NOTIF_ALARM"},
+     "enabling an alarm whose time is not in the future (earlier or the clock's reading) expires it; a disabled alarm "
+     "does not"},
+    {"5.23.6.6.1/one-notification-per-expiration", "5.23.6.6.1",
+     "each expiration gets exactly one NOTIF_ALARM: none more while time passes or the clock steps forward with the "
+     "alarm enabled"},
     {"5.23.6.6.1/disable-stops-notifications", "5.23.6.6.1",
      "no notification of an earlier expiration arrives after a disabling request got S_OK"},
     {"5.23.6.6.1/expire-on-clock-progress", "5.23.6.6.1",
-     "the alarm expires when the clock reaches the alarm time, and not before"},
-    {"5.23.6.6.1/expire-on-clock-step", "5.23.6.6.1", "the alarm expires when the clock steps past the alarm time"},
+     "as time passes the alarm expires when the clock reaches the alarm time: no NOTIF_ALARM before, one right after "
+     "the first time step that reaches it"},
+    {"5.23.6.6.1/expire-on-clock-step", "5.23.6.6.1",
+     "the alarm expires when the clock steps onto or past the alarm time: no NOTIF_ALARM before, one right after "
+     "that step"},
+    {"5.23.6.6.1/expire-again-after-step-back", "5.23.6.6.1",
+     "after the clock steps back before the alarm time (no expiration), reaching the alarm time again expires the "
+     "alarm again"},
     {"5.23.6.5.2/no-reading-before-notified-alarm", "5.23.6.5.2",
      "after NOTIF_ALARM for alarm time A, READ of that clock returns at least A"},
     {"5.23.6.6.2.2/alarm-requests-without-feature-enodev", "5.23.6.6.2.2",
@@ -149,6 +159,24 @@ namespace detail {
 
 inline constexpr std::byte marker{0xA5};  ///< what the suite fills writable buffers with
 inline constexpr std::uint64_t ns_per_s = 1'000'000'000;
+
+/// Alarm times the timing checks set, in ns after the clock's reading: 1 ns, odd and whole
+/// milliseconds and seconds, and a minute (odd values catch alarm times rounded to a unit).
+inline constexpr std::uint64_t alarm_offsets_ns[] = {1,           2'000'003,     500'000'000,
+                                                     1'000'000'000, 1'234'567'891, 61'000'000'017};
+/// Where the clock goes on its way to an alarm time, in ns from it: 1 s, 100 ms, a few ms,
+/// 1 us and 1 ns before, then the alarm time itself.
+inline constexpr std::int64_t approach_ns[] = {-1'000'000'000, -100'000'000, -10'000'000, -3'000'000,
+                                               -1'000'000,     -1'000,       -1,          0};
+/// A way over the alarm time that never lands on it: 3 ms before, then 2 ms after.
+inline constexpr std::int64_t jump_ns[] = {-3'000'000, 2'000'000};
+/// One clock step from an hour before the alarm time to an hour after it.
+inline constexpr std::int64_t far_jump_ns[] = {3'600'000'000'000};
+/// Time that passes after an expiration while the alarm stays enabled.
+inline constexpr std::uint64_t after_expiry_ns[] = {1,           1'000'000,     5'000'000,     100'000'000,
+                                                    1'000'000'000, 3'000'000'000, 60'000'000'000};
+/// Forward clock steps after an expiration, while the alarm stays enabled.
+inline constexpr std::int64_t after_expiry_steps_ns[] = {1'000'000, 1'000'000'000, 3'600'000'000'000};
 
 /// The response size of a request type; max_response_size for an unknown type.
 [[nodiscard]] constexpr std::size_t response_size_of(std::uint16_t type) noexcept {
@@ -400,6 +428,122 @@ class device_suite_run {
     return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
   }
 
+  // --- alarm timing (docs/conformance.md, "Alarm timing") -------------------------------------
+  //
+  // The suite judges alarm timing by the alarm clock's own readings. After every move of the
+  // clock (time passing or a clock step) it offers alarmq buffers first and READs the clock
+  // second; time moves only when the suite says so, so that reading is the clock as the device
+  // saw it when the buffers were offered. A NOTIF_ALARM while the clock reads before the alarm
+  // time is early; none after the first move that brings it to the alarm time or past it is
+  // late. The approach points put the clock 1 ns before the alarm time and exactly onto it, so
+  // a device can be neither early nor late by any amount without failing.
+
+  enum class mover { time, step };
+  enum class reach { arrived, failed, unable };
+
+  /// What one move of the clock showed: notifications for the alarm clock, then a READ.
+  struct sight {
+    std::size_t notes = 0;
+    const exchange* read = nullptr;
+    std::uint64_t reading = 0;
+    [[nodiscard]] bool read_ok() const noexcept { return read != nullptr && read->ok_with(read_response::size); }
+  };
+  sight look() {
+    sight s;
+    s.notes = count_for(drain(), alarm_clock());
+    s.read = &send(read_request{alarm_clock()});
+    s.reading = s.read_ok() ? s.read->u64(8) : 0;
+    return s;
+  }
+  bool readable(verdict_builder& v, const sight& s) {
+    if (s.read_ok()) return true;
+    v.fail(*s.read, "status OK for READ of the alarm clock (alarm timing is judged by its readings)");
+    return false;
+  }
+
+  static std::int64_t signed_delta(std::uint64_t from, std::uint64_t to) {
+    constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    return to >= from ? static_cast<std::int64_t>(std::min(to - from, max))
+                      : -static_cast<std::int64_t>(std::min(from - to, max));
+  }
+  static std::uint64_t offset_by(std::uint64_t t, std::int64_t delta) {
+    return delta >= 0 ? plus(t, static_cast<std::uint64_t>(delta)) : minus(t, 0 - static_cast<std::uint64_t>(delta));
+  }
+  static std::string describe(mover how, std::uint64_t from, std::uint64_t to) {
+    return (how == mover::time ? std::string("time passed, the clock went from ") : std::string("a clock step from ")) +
+           std::to_string(from) + " to " + std::to_string(to);
+  }
+
+  /// Disables the alarm, then sets it `ahead` ns after the clock's reading, enabled; no
+  /// notification may follow at once. Returns false on a failure.
+  bool arm_ahead(verdict_builder& v, std::uint64_t ahead, std::uint64_t& alarm, sight& s, bool readings = false) {
+    clear_alarm();
+    s = look();
+    if (!readable(v, s)) return false;
+    alarm = plus(s.reading, ahead);
+    const exchange& set = send(set_alarm_request{alarm, alarm_clock(), flag_alarm_enabled});
+    const std::uint64_t from = s.reading;
+    s = look();
+    if (!readable(v, s)) return false;
+    if (s.notes != 0 && s.reading < alarm) {
+      v.fail(set,
+             readings ? "no NOTIF_ALARM for alarm time " + std::to_string(alarm) + " while the clock reads " +
+                            std::to_string(s.reading)
+                      : "no NOTIF_ALARM for an alarm " + std::to_string(ahead) + " ns ahead of the clock (" +
+                            std::to_string(from) + ")",
+             "a NOTIF_ALARM arrived at once");
+      return false;
+    }
+    return true;
+  }
+
+  /// Moves the alarm clock through the points `alarm + p` that lie after its reading and judges
+  /// each move. `s` is the last sight and is kept up to date. `readings` words failures for
+  /// no-reading-before-notified-alarm.
+  reach approach(verdict_builder& v, std::uint64_t alarm, sight& s, mover how, std::span<const std::int64_t> points,
+                 bool readings = false) {
+    // After the points, a clock that fell short (a coarse or slower clock) is moved on in
+    // growing steps; every move is judged the same way.
+    constexpr int extra_moves = 48;
+    std::uint64_t extra = 0;
+    for (std::size_t i = 0; i < points.size() + extra_moves; ++i) {
+      const std::uint64_t from = s.reading;
+      std::uint64_t target = 0;
+      if (i < points.size()) {
+        target = offset_by(alarm, points[i]);
+        if (target <= from) continue;
+      } else {
+        extra = extra == 0 ? std::max<std::uint64_t>(alarm - std::min(alarm, from), 1) : plus(extra, extra);
+        target = plus(from, extra);
+      }
+      if (how == mover::time) d_.advance(target - from);
+      else if (!d_.step(alarm_clock(), signed_delta(from, target))) return reach::unable;
+      s = look();
+      if (!readable(v, s)) return reach::failed;
+      if (s.notes != 0 && s.reading < alarm) {
+        v.fail(*s.read,
+               readings ? "after NOTIF_ALARM for alarm time " + std::to_string(alarm) + ", clock_reading >= " +
+                              std::to_string(alarm)
+                        : "no NOTIF_ALARM before the clock reaches the alarm time " + std::to_string(alarm),
+               "a NOTIF_ALARM " + std::to_string(alarm - s.reading) + " ns before the alarm time; " +
+                   describe(how, from, s.reading));
+        return reach::failed;
+      }
+      if (s.reading >= alarm) {
+        if (s.notes != 0) return reach::arrived;
+        v.fail(*s.read,
+               "a NOTIF_ALARM at the first alarmq buffer after the clock reached the alarm time " +
+                   std::to_string(alarm) +
+                   (readings ? " (to check the readings after it)" : ""),
+               "none; " + describe(how, from, s.reading));
+        return reach::failed;
+      }
+    }
+    v.fail(*s.read, "the clock at the alarm time " + std::to_string(alarm) + " after the suite moved it there",
+           "it reads " + std::to_string(s.reading));
+    return reach::failed;
+  }
+
   /// CFG, CLOCK_CAP and CROSS_CAP (spec counters) of the probed clocks, as sent and seen.
   std::vector<const exchange*> capability_round() {
     std::vector<const exchange*> out;
@@ -452,6 +596,7 @@ class device_suite_run {
     if (name == "disable-stops-notifications") return disable_stops(v);
     if (name == "expire-on-clock-progress") return expire_progress(v);
     if (name == "expire-on-clock-step") return expire_step(v);
+    if (name == "expire-again-after-step-back") return expire_again(v);
     if (name == "no-reading-before-notified-alarm") return no_early_reading(v);
     if (name == "alarm-requests-without-feature-enodev") return without_feature(v);
     if (name == "reset-retains-or-clears-alarm") return reset_alarm(v);
@@ -791,12 +936,15 @@ class device_suite_run {
   void expire_set_past(verdict_builder& v) {
     if (!need_alarmq(v)) return;
     const std::uint16_t c = alarm_clock();
-    for (const bool zero : {false, true}) {
+    // The clock's reading itself, 1 s before it, and 0: none of them is in the future.
+    for (const std::uint64_t back : {std::uint64_t{0}, ns_per_s, std::numeric_limits<std::uint64_t>::max()}) {
       clear_alarm();
-      const std::uint64_t t = zero ? 0 : minus(read_alarm_clock(), ns_per_s);
+      const std::uint64_t t = minus(read_alarm_clock(), back);
       const exchange& set = send(set_alarm_request{t, c, flag_alarm_enabled});
       if (count_for(drain(), c) == 0)
-        v.fail(set, "a NOTIF_ALARM for clock " + std::to_string(c) + " (the alarm time has passed)", "no notification");
+        v.fail(set, "a NOTIF_ALARM for clock " + std::to_string(c) + " at the next alarmq buffer (the alarm time " +
+                        std::to_string(t) + " is not in the future)",
+               "no notification");
     }
     clear_alarm();
   }
@@ -804,12 +952,17 @@ class device_suite_run {
   void expire_enable_past(verdict_builder& v) {
     if (!need_alarmq(v)) return;
     const std::uint16_t c = alarm_clock();
-    clear_alarm();
-    const exchange& disabled = send(set_alarm_request{minus(read_alarm_clock(), ns_per_s), c, 0});
-    if (count_for(drain(), c) != 0) v.fail(disabled, "no notification: the alarm is disabled", "a NOTIF_ALARM arrived");
-    const exchange& enable = send(set_alarm_enabled_request{c, flag_alarm_enabled});
-    if (count_for(drain(), c) == 0)
-      v.fail(enable, "a NOTIF_ALARM: enabling an alarm whose time has passed expires it", "no notification");
+    for (const std::uint64_t back : {ns_per_s, std::uint64_t{0}}) {
+      clear_alarm();
+      const std::uint64_t t = minus(read_alarm_clock(), back);
+      const exchange& disabled = send(set_alarm_request{t, c, 0});
+      if (count_for(drain(), c) != 0) v.fail(disabled, "no notification: the alarm is disabled", "a NOTIF_ALARM arrived");
+      const exchange& enable = send(set_alarm_enabled_request{c, flag_alarm_enabled});
+      if (count_for(drain(), c) == 0)
+        v.fail(enable,
+               "a NOTIF_ALARM: enabling an alarm whose time (" + std::to_string(t) + ") is not in the future expires it",
+               "no notification");
+    }
     clear_alarm();
   }
 
@@ -822,8 +975,54 @@ class device_suite_run {
       const std::size_t n = count_for(drain(), c);
       if (n != 1)
         v.fail(set, "exactly one NOTIF_ALARM for clock " + std::to_string(c), std::to_string(n) + " notifications");
+      else if (i == 1)
+        no_more_after(v, set, 1, "SET_ALARM with a past time");
+    }
+    // Expirations by time passing and by a clock step. Whether they come on time is judged by
+    // expire-on-clock-progress and expire-on-clock-step; here only that there is not more than one.
+    if (d_.advance) {
+      clear_alarm();
+      sight s = look();
+      const std::uint64_t alarm = plus(s.reading, 1'500'000'000);
+      const exchange& set = send(set_alarm_request{alarm, c, flag_alarm_enabled});
+      std::size_t n = look().notes;
+      d_.advance(alarm - std::min(alarm, s.reading));
+      n += look().notes;
+      no_more_after(v, set, n, "the clock progressing to the alarm time");
+    }
+    if (d_.step) {
+      clear_alarm();
+      sight s = look();
+      const std::uint64_t alarm = plus(s.reading, 3600 * ns_per_s);
+      const exchange& set = send(set_alarm_request{alarm, c, flag_alarm_enabled});
+      std::size_t n = look().notes;
+      if (d_.step(c, 7200 * static_cast<std::int64_t>(ns_per_s))) {
+        n += look().notes;
+        no_more_after(v, set, n, "a clock step past the alarm time");
+      }
     }
     clear_alarm();
+  }
+
+  /// After an expiration that got `seen` notifications so far, time passes and the clock steps
+  /// forward while the alarm stays enabled: that is no new expiration, so no more may come.
+  void no_more_after(verdict_builder& v, const exchange& cause, std::size_t seen, const char* expiration) {
+    const std::uint16_t c = alarm_clock();
+    std::size_t total = seen;
+    if (d_.advance)
+      for (const std::uint64_t ns : after_expiry_ns) {
+        d_.advance(ns);
+        total += look().notes;
+      }
+    if (d_.step)
+      for (const std::int64_t delta : after_expiry_steps_ns)
+        if (d_.step(c, delta)) total += look().notes;
+    total += count_for(drain(), c);
+    if (total > 1)
+      v.fail(cause,
+             "one NOTIF_ALARM for the expiration by " + std::string(expiration) +
+                 ", none more while time passes or the clock steps forward with the alarm enabled",
+             std::to_string(total) + " notifications for clock " + std::to_string(c));
   }
 
   void disable_stops(verdict_builder& v) {
@@ -845,52 +1044,144 @@ class device_suite_run {
   void expire_progress(verdict_builder& v) {
     if (!need_alarmq(v)) return;
     if (!d_.advance) return v.not_applicable("no time hook (advance)");
-    const std::uint16_t c = alarm_clock();
-    clear_alarm();
-    const std::uint64_t target = plus(read_alarm_clock(), 2 * ns_per_s);
-    const exchange& set = send(set_alarm_request{target, c, flag_alarm_enabled});
-    if (count_for(drain(), c) != 0) v.fail(set, "no notification before the alarm time", "a NOTIF_ALARM arrived at once");
-    d_.advance(ns_per_s);
-    if (count_for(drain(), c) != 0) v.fail(set, "no notification 1 s before the alarm time", "a NOTIF_ALARM arrived");
-    d_.advance(2 * ns_per_s);
-    if (count_for(drain(), c) == 0)
-      v.fail(set, "a NOTIF_ALARM once the clock passed the alarm time", "none after 3 s of time");
+    for (const std::uint64_t ahead : alarm_offsets_ns) {
+      std::uint64_t alarm = 0;
+      sight s;
+      if (!arm_ahead(v, ahead, alarm, s) || approach(v, alarm, s, mover::time, approach_ns) != reach::arrived) break;
+    }
+    // Time that jumps over the alarm time, not onto it.
+    std::uint64_t alarm = 0;
+    sight s;
+    if (!v.failed() && arm_ahead(v, 7'000'000'011, alarm, s)) (void)approach(v, alarm, s, mover::time, jump_ns);
     clear_alarm();
   }
 
   void expire_step(verdict_builder& v) {
     if (!need_alarmq(v)) return;
     if (!d_.step) return v.not_applicable("no clock step hook");
+    if (!on_steppable_alarm_clock([&] { return step_runs(v); })) v.not_applicable("no alarm clock can be stepped");
+  }
+
+  /// Runs `run` (false: the clock cannot be stepped so) on the alarm clock, then on the other
+  /// probed clocks with ALARM_CAP until one can; false when none can.
+  template <class F>
+  bool on_steppable_alarm_clock(F run) {
+    const int first = alarm_clock_;
+    bool ran = run();
+    clear_alarm();
+    for (std::uint16_t id = 0; !ran && id < probed_; ++id) {
+      if (static_cast<int>(id) == first || !cap_ok_[id] || !caps_[id].alarm_cap()) continue;
+      alarm_clock_ = id;
+      ran = run();
+      clear_alarm();
+    }
+    alarm_clock_ = first;
+    return ran;
+  }
+
+  bool step_runs(verdict_builder& v) {
+    // Steps onto the alarm time through the approach points, and one 2 h step over it.
+    struct run {
+      std::uint64_t ahead;
+      std::span<const std::int64_t> points;
+    };
+    for (const run& k :
+         {run{2'000'003, approach_ns}, run{1'234'567'891, approach_ns}, run{3600 * ns_per_s, far_jump_ns}}) {
+      std::uint64_t alarm = 0;
+      sight s;
+      if (!arm_ahead(v, k.ahead, alarm, s)) break;
+      const reach r = approach(v, alarm, s, mover::step, k.points);
+      if (r == reach::unable) return false;
+      if (r != reach::arrived) break;
+    }
+    return true;
+  }
+
+  void expire_again(verdict_builder& v) {
+    if (!need_alarmq(v)) return;
+    if (!d_.step) return v.not_applicable("no clock step hook");
+    if (!on_steppable_alarm_clock([&] { return step_back_rounds(v); }))
+      v.not_applicable("no alarm clock can be stepped back and forward");
+  }
+
+  bool step_back_rounds(verdict_builder& v) {
     const std::uint16_t c = alarm_clock();
     clear_alarm();
-    const std::uint64_t target = plus(read_alarm_clock(), 3600 * ns_per_s);
-    const exchange& set = send(set_alarm_request{target, c, flag_alarm_enabled});
-    (void)drain();
-    if (!d_.step(c, 7200 * static_cast<std::int64_t>(ns_per_s))) {
-      clear_alarm();
-      return v.not_applicable("the alarm clock cannot be stepped");
+    sight s = look();
+    if (!readable(v, s)) return true;
+    // Expired at once (expire-on-set-past-enabled judges that); then the clock goes back and
+    // forth across the alarm time: back by 1.5 s, 1 ns, 2 s, 20 ms and 3 s, and each time
+    // forward again by time passing or clock steps, landing on the alarm time or jumping over it.
+    const std::uint64_t alarm = minus(s.reading, 2'000'000);
+    (void)send(set_alarm_request{alarm, c, flag_alarm_enabled});
+    s = look();
+    struct round {
+      std::uint64_t back;
+      mover how;
+      std::span<const std::int64_t> points;
+    };
+    const mover passing = d_.advance ? mover::time : mover::step;
+    for (const round& r : {round{1'500'000'007, passing, approach_ns}, round{1, passing, approach_ns},
+                           round{2 * ns_per_s, mover::step, jump_ns}, round{20'000'000, mover::step, approach_ns},
+                           round{3 * ns_per_s, passing, jump_ns}}) {
+      // A clock too coarse for a step of `back` to take it before the alarm time steps back
+      // further, twice as far each time. No step back is an expiration, so none may notify.
+      bool failed = false;
+      for (std::uint64_t back = r.back, tries = 0; !failed && (tries == 0 || s.reading >= alarm);
+           back = plus(back, back)) {
+        if (++tries > 48) {
+          v.fail(*s.read, "a reading before the alarm time " + std::to_string(alarm) + " after the clock stepped back",
+                 "the clock reads " + std::to_string(s.reading));
+          failed = true;
+          break;
+        }
+        const std::uint64_t from = s.reading;
+        if (!d_.step(c, signed_delta(from, minus(alarm, back)))) return false;
+        s = look();
+        if (!readable(v, s)) failed = true;
+        else if (s.notes != 0) {
+          v.fail(*s.read, "no NOTIF_ALARM when the clock steps back (that is no expiration)",
+                 "a NOTIF_ALARM after a step from " + std::to_string(from) + " to " + std::to_string(s.reading) +
+                     ", alarm time " + std::to_string(alarm));
+          failed = true;
+        }
+      }
+      if (failed) break;
+      const reach got = approach(v, alarm, s, r.how, r.points);
+      if (got == reach::unable) return false;
+      if (got != reach::arrived) break;
     }
-    if (count_for(drain(), c) == 0)
-      v.fail(set, "a NOTIF_ALARM after the clock stepped 2 h forward past the alarm time", "no notification");
-    clear_alarm();
+    return true;
   }
 
   void no_early_reading(verdict_builder& v) {
     if (!need_alarmq(v)) return;
-    if (!d_.advance) return v.not_applicable("no time hook (advance)");
+    if (!d_.advance && !d_.step) return v.not_applicable("no time hook (advance) and no clock step hook");
     const std::uint16_t c = alarm_clock();
-    clear_alarm();
-    const std::uint64_t target = plus(read_alarm_clock(), ns_per_s / 2);
-    (void)send(set_alarm_request{target, c, flag_alarm_enabled});
-    d_.advance(ns_per_s);
-    if (count_for(drain(), c) == 0) {
-      clear_alarm();
-      return v.not_applicable("no notification arrived to compare against");
+    bool judged = false;
+    for (const mover how : {mover::time, mover::step}) {
+      if ((how == mover::time && !d_.advance) || (how == mover::step && !d_.step)) continue;
+      for (const std::uint64_t ahead : {std::uint64_t{1}, std::uint64_t{2'000'003}, std::uint64_t{1'234'567'891}}) {
+        std::uint64_t alarm = 0;
+        sight s;
+        if (!arm_ahead(v, ahead, alarm, s, true)) return clear_alarm();
+        const reach r = approach(v, alarm, s, how, approach_ns, true);
+        if (r == reach::unable) break;  // the clock cannot step
+        if (r != reach::arrived) return clear_alarm();
+        judged = true;
+        // More readings after the notification, also after a little more time.
+        for (int i = 0; i < 3; ++i) {
+          if (i == 2 && d_.advance) d_.advance(1);
+          const exchange& e = send(read_request{c});
+          if (e.ok_with(read_response::size) && e.u64(8) < alarm) {
+            v.fail(e, "clock_reading >= " + std::to_string(alarm) + " (the notified alarm time)");
+            return clear_alarm();
+          }
+        }
+      }
     }
-    const exchange& e = send(read_request{c});
-    if (e.ok_with(read_response::size) && e.u64(8) < target)
-      v.fail(e, "clock_reading >= " + std::to_string(target) + " (the notified alarm time)");
     clear_alarm();
+    if (!judged) v.not_applicable("no time hook (advance) and the alarm clock cannot be stepped");
   }
 
   void without_feature(verdict_builder& v) {

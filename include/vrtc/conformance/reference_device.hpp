@@ -61,6 +61,10 @@ enum class fault : std::uint8_t {
   enable_forgets_alarm_time,         ///< SET_ALARM_ENABLED resets the alarm time to 0
   cross_cap_ignores_hw_counter,      ///< CROSS_CAP answers OK, flags 0, whatever hw_counter says
   status_one_for_unknown_msg_type,   ///< answers status 1 (an early draft's S_UNSUPP), undefined now
+  alarm_fires_early,                 ///< alarms run on a clock 1 ms ahead of the readings READ reports
+  alarm_fires_late,                  ///< alarms run on a clock 2 ms behind the readings READ reports
+  renotifies_while_passed,           ///< a NOTIF_ALARM at every time step while an enabled alarm's time has passed
+  no_expiry_after_step_back,         ///< a one-shot timer: once notified, only SET_ALARM(_ENABLED) re-arms it
 };
 
 struct fault_name {
@@ -99,6 +103,10 @@ inline constexpr fault_name fault_names[] = {
     {fault::enable_forgets_alarm_time, "enable-forgets-alarm-time"},
     {fault::cross_cap_ignores_hw_counter, "cross-cap-ignores-hw-counter"},
     {fault::status_one_for_unknown_msg_type, "status-one-for-unknown-msg-type"},
+    {fault::alarm_fires_early, "alarm-fires-early"},
+    {fault::alarm_fires_late, "alarm-fires-late"},
+    {fault::renotifies_while_passed, "renotifies-while-passed"},
+    {fault::no_expiry_after_step_back, "no-expiry-after-step-back"},
 };
 
 [[nodiscard]] constexpr std::optional<fault> fault_from_name(std::string_view name) noexcept {
@@ -159,6 +167,7 @@ class reference_device {
   void reset() {
     ++resets_;
     queue_.clear();
+    spent_.fill(false);
     device_.reset(now_);
   }
   void negotiate(std::uint64_t features) {
@@ -168,14 +177,17 @@ class reference_device {
   void advance(std::uint64_t ns) {
     now_ = ns > UINT64_MAX - now_ ? UINT64_MAX : now_ + ns;
     if (opt_.broken != fault::alarm_noticed_only_on_request) (void)device_.advance(now_);
+    renotify_passed();
   }
   /// Steps one clock; MONOTONIC clocks cannot step backwards.
   bool step(std::uint16_t clock_id, std::int64_t delta) {
     if (clock_id >= clock_count || !clocks_[clock_id].step(now_, delta)) return false;
     (void)device_.advance(now_);
+    renotify_passed();
     return true;
   }
   std::size_t alarmq(std::span<std::byte> buffer) {
+    if (opt_.broken == fault::no_expiry_after_step_back) return alarmq_one_shot(buffer);
     if (!queue_.empty() && buffer.size() >= notif_alarm::size) {
       const auto n = encode(notif_alarm{queue_.front()}, buffer);
       queue_.pop_front();
@@ -228,6 +240,34 @@ class reference_device {
     const std::size_t off = t == msg_type::set_alarm ? 16 : 8;
     if (t == msg_type::cfg || !is_request(t) || r.size() < off + 2) return std::nullopt;
     return load_le<std::uint16_t>(r, off);
+  }
+
+  static constexpr std::uint64_t early_by = 1'000'000;  ///< alarm_fires_early
+  static constexpr std::uint64_t late_by = 2'000'000;   ///< alarm_fires_late
+
+  /// renotifies_while_passed: queues one more notification for every enabled alarm whose time
+  /// has passed and that has none pending.
+  void renotify_passed() {
+    if (opt_.broken != fault::renotifies_while_passed || !device_.alarm_negotiated()) return;
+    for (std::uint16_t id = 0; id < clock_count; ++id)
+      if (const alarm_state* a = device_.alarm(id);
+          a != nullptr && a->enabled() && a->last_reading() >= a->alarm_time() && !a->notification_pending())
+        queue_.push_back(id);
+  }
+
+  /// no_expiry_after_step_back: notifications of an alarm that already notified are dropped
+  /// until SET_ALARM or SET_ALARM_ENABLED re-arms it.
+  std::size_t alarmq_one_shot(std::span<std::byte> buffer) {
+    if (buffer.size() < notif_alarm::size) return 0;
+    std::array<std::byte, notif_alarm::size> note{};
+    while (device_.write_notification(note) == notif_alarm::size) {
+      const std::uint16_t id = load_le<std::uint16_t>(note, 8);
+      if (id < clock_count && spent_[id]) continue;
+      if (id < clock_count) spent_[id] = true;
+      std::copy(note.begin(), note.end(), buffer.begin());
+      return notif_alarm::size;
+    }
+    return 0;
   }
 
   /// Faults that answer instead of the device. Returns the used length when they do.
@@ -312,6 +352,13 @@ class reference_device {
       case fault::stale_notification_after_disable:
         if (disables(r, t)) keep_pending();
         break;
+      case fault::renotifies_while_passed:
+        if (t == msg_type::set_alarm || t == msg_type::set_alarm_enabled) queue_.clear();
+        break;
+      case fault::no_expiry_after_step_back:
+        if ((t == msg_type::set_alarm || t == msg_type::set_alarm_enabled) && clock && *clock < clock_count)
+          spent_[*clock] = false;
+        break;
       default: break;
     }
     return std::nullopt;
@@ -354,6 +401,16 @@ class reference_device {
         if (ok && t == msg_type::read && clock == monotonic_clock && (++mono_reads_ % 2) == 0)
           store_le<std::uint64_t>(w, 8, load_le<std::uint64_t>(w, 8) - 1000);
         break;
+      case fault::alarm_fires_early:
+      case fault::alarm_fires_late:
+        if (ok && (t == msg_type::read || t == msg_type::read_cross) && used >= read_response::size) {
+          const std::uint64_t reading = load_le<std::uint64_t>(w, 8);
+          const std::uint64_t reported = opt_.broken == fault::alarm_fires_early
+                                             ? (reading > early_by ? reading - early_by : 0)
+                                             : (reading > UINT64_MAX - late_by ? UINT64_MAX : reading + late_by);
+          store_le<std::uint64_t>(w, 8, reported);
+        }
+        break;
       case fault::readings_in_microseconds:
         if (ok && (t == msg_type::read || t == msg_type::read_cross) && clock == tai_clock)
           store_le<std::uint64_t>(w, 8, load_le<std::uint64_t>(w, 8) / 1000);
@@ -394,6 +451,7 @@ class reference_device {
   std::deque<std::uint16_t> queue_;  ///< notifications this wrapper sends before the device's
   std::uint64_t resets_ = 0;
   std::uint64_t mono_reads_ = 0;
+  std::array<bool, clock_count> spent_{};  ///< no_expiry_after_step_back: the alarm notified
 };
 
 }  // namespace conformance
