@@ -207,7 +207,7 @@ enum class interval_reason : std::uint8_t {
     case interval_reason::poll_hangup: return "the driver answers poll() with POLLHUP (no notification support)";
     case interval_reason::poll_never_blocks:
       return "poll() never blocks on this device although the page sets NOTIFICATION_PRESENT (a driver without a "
-             "poll operation, as in Linux 6.13 to 6.19)";
+             "poll operation: Linux before 7.0)";
   }
   return "unknown";
 }
