@@ -887,12 +887,12 @@ TEST_CASE("device_page: a page file truncated while open is an error, never SIGB
   // A file that is truncated and rewritten over and over while it is read: each read is a
   // page or an error, never a signal.
   write_page(path, sample_page(4));
+  std::string bytes(4096, '\0');
+  REQUIRE(vmc::encode(sample_page(4), std::as_writable_bytes(std::span<char>(bytes))).has_value());
   std::atomic<bool> stop{false};
   std::thread churn([&] {
     const int fd = ::open(path.c_str(), O_RDWR);
-    std::string bytes(4096, '\0');
-    REQUIRE(vmc::encode(sample_page(4), std::as_writable_bytes(std::span<char>(bytes))).has_value());
-    while (!stop.load(std::memory_order_relaxed)) {
+    while (fd >= 0 && !stop.load(std::memory_order_relaxed)) {
       if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, bytes.data(), bytes.size(), 0) != 4096) break;
     }
     ::close(fd);
