@@ -9,7 +9,8 @@
 //
 // Any failure exits with status 2 and prints one line {"error": "..."}; success exits 0.
 // PATH is opened as the library opens a device (vmclock/linux.hpp): a page published by
-// vmclock-host is read exactly as /dev/vmclock0 is.
+// vmclock-host is read through the same checks as /dev/vmclock0. No path is opened with a
+// blocking open() (vmclock/linux_file.hpp): a FIFO is an error, never a hang.
 #include <vmclock/abi.hpp>
 #include <vmclock/linux.hpp>
 #include <vmclock/linux_discovery.hpp>

@@ -218,8 +218,9 @@ enum class interval_reason : std::uint8_t {
 inline constexpr int idle_wakeups_limit = 3;
 
 /// An open vmclock page: /dev/vmclockN mapped read-only (or copied with pread when the mapping
-/// is refused), or a regular file such as one published by vmclock-host, read exactly the same
-/// way. Move-only; unmaps and closes on destruction.
+/// is refused), or a regular file such as one published by vmclock-host, always copied with
+/// pread (a file that shrinks is then an error, not SIGBUS), behind the same API and checks.
+/// Move-only; unmaps and closes on destruction.
 class device_page {
  public:
   /// Opens `path`, maps its first page PROT_READ/MAP_SHARED (one page, offset 0, as the driver
