@@ -22,17 +22,22 @@
 #include <vrtc/cmos_rtc.hpp>
 #include <vrtc/rtc_change.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <iostream>
+#include <sstream>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "support/files.hpp"
 #include "support/json.hpp"
 
 namespace {
@@ -172,11 +177,22 @@ int main(int argc, char** argv) {
   auto coalescer = vrtc::rtc_change_coalescer::create({milliseconds{opts->window_ms}, milliseconds{opts->max_wait_ms}});
   if (!rtc || !coalescer) return fail("cannot start the simulation");
 
-  std::ifstream file;
+  // A trace file is opened without blocking and must be a regular file: a FIFO would hang the
+  // open. A stream is read from standard input ("-").
+  std::istringstream file;
   std::istream* in = &std::cin;
   if (opts->trace != "-") {
-    file.open(opts->trace);
-    if (!file) return fail("cannot open " + opts->trace);
+    constexpr auto regular = vrtc::vmclock::file_kinds::regular;
+    const auto f = vrtc::vmclock::open_checked(opts->trace, O_RDONLY, regular);
+    if (!f.ok())
+      return fail("cannot open " + opts->trace + ": " +
+                  (f.wrong_kind ? vrtc::vmclock::wrong_kind_reason(f, regular) + " (give - to read standard input)"
+                                : std::string(std::strerror(f.sys_errno))));
+    std::string text;
+    const bool read = vrtc_tools::read_all(f.fd, text);
+    ::close(f.fd);
+    if (!read) return fail("error reading " + opts->trace);
+    file.str(std::move(text));
     in = &file;
   }
 

@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "support/cli.hpp"
+#include "support/files.hpp"
 #include "support/json.hpp"
 
 namespace {
@@ -144,8 +145,13 @@ std::uint64_t rate_of(std::uint64_t period_frac, std::uint64_t ppb) {
 class page_file {
  public:
   explicit page_file(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail("cannot open " + path + ": " + std::strerror(errno));
+    // Opened without blocking and only if it is a regular file (a FIFO is refused, not waited on).
+    const auto f = vrtc::vmclock::open_checked(path, O_RDWR | O_CREAT, vrtc::vmclock::file_kinds::regular, 0644);
+    if (!f.ok())
+      fail("cannot open " + path + ": " +
+           (f.wrong_kind ? vrtc::vmclock::wrong_kind_reason(f, vrtc::vmclock::file_kinds::regular)
+                         : std::string(std::strerror(f.sys_errno))));
+    fd_ = f.fd;
     if (::ftruncate(fd_, static_cast<off_t>(page_bytes)) != 0) fail("cannot size " + path + ": " + std::strerror(errno));
     void* const p = ::mmap(nullptr, page_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
     if (p == MAP_FAILED) fail("cannot map " + path + ": " + std::strerror(errno));

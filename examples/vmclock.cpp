@@ -9,7 +9,8 @@
 //
 // Any failure exits with status 2 and prints one line {"error": "..."}; success exits 0.
 // PATH is opened as the library opens a device (vmclock/linux.hpp): a page published by
-// vmclock-host is read exactly as /dev/vmclock0 is.
+// vmclock-host is read through the same checks as /dev/vmclock0. No path is opened with a
+// blocking open() (vmclock/linux_file.hpp): a FIFO is an error, never a hang.
 #include <vmclock/abi.hpp>
 #include <vmclock/linux.hpp>
 #include <vmclock/linux_discovery.hpp>
@@ -40,6 +41,7 @@
 #include <vector>
 
 #include "support/cli.hpp"
+#include "support/files.hpp"
 #include "support/json.hpp"
 
 namespace {
@@ -90,24 +92,14 @@ std::string default_device() {
   return found.front();
 }
 
-/// An open file descriptor, closed on scope exit.
-struct file {
-  int fd = -1;
-  explicit file(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd < 0) fail("cannot open " + path + ": " + std::strerror(errno));
-  }
-  file(const file&) = delete;
-  file& operator=(const file&) = delete;
-  ~file() { ::close(fd); }
-};
-
-/// The first page of PATH, read with pread (the device copies it out under its seqlock).
+/// The first page of PATH, read with pread (the device copies it out under its seqlock; a file
+/// is never mapped, so one that shrinks gives fewer bytes rather than SIGBUS).
 std::vector<std::byte> read_page(const std::string& path) {
-  const file f(path);
+  const vrtc_tools::open_file f(path, O_RDONLY, vrtc_tools::file_kinds::regular_or_device);
   std::vector<std::byte> bytes(page_bytes);
   std::size_t have = 0;
   while (have < bytes.size()) {
-    const ssize_t n = ::pread(f.fd, bytes.data() + have, bytes.size() - have, static_cast<off_t>(have));
+    const ssize_t n = ::pread(f.fd(), bytes.data() + have, bytes.size() - have, static_cast<off_t>(have));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail("cannot read " + path + ": " + std::strerror(errno));
     if (n == 0) break;
@@ -309,18 +301,27 @@ void now(const std::string& path, bool json) {
 // --- probe -----------------------------------------------------------------------------------
 
 /// /proc/config.gz decompressed by gzip(1) in a child process (the library has no gzip decoder).
+/// The file is opened here, as every path is (never blocking, a regular file only), and handed
+/// to gzip as its standard input: gzip opening a FIFO itself would hang.
 std::optional<std::string> gunzip(const std::string& path) {
+  const auto in = vmc::open_checked(path, O_RDONLY, vmc::file_kinds::regular);
+  if (!in.ok()) return std::nullopt;
   int out[2];
-  if (::pipe(out) != 0) return std::nullopt;
+  if (::pipe(out) != 0) {
+    ::close(in.fd);
+    return std::nullopt;
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in.fd, STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, out[0]);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  const char* argv[] = {"gzip", "-dc", path.c_str(), nullptr};
+  const char* argv[] = {"gzip", "-dc", nullptr};
   pid_t child = 0;
   const int spawned = posix_spawnp(&child, "gzip", &actions, nullptr, const_cast<char* const*>(argv), environ);
   posix_spawn_file_actions_destroy(&actions);
+  ::close(in.fd);
   ::close(out[1]);
   std::string text;
   if (spawned == 0) {
@@ -354,13 +355,16 @@ std::string try_node(const std::string& path, json_object& j) {
     j.add("open", page.error().what());
     return page.error().what();
   }
-  std::string text = page->is_mapped() ? "opened, mapped read-only" : "opened, mapping refused (" +
-                                                                           std::string(std::strerror(page->map_errno())) +
-                                                                           "), read with pread";
+  std::string text = page->is_mapped()  ? "opened, mapped read-only"
+                     : page->is_device() ? "opened, mapping refused (" + std::string(std::strerror(page->map_errno())) +
+                                               "), read with pread"
+                                         : "opened, a regular file: read with pread, never mapped";
   j.add("mapped", page->is_mapped());
   const bool poll = page->notifications() == vmc::notification_mode::poll;
   j.add("notifications", poll ? "poll" : "interval");
-  text += poll ? ", notifications by poll()" : ", no notifications (polling at an interval)";
+  if (!poll) j.add("interval_reason", vmc::to_string(page->why_interval()));
+  text += poll ? ", notifications by poll()"
+               : std::string(", no notifications: ") + vmc::to_string(page->why_interval()) + " (polling at an interval)";
   if (const auto p = page->read()) {
     j.add("clock_status", enum_note(p->clock_status));
     j.add("counter_id", enum_note(p->counter_id));
@@ -420,6 +424,10 @@ void probe(const std::optional<std::string>& root, bool json) {
     text += d.driver ? ", driver " + *d.driver + " bound\n" : ", no driver bound\n";
     if (d.driver) j.add("driver", *d.driver);
     else j.add_null("driver");
+    if (!d.node_note.empty()) {
+      text.insert(text.size() - 1, ", " + d.node_note);
+      j.add("node_note", d.node_note);
+    }
     devices_json += (devices_json.empty() ? "" : ", ") + j.str();
   }
   text += "device nodes:\n";
@@ -482,10 +490,16 @@ struct watch_options {
 void watch(const std::string& path, const watch_options& o, bool json) {
   vmc::device_page page = open_page(path);
   const bool poll = page.notifications() == vmc::notification_mode::poll;
-  if (!json)
+  if (!json) {
+    // Why not poll(), when it is not the obvious reason (a file, or a page without the flag).
+    const vmc::interval_reason why = page.why_interval();
+    const bool unexpected = why == vmc::interval_reason::poll_hangup || why == vmc::interval_reason::poll_never_blocks;
     std::printf("# watching %s: %s\n", path.c_str(),
                 poll ? "notifications by poll()"
-                     : ("re-reading every " + std::to_string(o.interval.count()) + " ms").c_str());
+                     : ("re-reading every " + std::to_string(o.interval.count()) + " ms" +
+                        (unexpected ? std::string(" (") + vmc::to_string(why) + ")" : std::string()))
+                           .c_str());
+  }
   std::fflush(stdout);
   using clock = std::chrono::steady_clock;
   const bool bounded = o.timeout.has_value();

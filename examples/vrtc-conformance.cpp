@@ -19,11 +19,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "support/files.hpp"
 
 namespace {
 
@@ -309,9 +310,16 @@ bool write_junit(const report& r, const std::string& path) {
     s += "    </testcase>\n";
   }
   s += "  </testsuite>\n</testsuites>\n";
-  std::ofstream out(path, std::ios::binary);
-  out << s;
-  return static_cast<bool>(out.flush());
+  // Opened without blocking (a FIFO with no reader would hang a plain open): a regular file, or a
+  // character device such as /dev/stdout on a terminal.
+  const auto f = vrtc::vmclock::open_checked(path, O_WRONLY | O_CREAT | O_TRUNC, vrtc::vmclock::file_kinds::regular_or_device);
+  if (!f.ok()) {
+    std::fprintf(stderr, "vrtc-conformance: %s: %s\n", path.c_str(),
+                 vrtc::vmclock::describe_failure(f, vrtc::vmclock::file_kinds::regular_or_device).c_str());
+    return false;
+  }
+  const bool ok = vrtc_tools::write_all(f.fd, s);
+  return ::close(f.fd) == 0 && ok;
 }
 
 }  // namespace

@@ -2,10 +2,14 @@
 // so it is not part of the umbrella header; the portable core (abi, reader, writer, monitor)
 // does not depend on it. Finding the device is linux_discovery.hpp.
 //
-// Opening maps one page read-only, as the driver demands (it refuses writable mappings with
-// EROFS, and any length but one page or any offset with EINVAL), and falls back to pread() when
-// the mapping is refused: the driver copies the page out under its seqlock. Every failure is an
-// access_error naming the path and the likely fix. docs/linux.md has the details.
+// Opening never blocks (linux_file.hpp: O_NONBLOCK, then the file type is checked). A device
+// node is mapped one page read-only, as the driver demands (it refuses writable mappings with
+// EROFS, and any length but one page or any offset with EINVAL), with a fallback to pread() when
+// the mapping is refused: the driver copies the page out under its seqlock. A regular file is
+// never mapped: a mapped file that another process truncates raises SIGBUS on the next access,
+// which no check beforehand can rule out, so a file is copied with pread() and a file that
+// shrinks is an error. Every failure is an access_error naming the path and the likely fix.
+// docs/linux.md has the details.
 #pragma once
 
 #include <fcntl.h>
@@ -33,6 +37,7 @@
 #include "../vrtc/config.hpp"
 #include "../vrtc/result.hpp"
 #include "abi.hpp"
+#include "linux_file.hpp"
 #include "reader.hpp"
 
 VRTC_BEGIN_NAMESPACE
@@ -101,7 +106,9 @@ namespace detail {
     case ENODEV:
     case ENXIO:
       e.code = errc::not_found;
-      e.message = reason + (device ? "; no vmclock driver is bound to a device (run `vmclock probe` to see why)"
+      e.message = reason + (device ? "; either no vmclock driver is bound to a device, or the driver is bound but "
+                                     "made no node (it makes one only when the page is at least one kernel page): "
+                                     "run `vmclock probe` to see which"
                                    : "; check the path, or start `vmclock-host --page PATH` to publish a page there");
       break;
     case EACCES:
@@ -182,9 +189,38 @@ enum class notification_mode : std::uint8_t {
   interval,  ///< re-reading seq_count at an interval
 };
 
+/// Why a page is re-read at an interval instead of waited for with poll().
+enum class interval_reason : std::uint8_t {
+  none,               ///< it is not: notifications are by poll()
+  regular_file,       ///< a file always polls readable; only a device node can notify
+  not_offered,        ///< the page does not set NOTIFICATION_PRESENT
+  poll_hangup,        ///< poll() answered POLLHUP: the driver has no notification support
+  poll_never_blocks,  ///< poll() reported ready again and again while seq_count stayed the same
+};
+
+/// A phrase for a person: "poll() never blocks on this device (...)".
+[[nodiscard]] constexpr const char* to_string(interval_reason r) noexcept {
+  switch (r) {
+    case interval_reason::none: return "notifications by poll()";
+    case interval_reason::regular_file: return "a regular file cannot notify";
+    case interval_reason::not_offered: return "the page does not set NOTIFICATION_PRESENT";
+    case interval_reason::poll_hangup: return "the driver answers poll() with POLLHUP (no notification support)";
+    case interval_reason::poll_never_blocks:
+      return "poll() never blocks on this device although the page sets NOTIFICATION_PRESENT (a driver without a "
+             "poll operation: Linux before 7.0)";
+  }
+  return "unknown";
+}
+
+/// How many wake-ups from poll() in a row may find seq_count unchanged before poll() counts as
+/// one that never blocks. A driver with notifications reports POLLIN only while seq_count differs
+/// from what this file last read, so after the acknowledging read the next poll() waits.
+inline constexpr int idle_wakeups_limit = 3;
+
 /// An open vmclock page: /dev/vmclockN mapped read-only (or copied with pread when the mapping
-/// is refused), or a regular file such as one published by vmclock-host, read exactly the same
-/// way. Move-only; unmaps and closes on destruction.
+/// is refused), or a regular file such as one published by vmclock-host, always copied with
+/// pread (a file that shrinks is then an error, not SIGBUS), behind the same API and checks.
+/// Move-only; unmaps and closes on destruction.
 class device_page {
  public:
   /// Opens `path`, maps its first page PROT_READ/MAP_SHARED (one page, offset 0, as the driver
@@ -192,51 +228,42 @@ class device_page {
   /// before any reader sees it.
   [[nodiscard]] static access_result<device_page> open(const std::string& path, const os_interface& os = {}) {
     device_page p(path, os);
-    p.fd_ = os.open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (p.fd_ < 0) return detail::system_error("open", path, errno);
-    struct stat st {};
-    if (os.fstat(p.fd_, &st) != 0) return detail::system_error("stat", path, errno);
-    p.char_device_ = S_ISCHR(st.st_mode);
-    const long page_size = ::sysconf(_SC_PAGESIZE);
-    p.map_length_ = page_size > 0 ? static_cast<std::size_t>(page_size) : 4096;
-    // A device has no size; a file is used as far as it goes, up to one page. Mapping a page of a
-    // shorter file is fine as long as the file is not empty (the rest of the page reads as zero),
-    // but the reader is only ever given the bytes the file has.
-    p.length_ = p.map_length_;
-    if (S_ISREG(st.st_mode)) {
-      const auto size = static_cast<std::size_t>(st.st_size < 0 ? 0 : st.st_size);
-      p.length_ = std::min(size, p.map_length_);
-      if (p.length_ < min_size) return detail::page_error(errc::too_short, path, p.length_, 0);
-    } else if (!p.char_device_) {
+    // Never a blocking open(): a FIFO would hang here before its type could be checked.
+    const checked_file f = open_checked(path, O_RDONLY, file_kinds::regular_or_device, os.open, os.fstat);
+    if (!f.ok()) {
+      if (!f.wrong_kind) return detail::system_error(f.failed_call, path, f.sys_errno);
       access_error e;
       e.code = errc::invalid_argument;
       e.path = path;
-      e.message = "neither a device node nor a regular file";
+      e.message = wrong_kind_reason(f, file_kinds::regular_or_device) +
+                  ": give a vmclock device (/dev/vmclockN) or a page file";
       return e;
     }
+    p.fd_ = f.fd;
+    p.char_device_ = S_ISCHR(f.st.st_mode);
+    const long page_size = ::sysconf(_SC_PAGESIZE);
+    p.map_length_ = page_size > 0 ? static_cast<std::size_t>(page_size) : 4096;
+    // A device has no size; a file is used as far as it goes, up to one page.
+    p.length_ = p.map_length_;
+    if (!p.char_device_) {
+      const auto size = static_cast<std::size_t>(f.st.st_size < 0 ? 0 : f.st.st_size);
+      p.length_ = std::min(size, p.map_length_);
+      if (p.length_ < min_size) return detail::page_error(errc::too_short, path, p.length_, 0);
+    }
     p.capacity_ = p.length_;
-    void* const m = os.mmap(nullptr, p.map_length_, PROT_READ, MAP_SHARED, p.fd_, 0);
+    p.opened_length_ = p.length_;
+    // Only a device node is mapped: the driver's page cannot shrink. A mapped regular file that
+    // is truncated raises SIGBUS on the next access, so a file is always copied with pread().
+    void* const m = p.char_device_ ? os.mmap(nullptr, p.map_length_, PROT_READ, MAP_SHARED, p.fd_, 0) : MAP_FAILED;
     if (m != MAP_FAILED && m != nullptr) {
       p.map_ = static_cast<std::byte*>(m);
     } else {
-      p.map_errno_ = errno;
+      if (p.char_device_) p.map_errno_ = errno;
       p.copy_.reset(new std::byte[p.map_length_]);
       if (const access_status ok = p.refresh(); !ok) return ok.error();
     }
     if (const auto r = reader::open(p.region()); !r) return p.header_error(r.error());
-    // Notifications: only a device node can have them (a regular file always polls readable).
-    if (p.char_device_) {
-      const auto page = p.read();
-      if (!page) return page.error();
-      if (page->has_flag(flag::notification_present)) {
-        pollfd fd{p.fd_, POLLIN, 0};
-        const int n = os.poll(&fd, 1, 0);
-        if (n >= 0 && (n == 0 || (fd.revents & POLLHUP) == 0)) p.mode_ = notification_mode::poll;
-        // A fresh open counts as "not yet read": acknowledge so that poll() waits for a change.
-        if (p.mode_ == notification_mode::poll)
-          if (const access_status ok = p.acknowledge(); !ok) return ok.error();
-      }
-    }
+    if (const access_status ok = p.choose_notifications(); !ok) return ok.error();
     return p;
   }
 
@@ -260,6 +287,8 @@ class device_page {
   [[nodiscard]] int map_errno() const noexcept { return map_errno_; }
   [[nodiscard]] bool is_device() const noexcept { return char_device_; }
   [[nodiscard]] notification_mode notifications() const noexcept { return mode_; }
+  /// Why notifications() is interval (none when it is poll).
+  [[nodiscard]] interval_reason why_interval() const noexcept { return why_interval_; }
   [[nodiscard]] int fd() const noexcept { return fd_; }
 
   /// The bytes the reader reads: the mapping, or the last copy.
@@ -299,17 +328,24 @@ class device_page {
   /// Waits until seq_count differs from `seen_seq` (the seq_count of the caller's last read):
   /// with poll() on the device when notifications() is poll, otherwise by re-reading every
   /// `interval`. Returns true on a change, false when `timeout` passed first (a negative
-  /// timeout waits forever).
+  /// timeout waits forever). A poll() that keeps reporting ready without a change (a driver
+  /// without a poll operation) switches the page to interval mode for good.
   [[nodiscard]] access_result<bool> wait_for_update(std::uint32_t seen_seq, std::chrono::milliseconds timeout,
                                                     std::chrono::milliseconds interval = std::chrono::milliseconds(100)) {
     using clock = std::chrono::steady_clock;
     const bool forever = timeout.count() < 0;
     const auto deadline = clock::now() + (forever ? std::chrono::milliseconds(0) : timeout);
     if (interval.count() <= 0) interval = std::chrono::milliseconds(1);
+    bool woke = false;
     for (;;) {
       const auto page = read();
       if (!page) return page.error();
-      if (page->seq_count != seen_seq) return true;
+      if (page->seq_count != seen_seq) {
+        if (woke) idle_wakeups_ = 0;
+        return true;
+      }
+      if (woke && ++idle_wakeups_ >= idle_wakeups_limit) fall_back(interval_reason::poll_never_blocks);
+      woke = false;
       const auto now = clock::now();
       if (!forever && now >= deadline) return false;
       const auto left = forever ? std::chrono::milliseconds::max()
@@ -321,8 +357,9 @@ class device_page {
         const int n = os_.poll(&fd, 1, wait);
         if (n < 0 && errno != EINTR) return detail::system_error("poll", path_, errno);
         if (n > 0 && (fd.revents & POLLHUP) != 0) {
-          mode_ = notification_mode::interval;  // notifications withdrawn: fall back
+          fall_back(interval_reason::poll_hangup);  // notifications withdrawn
         } else if (n > 0) {
+          woke = true;
           if (const access_status ok = acknowledge(); !ok) return ok.error();
         }
       } else {
@@ -333,6 +370,54 @@ class device_page {
 
  private:
   device_page(std::string path, const os_interface& os) : path_(std::move(path)), os_(os) {}
+
+  void fall_back(interval_reason why) noexcept {
+    mode_ = notification_mode::interval;
+    why_interval_ = why;
+  }
+
+  /// Poll mode only for a device node whose page sets NOTIFICATION_PRESENT and whose poll()
+  /// really waits: after the acknowledging read, poll() with no timeout must report nothing
+  /// (POLLHUP: no notification support; ready again and again with seq_count unchanged: no poll
+  /// operation at all, so poll() would never block and a waiting loop would spin).
+  access_status choose_notifications() {
+    if (!char_device_) {
+      fall_back(interval_reason::regular_file);
+      return {};
+    }
+    auto page = read();
+    if (!page) return {page.error()};
+    if (!page->has_flag(flag::notification_present)) {
+      fall_back(interval_reason::not_offered);
+      return {};
+    }
+    std::uint32_t seq = page->seq_count;
+    int idle = 0;
+    for (;;) {
+      // A fresh open counts as "not yet read": acknowledge so that poll() waits for a change.
+      if (const access_status ok = acknowledge(); !ok) return ok;
+      pollfd fd{fd_, POLLIN, 0};
+      const int n = os_.poll(&fd, 1, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 || (n > 0 && (fd.revents & POLLHUP) != 0)) {
+        fall_back(interval_reason::poll_hangup);
+        return {};
+      }
+      if (n == 0) break;
+      page = read();
+      if (!page) return {page.error()};
+      if (page->seq_count != seq) {
+        seq = page->seq_count;  // a real update meanwhile: that wake-up proves nothing
+        idle = 0;
+      } else if (++idle >= idle_wakeups_limit) {
+        fall_back(interval_reason::poll_never_blocks);
+        return {};
+      }
+    }
+    mode_ = notification_mode::poll;
+    why_interval_ = interval_reason::none;
+    return {};
+  }
 
   void swap(device_page& o) noexcept {
     std::swap(path_, o.path_);
@@ -348,6 +433,9 @@ class device_page {
     std::swap(map_errno_, o.map_errno_);
     std::swap(char_device_, o.char_device_);
     std::swap(mode_, o.mode_);
+    std::swap(why_interval_, o.why_interval_);
+    std::swap(idle_wakeups_, o.idle_wakeups_);
+    std::swap(opened_length_, o.opened_length_);
   }
 
   /// pread() of the page into the copy. The driver copies the page under its seqlock; a regular
@@ -379,7 +467,13 @@ class device_page {
         return {e};
       }
     }
-    if (have < min_size) return {detail::page_error(errc::too_short, path_, have, 0)};
+    if (have < min_size) {
+      access_error e = detail::page_error(errc::too_short, path_, have, 0);
+      if (!char_device_ && have < opened_length_)
+        e.message = "the page file shrank to " + std::to_string(have) + " bytes (it had " +
+                    std::to_string(opened_length_) + " when opened): truncated or replaced by its writer";
+      return {e};
+    }
     length_ = have;
     return {};
   }
@@ -449,6 +543,9 @@ class device_page {
   int map_errno_ = 0;
   bool char_device_ = false;
   notification_mode mode_ = notification_mode::interval;
+  interval_reason why_interval_ = interval_reason::not_offered;
+  int idle_wakeups_ = 0;       ///< poll() wake-ups in a row that found seq_count unchanged
+  std::size_t opened_length_ = 0;  ///< a regular file's bytes (up to a page) when opened
 };
 
 }  // namespace vmclock

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "../vrtc/config.hpp"
+#include "linux_file.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace vmclock {
@@ -30,10 +31,12 @@ namespace vmclock {
 namespace detail {
 
 /// The contents of a small text file (sysfs attribute, /proc/iomem, a kernel config), or
-/// nothing when it cannot be opened. At most `limit` bytes.
+/// nothing when it cannot be opened or is not a regular file (a FIFO in a fake tree must not
+/// block the probe). At most `limit` bytes.
 [[nodiscard]] inline std::optional<std::string> read_text(const std::string& path, std::size_t limit = 1 << 20) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  const checked_file f = open_checked(path, O_RDONLY, file_kinds::regular);
+  if (!f.ok()) return std::nullopt;
+  const int fd = f.fd;
   std::string text;
   char buf[4096];
   for (;;) {
@@ -184,6 +187,9 @@ struct firmware_device {
   std::optional<std::string> driver;         ///< the bound driver's name
   std::optional<memory_range> range;         ///< the page's physical address range
   std::string range_source;                  ///< "/proc/iomem" or "devicetree reg"
+  /// Why a device bound to the driver has no /dev/vmclockN, when that can be told (empty
+  /// otherwise): the driver makes a node only for a page of at least one kernel page.
+  std::string node_note;
 };
 
 /// A PTP clock registered by the driver.
@@ -215,6 +221,8 @@ struct discovery_options {
   std::string root = "/";
   /// The kernel release for /boot/config-<release>; uname() when empty.
   std::string kernel_release;
+  /// The kernel's page size in bytes; sysconf(_SC_PAGESIZE) when 0.
+  std::size_t page_size = 0;
   /// Decompresses /proc/config.gz (gzip) into text; without one that file counts as unreadable.
   /// The library has no gzip decoder of its own and does not start processes.
   std::function<std::optional<std::string>(const std::string& gz_path)> decompress;
@@ -545,6 +553,30 @@ struct iomem_entry {
     }
   }
 
+  // Nodes: the driver makes /dev/vmclockN only when the page's size field is at least the
+  // kernel's page size (and the size field may not exceed the region), so a bound device whose
+  // region is smaller than a page has no node, whatever else is right.
+  {
+    std::size_t page = options.page_size;
+    if (page == 0) {
+      const long sc = ::sysconf(_SC_PAGESIZE);
+      page = sc > 0 ? static_cast<std::size_t>(sc) : 4096;
+    }
+    for (auto& d : rep.devices) {
+      if (d.driver != std::optional<std::string>("vmclock")) continue;
+      const std::uint64_t bytes = d.range ? d.range->last - d.range->first + 1 : 0;
+      if (d.range && bytes != 0 && bytes < page) {
+        d.node_note = "no node for it: its region is " + std::to_string(bytes) + " bytes, less than the kernel's " +
+                      std::to_string(page) + "-byte page, and the driver makes /dev/vmclockN only for a page of "
+                      "at least one kernel page";
+      } else if (rep.nodes.empty()) {
+        d.node_note = "but no node: the driver makes /dev/vmclockN only when the page's size field is at least "
+                      "the kernel's page size (" +
+                      std::to_string(page) + " bytes)";
+      }
+    }
+  }
+
   // PTP clocks.
   {
     const std::string dir = join(root, "/sys/class/ptp");
@@ -571,6 +603,7 @@ struct iomem_entry {
     if (d.range) s += " at " + to_string(*d.range);
     else if (r.iomem_addresses_hidden) s += " (address hidden from non-root users)";
     s += d.driver ? ", driver " + *d.driver + " bound" : ", no driver bound";
+    if (!d.node_note.empty()) s += ", " + d.node_note;
     parts.push_back(std::move(s));
   }
   switch (r.config.state) {

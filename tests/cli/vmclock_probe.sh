@@ -127,7 +127,7 @@ want="looked at:
 devices:
   ACPI AMZNC10C:00: HID AMZNC10C, CID VMCLOCK, \\_SB_.VCLK, _STA 15, 0xfeffb000-0xfeffbfff (/proc/iomem), $root/sys/bus/platform/devices/AMZNC10C:00, driver vmclock bound
 device nodes:
-  $root/dev/vmclock0: not a character device, mode 0644, uid $(id -u), readable; opened, mapped read-only, no notifications (polling at an interval), clock_status UNKNOWN, counter_id INVALID, no time: counter_id does not match this CPU's counter
+  $root/dev/vmclock0: not a character device, mode 0644, uid $(id -u), readable; opened, a regular file: read with pread, never mapped, no notifications: a regular file cannot notify (polling at an interval), clock_status UNKNOWN, counter_id INVALID, no time: counter_id does not match this CPU's counter
 kernel: CONFIG_PTP_1588_CLOCK_VMCLOCK y ($root/proc/config.gz); driver registered
 summary: ACPI device AMZNC10C:00 at 0xfeffb000-0xfeffbfff, driver vmclock bound; kernel built with CONFIG_PTP_1588_CLOCK_VMCLOCK=y; $root/dev/vmclock0 readable; PTP clock ptp0 (vmclock0)"
 set +e
@@ -139,6 +139,26 @@ set -e
   got:      $got"
 got=$("$tool" probe --json --root "$root" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["nodes"][0]["time"], r["devices"][0]["driver"], r["kernel_config"], r["module_loaded"])')
 [[ "$got" == "counter_id does not match this CPU's counter vmclock y False" ]] || fail "probe --json --root: $got"
+
+# --- probe on a fake tree: the driver bound to a region smaller than a kernel page ---
+# The driver binds but makes no /dev/vmclockN; the probe says so and why, not "no driver".
+rm -f "$root/dev/vmclock0"
+printf '00100000-bfffffff : System RAM\n  feffb000-feffb7ff : AMZNC10C:00\n' >"$root/proc/iomem"
+page_size=$(getconf PAGESIZE)
+note="no node for it: its region is 2048 bytes, less than the kernel's $page_size-byte page, and the driver makes /dev/vmclockN only for a page of at least one kernel page"
+set +e
+got=$("$tool" probe --root "$root")
+status=$?
+set -e
+[[ $status -eq 0 ]] || fail "probe --root with a small region: exit $status"
+grep -qxF "  ACPI AMZNC10C:00: HID AMZNC10C, CID VMCLOCK, \\_SB_.VCLK, _STA 15, 0xfeffb000-0xfeffb7ff (/proc/iomem), $root/sys/bus/platform/devices/AMZNC10C:00, driver vmclock bound, $note" <<<"$got" ||
+  fail "probe --root with a small region: the device line does not say why there is no node:
+$got"
+grep -qxF "summary: ACPI device AMZNC10C:00 at 0xfeffb000-0xfeffb7ff, driver vmclock bound, $note; kernel built with CONFIG_PTP_1588_CLOCK_VMCLOCK=y; no /dev/vmclock0; PTP clock ptp0 (vmclock0)" <<<"$got" ||
+  fail "probe --root with a small region: summary:
+$got"
+got=$("$tool" probe --json --root "$root" | python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0].get("node_note"))')
+[[ "$got" == "$note" ]] || fail "probe --json --root with a small region: node_note $got"
 
 # --- watch ---
 # page FILE [field=value ...]: a 4096-byte page (seq even) with the given fields.
@@ -215,6 +235,21 @@ got=$(sed -E 's/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}
 got=$("$tool" watch "$dir/page" --timeout-ms 50 --json | sed -E 's/"time": "[^"]*", //')
 [[ "$got" == '{"disruption_marker": 3, "vm_generation_counter": 2, "clock_status": "FREERUNNING", "flags": 258, "changed": "initial"}' ]] ||
   fail "watch --timeout-ms --json: $got"
+
+# A page file truncated while watch reads it: exit 2 with what happened, never SIGBUS.
+page "$dir/shrinking"
+"$tool" watch "$dir/shrinking" --interval-ms 5 --timeout-ms 10000 >"$dir/shrink.out" &
+watcher=$!
+lines "$dir/shrink.out" 2
+: >"$dir/shrinking"
+set +e
+wait "$watcher"
+status=$?
+set -e
+watcher=
+[[ $status -eq 2 ]] || fail "watch of a truncated file: exit status $status (want 2)"
+[[ $(tail -n 1 "$dir/shrink.out") == "{\"error\": \"$dir/shrinking: the page file shrank to 0 bytes (it had 4096 when opened): truncated or replaced by its writer\"}" ]] ||
+  fail "watch of a truncated file: $(tail -n 1 "$dir/shrink.out")"
 
 # Errors: exit 2 and one line of JSON.
 check_error() {
