@@ -1,0 +1,50 @@
+// The counter handshake between vmclock-relay (host) and vrtc-guest-check (guest), through the
+// second page of the memory QEMU shares with the host (an ivshmem BAR backed by a host file).
+//
+// A guest's counter is not the host's: under TCG it is the host's TSC minus a constant (the
+// value at which the VM started), under KVM an offset and possibly a scale. A hypervisor
+// publishes a vmclock page for the guest's counter; the relay does the same, and measures the
+// offset this way, round n:
+//
+//   host:  h1 = counter;  request = n
+//   guest: sees request == n;  g = counter;  guest_counter = g;  reply = n
+//   host:  sees reply == n;  h2 = counter
+//
+// so the host counter at the instant the guest read g lies in [h1, h2]: offset = host - guest
+// lies in [h1 - g, h2 - g]. Every round must agree with every other (their intervals
+// intersect) if the relation is a constant offset; the intersection is the measurement.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace vrtc_guest {
+
+/// Offset of the handshake page in the shared memory (the first page is the vmclock page).
+inline constexpr std::size_t sync_page_offset = 4096;
+/// Size of the shared memory: the vmclock page and the handshake page.
+inline constexpr std::size_t shared_bytes = 8192;
+
+/// "VRTCSYNC", little endian.
+inline constexpr std::uint64_t sync_magic = 0x434e595343545256ULL;
+
+/// The fields, each a naturally aligned 64-bit word accessed atomically.
+enum sync_word : std::size_t {
+  magic = 0,          ///< host: sync_magic once the page is ready
+  request = 1,        ///< host: round number
+  reply = 2,          ///< guest: the round it answered (after guest_counter)
+  guest_counter = 3,  ///< guest: its counter, read after seeing the request
+  state = 4,          ///< host: one of sync_state
+  offset = 5,         ///< host: the measured offset, host counter - guest counter
+  half_width = 6,     ///< host: its uncertainty, in counter ticks
+};
+
+enum sync_state : std::uint64_t {
+  measuring = 0,
+  anchored = 1,  ///< the vmclock page is published for the guest's counter
+  failed = 2,
+};
+
+inline constexpr std::size_t sync_words = 8;
+
+}  // namespace vrtc_guest
