@@ -13,6 +13,16 @@
 // so the host counter at the instant the guest read g lies in [h1, h2]: offset = host - guest
 // lies in [h1 - g, h2 - g]. Every round must agree with every other (their intervals
 // intersect) if the relation is a constant offset; the intersection is the measurement.
+//
+// Once the page is published, the guest can check its PTP time against the host's CLOCK_TAI
+// (the time vmclock-host publishes), round n:
+//
+//   guest: verify_request = n
+//   host:  sees it;  verify_h1 = CLOCK_TAI;  verify_ack = n
+//   guest: sees verify_ack == n;  reads the driver's PTP clock;  verify_time = it;  verify_done = n
+//   host:  sees verify_done == n;  verify_h2 = CLOCK_TAI;  verify_result = n
+//
+// so the guest's reading was taken while the host's clock ran from h1 to h2.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +47,13 @@ enum sync_word : std::size_t {
   state = 4,          ///< host: one of sync_state
   offset = 5,         ///< host: the measured offset, host counter - guest counter
   half_width = 6,     ///< host: its uncertainty, in counter ticks
+  verify_request = 8,  ///< guest: round number
+  verify_ack = 9,      ///< host: the round, after verify_h1
+  verify_time = 10,    ///< guest: its PTP reading, TAI nanoseconds
+  verify_done = 11,    ///< guest: the round, after verify_time
+  verify_result = 12,  ///< host: the round, after verify_h2
+  verify_h1 = 13,      ///< host: CLOCK_TAI before the guest's reading, nanoseconds
+  verify_h2 = 14,      ///< host: CLOCK_TAI after it
 };
 
 enum sync_state : std::uint64_t {
@@ -45,6 +62,6 @@ enum sync_state : std::uint64_t {
   failed = 2,
 };
 
-inline constexpr std::size_t sync_words = 8;
+inline constexpr std::size_t sync_words = 16;
 
 }  // namespace vrtc_guest

@@ -5,6 +5,8 @@
 //   vrtc-guest-check ptp-clock NAME                  print /dev/ptpN of the PTP clock NAME
 //   vrtc-guest-check bracket NODE PTP SAMPLES        the driver's PTP time between two vrtc readings
 //   vrtc-guest-check bracket-tool NODE PTP SAMPLES TOOL   the same with `TOOL now --json NODE`
+//   vrtc-guest-check verify-time NODE PTP ADDRESS ROUNDS  the driver's PTP time against the
+//                                                    host's CLOCK_TAI (shared memory at ADDRESS)
 //
 // PCIDEV is a /sys/bus/pci/devices/... directory. Results are printed as
 // `CHECK name: PASS|FAIL|SKIP detail` lines, which the host parses from the serial console;
@@ -424,6 +426,83 @@ int bracket_tool(const std::string& node, const std::string& ptp, std::uint64_t 
   return any_failed ? 1 : 0;
 }
 
+// --- verify-time -------------------------------------------------------------------------------
+
+/// The driver's PTP time against the host's CLOCK_TAI, through the handshake page (which the
+/// guest reaches through /dev/mem once the BAR has moved): each reading must lie within the
+/// host's bracket widened by the page's maximum error.
+int verify_against_host(const std::string& node, const std::string& ptp, std::uint64_t address, std::uint64_t rounds) {
+  vmc::device_page page = open_node(node);
+  const int fd = open_ptp(ptp);
+  const clockid_t clock = fd_to_clockid(fd);
+  const int mem = ::open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
+  if (mem < 0) die(std::string("cannot open /dev/mem: ") + std::strerror(errno));
+  void* const m = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mem, static_cast<off_t>(address + sync_page_offset));
+  if (m == MAP_FAILED) die(std::string("cannot map the handshake page through /dev/mem: ") + std::strerror(errno));
+  auto* const words = static_cast<std::uint64_t*>(m);
+  const auto load = [&](sync_word w) { return std::atomic_ref<std::uint64_t>(words[w]).load(std::memory_order_acquire); };
+  const auto store = [&](sync_word w, std::uint64_t v) {
+    std::atomic_ref<std::uint64_t>(words[w]).store(v, std::memory_order_release);
+  };
+  const auto wait_for = [&](sync_word w, std::uint64_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (load(w) != n)
+      if (std::chrono::steady_clock::now() > deadline) return false;
+    return true;
+  };
+  if (load(magic) != sync_magic) {
+    check("verify-time", "FAIL", "no handshake page at the page address + 4096");
+    return 1;
+  }
+  std::uint64_t good = 0;
+  std::int64_t worst_offset = 0;  // guest - host midpoint, the largest in magnitude
+  std::int64_t widest = 0;
+  std::string first_failure;
+  for (std::uint64_t n = load(verify_request) + 1, end = n + rounds; n < end; ++n) {
+    store(verify_request, n);
+    if (!wait_for(verify_ack, n)) {
+      check("verify-time", "FAIL", "the host did not answer round " + std::to_string(n));
+      return 1;
+    }
+    timespec ts{};
+    if (clock_gettime(clock, &ts) != 0) die(std::string("clock_gettime on the PTP clock: ") + std::strerror(errno));
+    const std::int64_t guest = static_cast<std::int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec;
+    store(verify_time, static_cast<std::uint64_t>(guest));
+    store(verify_done, n);
+    if (!wait_for(verify_result, n)) {
+      check("verify-time", "FAIL", "the host did not finish round " + std::to_string(n));
+      return 1;
+    }
+    const auto h1 = static_cast<std::int64_t>(load(verify_h1));
+    const auto h2 = static_cast<std::int64_t>(load(verify_h2));
+    const auto reading = page.now();
+    if (!reading || !reading->max_error_ns) {
+      check("verify-time", "FAIL", "the page gives no maximum error");
+      return 1;
+    }
+    const auto max_error = static_cast<std::int64_t>(*reading->max_error_ns);
+    const std::int64_t offset = guest - (h1 + (h2 - h1) / 2);
+    if (std::llabs(offset) > std::llabs(worst_offset)) worst_offset = offset;
+    widest = std::max(widest, h2 - h1);
+    if (guest >= h1 - max_error && guest <= h2 + max_error) {
+      ++good;
+    } else if (first_failure.empty()) {
+      first_failure = "; first miss: host " + std::to_string(h1) + ".." + std::to_string(h2) + ", guest " +
+                      std::to_string(guest) + " ns TAI, max error " + std::to_string(max_error) + " ns";
+    }
+  }
+  ::munmap(m, 4096);
+  ::close(mem);
+  ::close(fd);
+  char detail[256];
+  std::snprintf(detail, sizeof detail,
+                "%" PRIu64 "/%" PRIu64 " PTP readings within the host's CLOCK_TAI bracket +- the page's max error; "
+                "largest guest - host offset %" PRId64 " ns, widest host bracket %" PRId64 " ns",
+                good, rounds, worst_offset, widest);
+  check("verify-time", good == rounds ? "PASS" : "FAIL", detail + first_failure);
+  return good == rounds ? 0 : 1;
+}
+
 int run(const std::vector<std::string>& a) {
   if (a.size() == 2 && a[0] == "sync") return sync(a[1]);
   if (a.size() == 4 && a[0] == "move-bar")
@@ -431,6 +510,7 @@ int run(const std::vector<std::string>& a) {
   if (a.size() == 2 && a[0] == "ptp-clock") return ptp_clock(a[1]);
   if ((a.size() == 4 || a.size() == 5) && a[0] == "bracket")
     return bracket(a[1], a[2], parse_number(a[3]), a.size() == 5 ? a[4] : "");
+  if (a.size() == 5 && a[0] == "verify-time") return verify_against_host(a[1], a[2], parse_number(a[3]), parse_number(a[4]));
   if (a.size() == 5 && a[0] == "bracket-tool") return bracket_tool(a[1], a[2], parse_number(a[3]), a[4]);
   die("usage: see the comment at the top of tests/guest/guest_check.cpp");
 }

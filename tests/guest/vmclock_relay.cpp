@@ -11,6 +11,10 @@
 // the time error bounds, until SIGTERM/SIGINT. Nothing else of the page is changed: markers,
 // status and period reach the guest as vmclock-host wrote them.
 //
+// Meanwhile it answers the guest's verification rounds (counter_sync.hpp) with CLOCK_TAI.
+// --counter-offset N publishes with the offset N instead of the measured one (to see the
+// guest's verification fail).
+//
 // Exit status: 0 after SIGTERM/SIGINT, 2 on any failure (message on stderr).
 #include <vmclock/abi.hpp>
 #include <vmclock/reader.hpp>
@@ -162,6 +166,28 @@ offset_estimate measure(const sync_page& sync, std::uint64_t rounds, std::chrono
   return {*base + static_cast<std::uint64_t>(lo) + width / 2, (width + 1) / 2, rounds, narrowest};
 }
 
+std::uint64_t tai_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_TAI, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+/// Answers the guest's verification round, if it started one: CLOCK_TAI before and after the
+/// guest reads its clock.
+void serve_verification(const sync_page& sync, std::uint64_t& answered) {
+  const std::uint64_t n = sync.load(verify_request);
+  if (n == answered) return;
+  sync.store(verify_h1, tai_ns());
+  sync.store(verify_ack, n);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (sync.load(verify_done) != n) {
+    if (stop_requested || std::chrono::steady_clock::now() > deadline) return;  // the guest gives up too
+  }
+  sync.store(verify_h2, tai_ns());
+  sync.store(verify_result, n);
+  answered = n;
+}
+
 /// Nanoseconds that `ticks` counter ticks last at the page's period, rounded up.
 std::uint64_t ticks_to_ns(const vmc::page_data& p, std::uint64_t ticks) {
   const long double period_s = std::ldexp(static_cast<long double>(p.counter_period_frac_sec),
@@ -182,10 +208,11 @@ int run(int argc, char** argv) {
   std::optional<std::string> target_path;
   std::uint64_t rounds = 2000;
   std::uint64_t timeout_s = 300;
+  std::optional<std::uint64_t> forced_offset;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--help" || a == "-h") {
-      std::puts("usage: vmclock-relay --source PAGE --target FILE [--rounds N] [--timeout-s S]");
+      std::puts("usage: vmclock-relay --source PAGE --target FILE [--rounds N] [--timeout-s S] [--counter-offset N]");
       return 0;
     }
     if (i + 1 >= argc) die(std::string(a) + " needs a value");
@@ -194,6 +221,7 @@ int run(int argc, char** argv) {
     else if (a == "--target") target_path = std::string(v);
     else if (a == "--rounds") rounds = parse_u64(a, v);
     else if (a == "--timeout-s") timeout_s = parse_u64(a, v);
+    else if (a == "--counter-offset") forced_offset = parse_u64(a, v);
     else die("unexpected argument: " + std::string(a));
   }
   if (!source_path || !target_path) die("--source and --target are required");
@@ -210,10 +238,14 @@ int run(int argc, char** argv) {
   sync.store(magic, sync_magic);
   say("waiting for the guest's handshake (%s, offset %zu)", target_path->c_str(), sync_page_offset);
 
-  const offset_estimate e = measure(sync, rounds, std::chrono::seconds(timeout_s));
+  offset_estimate e = measure(sync, rounds, std::chrono::seconds(timeout_s));
   say("counter offset host - guest = %" PRIu64 " +- %" PRIu64 " ticks (%" PRIu64
       " rounds agree; narrowest round %" PRIu64 " ticks)",
       e.offset, e.half_width, e.rounds, e.narrowest);
+  if (forced_offset) {
+    e.offset = *forced_offset;
+    say("publishing with the counter offset %" PRIu64 " instead (--counter-offset)", e.offset);
+  }
 
   const mapping source = mapping::open(*source_path, 4096, false);
   const auto source_reader = vmc::reader::open(std::span<const std::byte>(source.base, source.length));
@@ -231,9 +263,11 @@ int run(int argc, char** argv) {
   std::uint32_t seen = first->seq_count;
   std::uint64_t marker = first->disruption_marker;
   std::uint64_t generation = first->vm_generation_counter;
+  std::uint64_t verified = 0;
   while (!stop_requested) {
-    const timespec pause{0, 1'000'000};
+    const timespec pause{0, 200'000};
     nanosleep(&pause, nullptr);
+    serve_verification(sync, verified);
     const std::uint32_t seq = __atomic_load_n(
         reinterpret_cast<const std::uint32_t*>(source.base + vmc::fields::seq_count.offset), __ATOMIC_ACQUIRE);
     if (seq == seen) continue;
