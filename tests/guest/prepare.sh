@@ -95,10 +95,10 @@ if want kernel && [[ ! -e $cache/kernel.stamp ]]; then
   mkdir -p "$cache/kernel.tmp"
   # Newer kernel packages split the image (a stub) from linux-binary-* (vmlinuz) and
   # linux-modules-*: fetch those of its direct dependencies too.
-  parts=$(apt-cache "${apt_opts[@]}" depends "$image" 2>/dev/null |
+  pieces=$(apt-cache "${apt_opts[@]}" depends "$image" 2>/dev/null |
     awk '/Depends: linux-(binary|modules|image)-[0-9]/ {print $2}' | sort -u)
   (cd "$apt_root/debs" && rm -f ./*.deb && timeout 900 apt-get "${apt_opts[@]}" -qq download -t trixie-backports \
-    "$image" $parts >&2)
+    "$image" $pieces >&2)
   unpack "$cache/kernel.tmp" "$apt_root"/debs/*.deb
   rm -f "$apt_root"/debs/*.deb
   mkdir -p "$cache/kernel"

@@ -34,6 +34,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
+#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -59,10 +60,13 @@ void on_stop(int) { stop_requested = 1; }
   std::exit(2);
 }
 
-void say(const char* format, auto... args) {
-  std::printf("vmclock-relay: ");
-  std::printf(format, args...);
-  std::printf("\n");
+[[gnu::format(printf, 1, 2)]] void say(const char* format, ...) {
+  char line[512];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  std::printf("vmclock-relay: %s\n", line);
   std::fflush(stdout);
 }
 
