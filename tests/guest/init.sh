@@ -149,6 +149,15 @@ peer_checks() {
   vmclock dump /dev/vmclock0 >/tmp/dump.txt 2>&1
   check peer-dump INFO "$(tr '\n' ';' </tmp/dump.txt)"
   check peer-now INFO "$(vmclock now /dev/vmclock0 2>&1 | tr '\n' ';')"
+  # QEMU's device changes disruption_marker when a VM is restored from saved state.
+  vmclock watch /dev/vmclock0 --count 2 --timeout-ms 120000 >/tmp/watch.txt 2>&1 &
+  watcher=$!
+  wait_lines /tmp/watch.txt 1 30 && echo "VRTC-HOST: migrate-restore"
+  wait $watcher
+  cat /tmp/watch.txt
+  check peer-migration INFO "$(state_lines /tmp/watch.txt | sed -n 2p | sed 's/^[^ ]* //')"
+  vmclock dump /dev/vmclock0 >/tmp/dump.txt 2>&1
+  check peer-dump-after-restore INFO "$(tr '\n' ';' </tmp/dump.txt)"
 }
 
 case $mode in

@@ -130,20 +130,23 @@ skipped=0
 stages_failed=0
 
 # boot NAME MODE QEMU_ARGS...: one guest run; its console goes to $work/NAME.console. Requests
-# (VRTC-HOST: ...) are answered through the function `on_request` while the guest runs.
+# (VRTC-HOST: ...) are answered through the function `on_request` while the guest runs; a
+# request may replace the running QEMU by another one (start_qemu), which continues the same
+# console.
 boot() {
   local name=$1 mode=$2
   shift 2
+  boot_name=$name
   local console=$work/$name.console
   : >"$console"
-  timeout "$boot_timeout" "${qemu[@]}" -machine q35 "${accel_args[@]}" -m 512M -smp 1 -nodefaults -nographic \
-    -no-reboot -monitor none -chardev "file,id=console,path=$console" -serial chardev:console \
-    -kernel "$kernel" -initrd "$work/initrd.cpio" \
-    -append "console=ttyS0 panic=-1 tsc=reliable loglevel=4 vrtc.mode=$mode vrtc.addr=$page_address vrtc.samples=$samples" \
-    "$@" >"$work/$name.qemu.log" 2>&1 &
-  local qpid=$! handled=0 requests status
-  pids+=("$qpid")
-  while kill -0 "$qpid" 2>/dev/null; do
+  vm_args=("${qemu[@]}" -machine q35 "${accel_args[@]}" -m 512M -smp 1 -nodefaults -nographic
+    -no-reboot -monitor none -chardev "file,id=console,path=$console,append=on" -serial chardev:console
+    -kernel "$kernel" -initrd "$work/initrd.cpio"
+    -append "console=ttyS0 panic=-1 tsc=reliable loglevel=4 vrtc.mode=$mode vrtc.addr=$page_address vrtc.samples=$samples"
+    "$@")
+  start_qemu
+  local handled=0 requests status
+  while kill -0 "$current_qemu" 2>/dev/null; do
     requests=$(tr -d '\r' <"$console" | grep '^VRTC-HOST: ' || true)
     if [[ -n $requests ]]; then
       while read -r line; do
@@ -153,12 +156,23 @@ boot() {
     fi
     sleep 0.2
   done
+  wait_qemu
+}
+# start_qemu EXTRA_ARGS...: the current boot's QEMU, in the background, with a timeout.
+start_qemu() {
+  timeout "$boot_timeout" "${vm_args[@]}" "$@" >>"$work/$boot_name.qemu.log" 2>&1 &
+  current_qemu=$!
+  pids+=("$current_qemu")
+}
+# wait_qemu: waits for the current QEMU and reports how it ended unless it powered off.
+wait_qemu() {
+  local status
   set +e
-  wait "$qpid"
+  wait "$current_qemu"
   status=$?
   set -e
-  [[ $status -eq 124 ]] && say "$name: QEMU stopped after the ${boot_timeout}s timeout"
-  [[ $status -ne 0 && $status -ne 124 ]] && { say "$name: QEMU exited with status $status:"; cat "$work/$name.qemu.log"; }
+  [[ $status -eq 124 ]] && say "$boot_name: QEMU stopped after the ${boot_timeout}s timeout"
+  [[ $status -ne 0 && $status -ne 124 ]] && { say "$boot_name: QEMU exited with status $status:"; cat "$work/$boot_name.qemu.log"; }
   return 0
 }
 on_request() { say "guest asked for '$1', which this run does not serve"; }
@@ -235,11 +249,47 @@ run_vmclock() {
 
 # --- peer: QEMU's own vmclock device ------------------------------------------------------------
 run_peer() {
-  say "peer: QEMU's -device vmclock: vmclock probe and dump in the guest (recorded, not judged)"
+  say "peer: QEMU's -device vmclock: vmclock probe, dump and now in the guest, then vmclock watch"
+  say "  through a migration to a file and a restore in a second QEMU (recorded, not judged)"
   local t0=$SECONDS
-  boot peer peer -device vmclock
+  peer_monitor=$work/peer.monitor
+  mkfifo "$peer_monitor.in" "$peer_monitor.out"
+  on_request() {
+    case $1 in
+      migrate-restore) peer_migrate ;;
+      *) say "  unknown request from the guest: $1" ;;
+    esac
+  }
+  boot peer peer -device vmclock -chardev "pipe,id=hmp,path=$peer_monitor" -object monitor-hmp,id=peermon,chardev=hmp,readline=on
   say "peer: guest ran $((SECONDS - t0)) s"
-  results peer load-driver probe-device probe-node peer-dump
+  results peer load-driver probe-device probe-node peer-dump peer-migration
+}
+
+# peer_migrate: saves the running peer guest to a file through QEMU's human monitor, quits that
+# QEMU and restores the guest in a new one (which starts it when the state is loaded).
+peer_migrate() {
+  local state=$work/peer.state log=$work/peer.monitor.log hmp done=
+  say "  host: migrating the guest to a file, then restoring it in a second QEMU"
+  timeout 120 cat "$peer_monitor.out" >"$log" &
+  pids+=($!)
+  exec {hmp}>"$peer_monitor.in"
+  echo "migrate \"exec:cat > $state\"" >&$hmp
+  for _ in $(seq 600); do
+    sleep 0.1
+    echo "info migrate" >&$hmp
+    if grep -Eqi "status:[[:space:]]*completed" "$log"; then done=1; break; fi
+    grep -Eqi "status:[[:space:]]*(failed|cancelled)" "$log" && break
+  done
+  echo quit >&$hmp
+  exec {hmp}>&-
+  wait_qemu
+  if [[ -z $done ]]; then
+    say "  host: the migration did not complete; monitor:"
+    sed 's/^/    | /' "$log"
+    return
+  fi
+  say "  host: saved $(du -h "$state" | cut -f1) of guest state; restoring"
+  start_qemu -incoming "exec:cat $state"
 }
 
 # --- virtio-rtc: waits for a vhost-user backend -------------------------------------------------
