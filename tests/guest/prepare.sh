@@ -52,11 +52,20 @@ setup_apt() {
     -o APT::Sandbox::User=root -o Debug::NoLocking=1 -o APT::Get::AllowUnauthenticated=false
     -o Acquire::Retries=3 -o Acquire::http::Timeout=60
   )
-  if [[ ! -e $apt_root/lists.stamp ]]; then
-    say "apt-get update (private configuration: trixie, trixie-backports, bookworm)"
-    timeout 600 apt-get "${apt_opts[@]}" -qq update >&2
-    touch "$apt_root/lists.stamp"
-  fi
+  [[ -e $apt_root/lists.stamp ]] || update_lists
+}
+update_lists() {
+  say "apt-get update (private configuration: trixie, trixie-backports, bookworm)"
+  timeout 600 apt-get "${apt_opts[@]}" -qq update >&2
+  touch "$apt_root/lists.stamp"
+}
+# fetch APT-GET-ARGS...: apt-get with the private configuration; when it fails with lists from an
+# earlier run (the archive has moved on and removed the old packages), once more after an update.
+fetch() {
+  if timeout 900 apt-get "${apt_opts[@]}" -qq "$@" >&2; then return 0; fi
+  say "apt-get failed; updating the package lists and trying again"
+  update_lists
+  timeout 900 apt-get "${apt_opts[@]}" -qq "$@" >&2
 }
 
 # unpack DEST DEB...: dpkg-deb -x each package into DEST.
@@ -73,8 +82,7 @@ if want qemu && [[ ! -e $cache/qemu.stamp ]]; then
   say "QEMU from trixie-backports: downloading its closure"
   rm -rf "$apt_root/cache/archives"/*.deb "$cache/qemu"
   mkdir -p "$apt_root/cache/archives/partial"
-  timeout 900 apt-get "${apt_opts[@]}" -qq -y --download-only --no-install-recommends \
-    install -t trixie-backports qemu-system-x86 >&2
+  fetch -y --download-only --no-install-recommends install -t trixie-backports qemu-system-x86
   debs=("$apt_root"/cache/archives/*.deb)
   say "unpacking ${#debs[@]} packages"
   unpack "$cache/qemu" "${debs[@]}"
@@ -97,8 +105,7 @@ if want kernel && [[ ! -e $cache/kernel.stamp ]]; then
   # linux-modules-*: fetch those of its direct dependencies too.
   pieces=$(apt-cache "${apt_opts[@]}" depends "$image" 2>/dev/null |
     awk '/Depends: linux-(binary|modules|image)-[0-9]/ {print $2}' | sort -u)
-  (cd "$apt_root/debs" && rm -f ./*.deb && timeout 900 apt-get "${apt_opts[@]}" -qq download -t trixie-backports \
-    "$image" $pieces >&2)
+  (cd "$apt_root/debs" && rm -f ./*.deb && fetch download -t trixie-backports "$image" $pieces)
   unpack "$cache/kernel.tmp" "$apt_root"/debs/*.deb
   rm -f "$apt_root"/debs/*.deb
   mkdir -p "$cache/kernel"
@@ -123,8 +130,7 @@ if want tools && [[ ! -e $cache/tools.stamp ]]; then
   setup_apt
   say "busybox-static and acpica-tools from bookworm"
   rm -rf "$cache/tools.tmp"
-  (cd "$apt_root/debs" && rm -f ./*.deb && timeout 900 apt-get "${apt_opts[@]}" -qq download \
-    busybox-static/bookworm acpica-tools/bookworm >&2)
+  (cd "$apt_root/debs" && rm -f ./*.deb && fetch download busybox-static/bookworm acpica-tools/bookworm)
   unpack "$cache/tools.tmp" "$apt_root"/debs/*.deb
   rm -f "$apt_root"/debs/*.deb
   cp "$cache/tools.tmp/bin/busybox" "$cache/busybox"
