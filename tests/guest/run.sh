@@ -13,7 +13,8 @@
 #    own (vmclock-ssdt.asl) declares as an AMZNC10C device; the guest loads the driver and
 #    checks probe, the driver's PTP readings against vrtc's, and vmclock watch through a
 #    simulated live migration and snapshot restore.
-#    "peer": QEMU's own -device vmclock, probed and dumped (recorded, never a failure).
+#    "peer": QEMU's own -device vmclock, probed and dumped, then watched through a migration
+#    to a file and a restore in a second QEMU (recorded in docs/peers.md, not judged).
 # 4. virtio-rtc guest checks need a vhost-user backend for vrtc's device: see run_virtio_rtc.
 #
 # Overrides (docs/guest-tests.md): VRTC_GUEST_KERNEL (a bzImage), VRTC_GUEST_MODULES (a
@@ -67,6 +68,9 @@ else
   export QEMU_MODULE_DIR=$tree/usr/lib/x86_64-linux-gnu/qemu
 fi
 kernel=${VRTC_GUEST_KERNEL:-$cache/kernel/vmlinuz}
+if [[ -n ${VRTC_GUEST_KERNEL:-} && -z ${VRTC_GUEST_MODULES+set} ]]; then
+  die "VRTC_GUEST_KERNEL needs VRTC_GUEST_MODULES: the directory with its ptp_vmclock.ko, or empty when built in"
+fi
 modules=${VRTC_GUEST_MODULES-$cache/kernel}
 [[ -r $kernel ]] || die "no kernel at $kernel"
 say "QEMU: $(timeout 30 "${qemu[@]}" --version | head -n 1)"
