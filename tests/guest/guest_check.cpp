@@ -7,6 +7,7 @@
 //   vrtc-guest-check bracket-tool NODE PTP SAMPLES TOOL   the same with `TOOL now --json NODE`
 //   vrtc-guest-check verify-time NODE PTP ADDRESS ROUNDS  the driver's PTP time against the
 //                                                    host's CLOCK_TAI (shared memory at ADDRESS)
+//   vrtc-guest-check read-vs-map NODE SAMPLES        the driver's read() against vrtc's mapped read
 //
 // PCIDEV is a /sys/bus/pci/devices/... directory. Results are printed as
 // `CHECK name: PASS|FAIL|SKIP detail` lines, which the host parses from the serial console;
@@ -503,6 +504,48 @@ int verify_against_host(const std::string& node, const std::string& ptp, std::ui
   return good == rounds ? 0 : 1;
 }
 
+// --- read-vs-map -------------------------------------------------------------------------------
+
+/// The driver's read() of the node (a copy it takes under the seqlock) decodes to exactly what
+/// vrtc's seqlock reader copies out of the mapping, whenever both saw the same seq_count.
+int read_vs_map(const std::string& node, std::uint64_t samples) {
+  vmc::device_page page = open_node(node);
+  const auto reader = page.mapped_reader();
+  if (!reader) die("no reader over the mapping");
+  std::vector<std::byte> bytes(4096);
+  std::uint64_t equal = 0;
+  std::uint64_t differ = 0;
+  std::uint64_t repeated = 0;
+  std::string first_difference;
+  while (equal + differ < samples && repeated <= samples * 4) {
+    const auto mapped = reader->read();
+    const ssize_t n = ::pread(page.fd(), bytes.data(), bytes.size(), 0);
+    if (n < 0) die(node + ": read failed: " + std::strerror(errno));
+    const auto copied = vmc::decode(std::span<const std::byte>(bytes.data(), static_cast<std::size_t>(n)));
+    if (!mapped || !copied) {
+      check("read-vs-map", "FAIL", "a read failed: " + std::string(vrtc::to_string(!mapped ? mapped.error() : copied.error())));
+      return 1;
+    }
+    if (mapped->seq_count != copied->seq_count) {
+      ++repeated;  // the page changed in between
+      continue;
+    }
+    if (*mapped == *copied) {
+      ++equal;
+    } else {
+      ++differ;
+      if (first_difference.empty()) first_difference = "; first at seq_count " + std::to_string(mapped->seq_count);
+    }
+  }
+  char detail[200];
+  std::snprintf(detail, sizeof detail,
+                "%" PRIu64 "/%" PRIu64 " read() copies of %s decode to vrtc's mapped read (%" PRIu64
+                " repeated because the page changed)",
+                equal, samples, node.c_str(), repeated);
+  check("read-vs-map", equal == samples ? "PASS" : "FAIL", detail + first_difference);
+  return equal == samples ? 0 : 1;
+}
+
 int run(const std::vector<std::string>& a) {
   if (a.size() == 2 && a[0] == "sync") return sync(a[1]);
   if (a.size() == 4 && a[0] == "move-bar")
@@ -510,6 +553,7 @@ int run(const std::vector<std::string>& a) {
   if (a.size() == 2 && a[0] == "ptp-clock") return ptp_clock(a[1]);
   if ((a.size() == 4 || a.size() == 5) && a[0] == "bracket")
     return bracket(a[1], a[2], parse_number(a[3]), a.size() == 5 ? a[4] : "");
+  if (a.size() == 3 && a[0] == "read-vs-map") return read_vs_map(a[1], parse_number(a[2]));
   if (a.size() == 5 && a[0] == "verify-time") return verify_against_host(a[1], a[2], parse_number(a[3]), parse_number(a[4]));
   if (a.size() == 5 && a[0] == "bracket-tool") return bracket_tool(a[1], a[2], parse_number(a[3]), a[4]);
   die("usage: see the comment at the top of tests/guest/guest_check.cpp");

@@ -246,7 +246,7 @@ run_vmclock() {
     -device ivshmem-plain,memdev=vmclockmem
   say "vmclock: guest ran $((SECONDS - t0)) s"
   sed 's/^/  /' "$work/vmclock.relay.log" | grep -v '^  $' | while read -r l; do say "$l"; done
-  results vmclock counter-sync move-bar load-driver probe-device probe-node probe-ptp ptp-clock verify-time \
+  results vmclock counter-sync move-bar load-driver probe-device probe-node probe-ptp ptp-clock read-vs-map verify-time \
     bracket-clock_gettime bracket-sys_offset_extended bracket-sys_offset_precise bracket-vmclock-now \
     watch-live-migration watch-snapshot-restore bracket-clock_gettime-after-restore
 }
