@@ -11,8 +11,9 @@
 //   host:  sees reply == n;  h2 = counter
 //
 // so the host counter at the instant the guest read g lies in [h1, h2]: offset = host - guest
-// lies in [h1 - g, h2 - g]. Every round must agree with every other (their intervals
-// intersect) if the relation is a constant offset; the intersection is the measurement.
+// lies in [h1 - g, h2 - g]. If the relation is a constant offset every round agrees with every
+// other (their intervals intersect; the intersection is the measurement), give or take the
+// small skew between the host CPUs' counters, on which the relay and QEMU's vCPU thread run.
 //
 // Once the page is published, the guest can check its PTP time against the host's CLOCK_TAI
 // (the time vmclock-host publishes), round n:
