@@ -1,0 +1,564 @@
+// vrtc-guest-check: the guest side of the real-guest tests (runs as root in a test VM).
+//
+//   vrtc-guest-check sync PCIDEV                     answer the relay's counter handshake
+//   vrtc-guest-check move-bar PCIDEV BAR ADDRESS     place a memory BAR at ADDRESS
+//   vrtc-guest-check ptp-clock NAME                  print /dev/ptpN of the PTP clock NAME
+//   vrtc-guest-check bracket NODE PTP SAMPLES        the driver's PTP time between two vrtc readings
+//   vrtc-guest-check bracket-tool NODE PTP SAMPLES TOOL   the same with `TOOL now --json NODE`
+//   vrtc-guest-check verify-time NODE PTP ADDRESS ROUNDS  the driver's PTP time against the
+//                                                    host's CLOCK_TAI (shared memory at ADDRESS)
+//   vrtc-guest-check read-vs-map NODE SAMPLES        the driver's read() against vrtc's mapped read
+//
+// PCIDEV is a /sys/bus/pci/devices/... directory. Results are printed as
+// `CHECK name: PASS|FAIL|SKIP detail` lines, which the host parses from the serial console;
+// the exit status is 1 if any check failed, 2 on a usage or setup error.
+#include <vmclock/abi.hpp>
+#include <vmclock/linux.hpp>
+#include <vmclock/reader.hpp>
+#include <vrtc/counter.hpp>
+
+#include <fcntl.h>
+#include <linux/ptp_clock.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "counter_sync.hpp"
+
+namespace {
+
+namespace vmc = vrtc::vmclock;
+using namespace vrtc_guest;
+
+[[noreturn]] void die(const std::string& message) {
+  std::fprintf(stderr, "vrtc-guest-check: %s\n", message.c_str());
+  std::fflush(stderr);
+  std::exit(2);
+}
+
+bool any_failed = false;
+
+void check(const std::string& name, const char* result, const std::string& detail) {
+  if (std::strcmp(result, "FAIL") == 0) any_failed = true;
+  std::printf("CHECK %s: %s %s\n", name.c_str(), result, detail.c_str());
+  std::fflush(stdout);
+}
+
+std::uint64_t parse_number(std::string_view text) {
+  std::string s(text);
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(s.c_str(), &end, 0);
+  if (s.empty() || errno != 0 || end == nullptr || *end != '\0') die("bad number: " + s);
+  return v;
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+// --- sync --------------------------------------------------------------------------------------
+
+/// Maps the BAR through sysfs (resourceN) and answers handshake rounds until the relay says
+/// the page is published for this guest's counter.
+int sync(const std::string& pcidev) {
+  const std::string path = pcidev + "/resource2";
+  const int fd = ::open(path.c_str(), O_RDWR | O_SYNC | O_CLOEXEC);
+  if (fd < 0) die("cannot open " + path + ": " + std::strerror(errno));
+  void* const m = ::mmap(nullptr, shared_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (m == MAP_FAILED) die("cannot map " + path + ": " + std::strerror(errno));
+  auto* const words = reinterpret_cast<std::uint64_t*>(static_cast<std::byte*>(m) + sync_page_offset);
+  const auto load = [&](sync_word w) { return std::atomic_ref<std::uint64_t>(words[w]).load(std::memory_order_acquire); };
+  const auto store = [&](sync_word w, std::uint64_t v) {
+    std::atomic_ref<std::uint64_t>(words[w]).store(v, std::memory_order_release);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::uint64_t answered = 0;
+  std::uint64_t rounds = 0;
+  for (;;) {
+    if (load(magic) == sync_magic) {
+      const std::uint64_t s = load(state);
+      if (s == anchored) break;
+      if (s == failed) {
+        check("counter-sync", "FAIL", "the relay rejected the handshake (see its log)");
+        return 1;
+      }
+      const std::uint64_t n = load(request);
+      if (n != answered) {
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        const std::uint64_t g = vrtc::read_hardware_counter();
+        store(guest_counter, g);
+        store(reply, n);
+        answered = n;
+        ++rounds;
+        continue;
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      check("counter-sync", "FAIL", "no anchored page after 120 s (" + std::to_string(rounds) + " rounds answered)");
+      return 1;
+    }
+  }
+  check("counter-sync", "PASS",
+        std::to_string(rounds) + " rounds; host counter - guest counter = " + std::to_string(load(offset)) + " +- " +
+            std::to_string(load(half_width)) + " ticks");
+  ::munmap(m, shared_bytes);
+  ::close(fd);
+  return 0;
+}
+
+// --- move-bar ----------------------------------------------------------------------------------
+
+std::uint32_t config_read32(int fd, off_t at) {
+  std::uint32_t v = 0;
+  if (::pread(fd, &v, sizeof v, at) != static_cast<ssize_t>(sizeof v)) die("config read failed: " + std::string(std::strerror(errno)));
+  return v;  // PCI configuration space is little endian, as is x86
+}
+void config_write(int fd, off_t at, const void* data, std::size_t n) {
+  if (::pwrite(fd, data, n, at) != static_cast<ssize_t>(n)) die("config write failed: " + std::string(std::strerror(errno)));
+}
+
+/// Writes a memory BAR's address in configuration space (memory decoding off meanwhile). The
+/// kernel's record of the BAR is not updated: nothing in the guest uses the BAR through the PCI
+/// device afterwards, the ACPI device describes the new address.
+int move_bar(const std::string& pcidev, unsigned bar, std::uint64_t address) {
+  if (bar > 5) die("BAR must be 0..5");
+  const std::string path = pcidev + "/config";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) die("cannot open " + path + ": " + std::strerror(errno));
+  const off_t reg = static_cast<off_t>(0x10 + 4 * bar);
+  const std::uint32_t low = config_read32(fd, reg);
+  if ((low & 1u) != 0) die("BAR " + std::to_string(bar) + " is an I/O BAR");
+  const bool is64 = ((low >> 1) & 3u) == 2u;
+  if (!is64 && address > 0xffffffffu) die("a 32-bit BAR cannot take " + std::to_string(address));
+  std::uint64_t old = low & ~0xfULL;
+  if (is64) old |= static_cast<std::uint64_t>(config_read32(fd, reg + 4)) << 32;
+
+  std::uint16_t command = 0;
+  if (::pread(fd, &command, 2, 4) != 2) die("config read failed");
+  const std::uint16_t off = static_cast<std::uint16_t>(command & ~2u);  // memory space decoding
+  config_write(fd, 4, &off, 2);
+  const std::uint32_t new_low = static_cast<std::uint32_t>(address & 0xfffffff0u) | (low & 0xfu);
+  config_write(fd, reg, &new_low, 4);
+  if (is64) {
+    const auto high = static_cast<std::uint32_t>(address >> 32);
+    config_write(fd, reg + 4, &high, 4);
+  }
+  const std::uint16_t on = static_cast<std::uint16_t>(command | 2u);
+  config_write(fd, 4, &on, 2);
+
+  std::uint64_t now = config_read32(fd, reg) & ~0xfULL;
+  if (is64) now |= static_cast<std::uint64_t>(config_read32(fd, reg + 4)) << 32;
+  ::close(fd);
+  char detail[160];
+  std::snprintf(detail, sizeof detail, "%s BAR%u moved from 0x%" PRIx64 " to 0x%" PRIx64 " (read back 0x%" PRIx64 ")",
+                pcidev.c_str(), bar, old, address, now);
+  check("move-bar", now == address ? "PASS" : "FAIL", detail);
+  return now == address ? 0 : 1;
+}
+
+// --- ptp-clock ---------------------------------------------------------------------------------
+
+int ptp_clock(const std::string& name) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/class/ptp", ec)) {
+    if (read_text(e.path() / "clock_name") == name) {
+      std::printf("/dev/%s\n", e.path().filename().c_str());
+      return 0;
+    }
+  }
+  return 1;
+}
+
+// --- bracket -----------------------------------------------------------------------------------
+
+constexpr std::int64_t ns_per_s = 1'000'000'000;
+
+/// A vmclock reading as TAI nanoseconds (the driver's PTP clock reports TAI).
+std::optional<std::int64_t> tai_ns(const vmc::clock_reading& r) {
+  std::uint64_t sec = 0;
+  if (r.tai_sec) sec = *r.tai_sec;
+  else if (r.time_type == vmc::time_type::tai) sec = r.time.sec;
+  else return std::nullopt;
+  return static_cast<std::int64_t>(sec) * ns_per_s + static_cast<std::int64_t>(r.nanoseconds);
+}
+
+std::int64_t ptp_ns(const ptp_clock_time& t) { return t.sec * ns_per_s + t.nsec; }
+
+/// One way of reading the driver's clock: fills `out` with one or more PTP times, or returns
+/// an errno.
+using ptp_reader = std::function<int(std::vector<std::int64_t>& out)>;
+
+struct stats {
+  std::uint64_t bracketed = 0;
+  std::uint64_t outside = 0;
+  std::uint64_t retried = 0;  ///< the page changed during the sample: not counted
+  std::int64_t min_after_before = INT64_MAX;
+  std::int64_t min_before_after = INT64_MAX;
+  std::int64_t max_width = 0;
+  std::int64_t worst = 0;  ///< the largest distance outside a bracket
+  std::string first_failure;
+};
+
+std::uint32_t seq_of(const vmc::device_page& page) {
+  return __atomic_load_n(reinterpret_cast<const std::uint32_t*>(page.region().data() + vmc::fields::seq_count.offset),
+                         __ATOMIC_ACQUIRE);
+}
+
+/// `samples` samples: vrtc reading, the driver's reading(s), vrtc reading; a sample during
+/// which the page's seq_count changed is repeated (the two sides may then have read different
+/// versions of the page, which need not agree to the nanosecond).
+stats bracket_samples(vmc::device_page& page, std::uint64_t samples,
+                      const std::function<std::optional<std::int64_t>()>& vrtc_now, const ptp_reader& read_ptp,
+                      int& error) {
+  stats s;
+  std::vector<std::int64_t> got;
+  error = 0;
+  while (s.bracketed + s.outside < samples) {
+    if (s.retried > samples * 4) break;
+    const std::uint32_t seq0 = seq_of(page);
+    const auto before = vrtc_now();
+    got.clear();
+    const int e = read_ptp(got);
+    const auto after = vrtc_now();
+    const std::uint32_t seq1 = seq_of(page);
+    if (e != 0) {
+      error = e;
+      return s;
+    }
+    if (!before || !after) {
+      error = -1;
+      return s;
+    }
+    if (seq0 != seq1 || (seq0 & 1u) != 0) {
+      ++s.retried;
+      continue;
+    }
+    bool inside = true;
+    for (const std::int64_t p : got) {
+      s.min_after_before = std::min(s.min_after_before, p - *before);
+      s.min_before_after = std::min(s.min_before_after, *after - p);
+      if (p < *before || p > *after) {
+        inside = false;
+        const std::int64_t by = p < *before ? *before - p : p - *after;
+        s.worst = std::max(s.worst, by);
+        if (s.first_failure.empty())
+          s.first_failure = "vrtc " + std::to_string(*before) + ", driver " + std::to_string(p) + ", vrtc " +
+                            std::to_string(*after) + " (ns TAI)";
+      }
+    }
+    s.max_width = std::max(s.max_width, *after - *before);
+    if (inside) ++s.bracketed;
+    else ++s.outside;
+  }
+  return s;
+}
+
+void report(const std::string& name, const std::string& what, const stats& s, std::uint64_t samples, int error) {
+  if (error > 0 && (error == EOPNOTSUPP || error == ENODEV)) {
+    check(name, "SKIP", what + ": the driver does not offer it here (" + std::strerror(error) + ")");
+    return;
+  }
+  if (error > 0) {
+    check(name, "FAIL", what + ": " + std::strerror(error));
+    return;
+  }
+  if (error < 0) {
+    check(name, "FAIL", what + ": vrtc gave no TAI time for the page");
+    return;
+  }
+  char detail[512];
+  std::snprintf(detail, sizeof detail,
+                "%s: %" PRIu64 "/%" PRIu64 " samples bracketed (%" PRIu64
+                " repeated because the page changed); driver - earlier vrtc >= %" PRId64
+                " ns, later vrtc - driver >= %" PRId64 " ns, widest bracket %" PRId64 " ns",
+                what.c_str(), s.bracketed, samples, s.retried, s.min_after_before, s.min_before_after, s.max_width);
+  std::string d = detail;
+  if (s.outside != 0) d += "; " + std::to_string(s.outside) + " outside, worst by " + std::to_string(s.worst) + " ns, first: " + s.first_failure;
+  check(name, s.bracketed == samples && s.outside == 0 ? "PASS" : "FAIL", d);
+}
+
+int open_ptp(const std::string& ptp) {
+  const int fd = ::open(ptp.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) die("cannot open " + ptp + ": " + std::strerror(errno));
+  return fd;
+}
+
+vmc::device_page open_node(const std::string& node) {
+  auto page = vmc::device_page::open(node);
+  if (!page) die(page.error().what());
+  if (!page->is_mapped()) die(node + ": the driver refused the mapping");
+  return std::move(page).value();
+}
+
+clockid_t fd_to_clockid(int fd) { return static_cast<clockid_t>((~static_cast<unsigned>(fd) << 3) | 3u); }
+
+int bracket(const std::string& node, const std::string& ptp, std::uint64_t samples, const std::string& tag) {
+  vmc::device_page page = open_node(node);
+  const int fd = open_ptp(ptp);
+  const auto reader = page.mapped_reader();
+  if (!reader) die("no reader over the mapping");
+  const auto vrtc_now = [&]() -> std::optional<std::int64_t> {
+    const auto t = reader->now();
+    if (!t) return std::nullopt;
+    return tai_ns(t->reading());
+  };
+  const clockid_t clock = fd_to_clockid(fd);
+
+  const ptp_reader gettime = [&](std::vector<std::int64_t>& out) {
+    timespec ts{};
+    if (clock_gettime(clock, &ts) != 0) return errno;
+    out.push_back(static_cast<std::int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec);
+    return 0;
+  };
+  const ptp_reader extended = [&](std::vector<std::int64_t>& out) {
+    ptp_sys_offset_extended x{};
+    x.n_samples = 5;
+    if (ioctl(fd, PTP_SYS_OFFSET_EXTENDED, &x) != 0) return errno;
+    for (unsigned i = 0; i < x.n_samples; ++i) out.push_back(ptp_ns(x.ts[i][1]));
+    return 0;
+  };
+  const ptp_reader precise = [&](std::vector<std::int64_t>& out) {
+    ptp_sys_offset_precise x{};
+    if (ioctl(fd, PTP_SYS_OFFSET_PRECISE, &x) != 0) return errno;
+    out.push_back(ptp_ns(x.device));
+    return 0;
+  };
+  int error = 0;
+  stats s = bracket_samples(page, samples, vrtc_now, gettime, error);
+  report("bracket-clock_gettime" + tag, "clock_gettime on " + ptp, s, samples, error);
+  s = bracket_samples(page, samples, vrtc_now, extended, error);
+  report("bracket-sys_offset_extended" + tag, "PTP_SYS_OFFSET_EXTENDED (5 readings each)", s, samples, error);
+  s = bracket_samples(page, samples, vrtc_now, precise, error);
+  report("bracket-sys_offset_precise" + tag, "PTP_SYS_OFFSET_PRECISE", s, samples, error);
+  ::close(fd);
+  return any_failed ? 1 : 0;
+}
+
+/// `tool now --json node` in a child; the TAI time it printed, in nanoseconds.
+std::optional<std::int64_t> tool_now(const std::string& tool, const std::string& node) {
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) die("pipe failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) die("fork failed");
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    ::execl(tool.c_str(), tool.c_str(), "now", "--json", node.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  std::string out;
+  char buf[1024];
+  for (;;) {
+    const ssize_t n = ::read(pipefd[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "vrtc-guest-check: %s now failed: %s\n", tool.c_str(), out.c_str());
+    return std::nullopt;
+  }
+  const auto field = [&](std::string_view key) -> std::optional<std::uint64_t> {
+    const std::string k = "\"" + std::string(key) + "\":";
+    auto at = out.find(k);
+    if (at == std::string::npos) return std::nullopt;
+    at += k.size();
+    while (at < out.size() && out[at] == ' ') ++at;
+    std::uint64_t v = 0;
+    bool any = false;
+    while (at < out.size() && out[at] >= '0' && out[at] <= '9') {
+      v = v * 10 + static_cast<std::uint64_t>(out[at++] - '0');
+      any = true;
+    }
+    return any ? std::optional<std::uint64_t>(v) : std::nullopt;
+  };
+  const auto nsec = field("time_nsec");
+  auto sec = field("tai_sec");
+  if (!sec && out.find("TAI") != std::string::npos) sec = field("time_sec");
+  if (!sec || !nsec) {
+    std::fprintf(stderr, "vrtc-guest-check: no TAI time in: %s\n", out.c_str());
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(*sec) * ns_per_s + static_cast<std::int64_t>(*nsec);
+}
+
+int bracket_tool(const std::string& node, const std::string& ptp, std::uint64_t samples, const std::string& tool) {
+  vmc::device_page page = open_node(node);
+  const int fd = open_ptp(ptp);
+  const clockid_t clock = fd_to_clockid(fd);
+  const ptp_reader gettime = [&](std::vector<std::int64_t>& out) {
+    timespec ts{};
+    if (clock_gettime(clock, &ts) != 0) return errno;
+    out.push_back(static_cast<std::int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec);
+    return 0;
+  };
+  int error = 0;
+  const stats s = bracket_samples(page, samples, [&] { return tool_now(tool, node); }, gettime, error);
+  report("bracket-vmclock-now", "`vmclock now --json` before and after clock_gettime on " + ptp, s, samples, error);
+  ::close(fd);
+  return any_failed ? 1 : 0;
+}
+
+// --- verify-time -------------------------------------------------------------------------------
+
+/// The driver's PTP time against the host's CLOCK_TAI, through the handshake page (which the
+/// guest reaches through /dev/mem once the BAR has moved): each reading must lie within the
+/// host's bracket widened by the page's maximum error.
+int verify_against_host(const std::string& node, const std::string& ptp, std::uint64_t address, std::uint64_t rounds) {
+  vmc::device_page page = open_node(node);
+  const int fd = open_ptp(ptp);
+  const clockid_t clock = fd_to_clockid(fd);
+  const int mem = ::open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
+  if (mem < 0) die(std::string("cannot open /dev/mem: ") + std::strerror(errno));
+  void* const m = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mem, static_cast<off_t>(address + sync_page_offset));
+  if (m == MAP_FAILED) die(std::string("cannot map the handshake page through /dev/mem: ") + std::strerror(errno));
+  auto* const words = static_cast<std::uint64_t*>(m);
+  const auto load = [&](sync_word w) { return std::atomic_ref<std::uint64_t>(words[w]).load(std::memory_order_acquire); };
+  const auto store = [&](sync_word w, std::uint64_t v) {
+    std::atomic_ref<std::uint64_t>(words[w]).store(v, std::memory_order_release);
+  };
+  const auto wait_for = [&](sync_word w, std::uint64_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (load(w) != n)
+      if (std::chrono::steady_clock::now() > deadline) return false;
+    return true;
+  };
+  if (load(magic) != sync_magic) {
+    check("verify-time", "FAIL", "no handshake page at the page address + 4096");
+    return 1;
+  }
+  std::uint64_t good = 0;
+  std::int64_t worst_offset = 0;  // guest - host midpoint, the largest in magnitude
+  std::int64_t widest = 0;
+  std::string first_failure;
+  for (std::uint64_t n = load(verify_request) + 1, end = n + rounds; n < end; ++n) {
+    store(verify_request, n);
+    if (!wait_for(verify_ack, n)) {
+      check("verify-time", "FAIL", "the host did not answer round " + std::to_string(n));
+      return 1;
+    }
+    timespec ts{};
+    if (clock_gettime(clock, &ts) != 0) die(std::string("clock_gettime on the PTP clock: ") + std::strerror(errno));
+    const std::int64_t guest = static_cast<std::int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec;
+    store(verify_time, static_cast<std::uint64_t>(guest));
+    store(verify_done, n);
+    if (!wait_for(verify_result, n)) {
+      check("verify-time", "FAIL", "the host did not finish round " + std::to_string(n));
+      return 1;
+    }
+    const auto h1 = static_cast<std::int64_t>(load(verify_h1));
+    const auto h2 = static_cast<std::int64_t>(load(verify_h2));
+    const auto reading = page.now();
+    if (!reading || !reading->max_error_ns) {
+      check("verify-time", "FAIL", "the page gives no maximum error");
+      return 1;
+    }
+    const auto max_error = static_cast<std::int64_t>(*reading->max_error_ns);
+    const std::int64_t offset = guest - (h1 + (h2 - h1) / 2);
+    if (std::llabs(offset) > std::llabs(worst_offset)) worst_offset = offset;
+    widest = std::max(widest, h2 - h1);
+    if (guest >= h1 - max_error && guest <= h2 + max_error) {
+      ++good;
+    } else if (first_failure.empty()) {
+      first_failure = "; first miss: host " + std::to_string(h1) + ".." + std::to_string(h2) + ", guest " +
+                      std::to_string(guest) + " ns TAI, max error " + std::to_string(max_error) + " ns";
+    }
+  }
+  ::munmap(m, 4096);
+  ::close(mem);
+  ::close(fd);
+  char detail[256];
+  std::snprintf(detail, sizeof detail,
+                "%" PRIu64 "/%" PRIu64 " PTP readings within the host's CLOCK_TAI bracket +- the page's max error; "
+                "largest guest - host offset %" PRId64 " ns, widest host bracket %" PRId64 " ns",
+                good, rounds, worst_offset, widest);
+  check("verify-time", good == rounds ? "PASS" : "FAIL", detail + first_failure);
+  return good == rounds ? 0 : 1;
+}
+
+// --- read-vs-map -------------------------------------------------------------------------------
+
+/// The driver's read() of the node (a copy it takes under the seqlock) decodes to exactly what
+/// vrtc's seqlock reader copies out of the mapping, whenever both saw the same seq_count.
+int read_vs_map(const std::string& node, std::uint64_t samples) {
+  vmc::device_page page = open_node(node);
+  const auto reader = page.mapped_reader();
+  if (!reader) die("no reader over the mapping");
+  std::vector<std::byte> bytes(4096);
+  std::uint64_t equal = 0;
+  std::uint64_t differ = 0;
+  std::uint64_t repeated = 0;
+  std::string first_difference;
+  while (equal + differ < samples && repeated <= samples * 4) {
+    const auto mapped = reader->read();
+    const ssize_t n = ::pread(page.fd(), bytes.data(), bytes.size(), 0);
+    if (n < 0) die(node + ": read failed: " + std::strerror(errno));
+    const auto copied = vmc::decode(std::span<const std::byte>(bytes.data(), static_cast<std::size_t>(n)));
+    if (!mapped || !copied) {
+      check("read-vs-map", "FAIL", "a read failed: " + std::string(vrtc::to_string(!mapped ? mapped.error() : copied.error())));
+      return 1;
+    }
+    if (mapped->seq_count != copied->seq_count) {
+      ++repeated;  // the page changed in between
+      continue;
+    }
+    if (*mapped == *copied) {
+      ++equal;
+    } else {
+      ++differ;
+      if (first_difference.empty()) first_difference = "; first at seq_count " + std::to_string(mapped->seq_count);
+    }
+  }
+  char detail[200];
+  std::snprintf(detail, sizeof detail,
+                "%" PRIu64 "/%" PRIu64 " read() copies of %s decode to vrtc's mapped read (%" PRIu64
+                " repeated because the page changed)",
+                equal, samples, node.c_str(), repeated);
+  check("read-vs-map", equal == samples ? "PASS" : "FAIL", detail + first_difference);
+  return equal == samples ? 0 : 1;
+}
+
+int run(const std::vector<std::string>& a) {
+  if (a.size() == 2 && a[0] == "sync") return sync(a[1]);
+  if (a.size() == 4 && a[0] == "move-bar")
+    return move_bar(a[1], static_cast<unsigned>(parse_number(a[2])), parse_number(a[3]));
+  if (a.size() == 2 && a[0] == "ptp-clock") return ptp_clock(a[1]);
+  if ((a.size() == 4 || a.size() == 5) && a[0] == "bracket")
+    return bracket(a[1], a[2], parse_number(a[3]), a.size() == 5 ? a[4] : "");
+  if (a.size() == 3 && a[0] == "read-vs-map") return read_vs_map(a[1], parse_number(a[2]));
+  if (a.size() == 5 && a[0] == "verify-time") return verify_against_host(a[1], a[2], parse_number(a[3]), parse_number(a[4]));
+  if (a.size() == 5 && a[0] == "bracket-tool") return bracket_tool(a[1], a[2], parse_number(a[3]), a[4]);
+  die("usage: see the comment at the top of tests/guest/guest_check.cpp");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(std::vector<std::string>(argv + 1, argv + argc)); }

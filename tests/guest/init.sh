@@ -1,0 +1,169 @@
+#!/bin/busybox sh
+# /init of the test guest (busybox). Runs the checks named by vrtc.mode= on the kernel command
+# line and reports on the serial console:
+#   CHECK name: PASS|FAIL|SKIP|INFO detail     one per check (the host parses these)
+#   VRTC-HOST: request                         asks the host to act (live-migration, ...)
+#   VRTC-GUEST-DONE                            the end; the guest powers off after it
+# Any output between is kept in the host's log of the run.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /tmp
+exec </dev/console >/dev/console 2>&1
+
+mode=; addr=; samples=200
+for word in $(cat /proc/cmdline); do
+  case $word in
+    vrtc.mode=*) mode=${word#vrtc.mode=} ;;
+    vrtc.addr=*) addr=${word#vrtc.addr=} ;;
+    vrtc.samples=*) samples=${word#vrtc.samples=} ;;
+  esac
+done
+
+check() { echo "CHECK $1: $2 $3"; }
+finish() {
+  echo VRTC-GUEST-DONE
+  poweroff -f
+  sleep 5
+}
+# state_lines FILE: the lines of `vmclock watch` output that report a state (not comments).
+state_lines() { grep -v '^#' "$1" 2>/dev/null; }
+# wait_lines FILE N SECONDS: until FILE reports N states.
+wait_lines() {
+  i=0
+  while [ "$(state_lines "$1" | wc -l)" -lt "$2" ]; do
+    i=$((i + 1))
+    [ $i -gt $(($3 * 10)) ] && return 1
+    sleep 0.1
+  done
+}
+
+echo "guest: kernel $(uname -r), mode $mode, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+
+# load_vmclock: the driver, from the module the host put in the image (or built in).
+load_vmclock() {
+  if [ -e /sys/bus/platform/drivers/vmclock ]; then
+    check load-driver PASS "ptp_vmclock is built in"
+    return 0
+  fi
+  ko=$(ls /lib/modules/ptp_vmclock.ko* 2>/dev/null | head -n 1)
+  if [ -z "$ko" ]; then
+    check load-driver FAIL "no ptp_vmclock module in the image and no built-in driver"
+    return 1
+  fi
+  case $ko in
+    *.xz) xz -dc "$ko" >/tmp/ptp_vmclock.ko ;;
+    *.gz) gzip -dc "$ko" >/tmp/ptp_vmclock.ko ;;
+    *.zst) echo "zstd modules are not supported by busybox; give an uncompressed .ko"; return 1 ;;
+    *) cp "$ko" /tmp/ptp_vmclock.ko ;;
+  esac
+  if out=$(insmod /tmp/ptp_vmclock.ko 2>&1); then
+    check load-driver PASS "insmod $(basename "$ko")"
+  else
+    check load-driver FAIL "insmod $(basename "$ko"): $out"
+    return 1
+  fi
+  dmesg | grep -i vmclock
+  return 0
+}
+
+# probe_checks EXPECT_PTP: `vmclock probe` must report the device, the bound driver and the
+# node (and, when EXPECT_PTP is yes, the PTP clock).
+probe_checks() {
+  vmclock probe >/tmp/probe.txt 2>&1
+  status=$?
+  cat /tmp/probe.txt
+  summary=$(grep '^summary: ' /tmp/probe.txt)
+  [ $status -eq 0 ] || { check probe FAIL "vmclock probe exit status $status"; return; }
+  echo "$summary" | grep -q 'AMZNC10C' && echo "$summary" | grep -q 'driver vmclock bound' &&
+    check probe-device PASS "${summary#summary: }" || check probe-device FAIL "${summary#summary: }"
+  echo "$summary" | grep -q '/dev/vmclock0' && check probe-node PASS "/dev/vmclock0 reported" ||
+    check probe-node FAIL "no /dev/vmclock0 in the summary"
+  if [ "$1" = yes ]; then
+    echo "$summary" | grep -q 'PTP clock ptp[0-9]* (vmclock0)' && check probe-ptp PASS "PTP clock reported" ||
+      check probe-ptp FAIL "no PTP clock vmclock0 in the summary"
+  fi
+}
+
+vmclock_checks() {
+  dev=
+  for d in /sys/bus/pci/devices/*; do
+    [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ] && dev=$d
+  done
+  if [ -z "$dev" ]; then
+    check ivshmem FAIL "no ivshmem device (1af4:1110) on the PCI bus"
+    return
+  fi
+  echo 1 >"$dev/enable" 2>/dev/null
+  echo "guest: shared memory is $dev; /proc/iomem before:"
+  grep -i -E 'ivshmem|AMZNC10C|VMCLOCK|^ *f[c-f]' /proc/iomem
+  vrtc-guest-check sync "$dev" || return
+  vrtc-guest-check move-bar "$dev" 2 "$addr" || return
+  load_vmclock || return
+  probe_checks yes
+  ptp=$(vrtc-guest-check ptp-clock vmclock0)
+  if [ -z "$ptp" ]; then
+    check ptp-clock FAIL "the driver registered no PTP clock named vmclock0"
+    vmclock dump /dev/vmclock0
+    return
+  fi
+  check ptp-clock PASS "$ptp is vmclock0"
+  vmclock dump /dev/vmclock0
+  vmclock now /dev/vmclock0
+  vrtc-guest-check read-vs-map /dev/vmclock0 "$samples"
+  vrtc-guest-check verify-time /dev/vmclock0 "$ptp" "$addr" 20
+  vrtc-guest-check bracket /dev/vmclock0 "$ptp" "$samples"
+  vrtc-guest-check bracket-tool /dev/vmclock0 "$ptp" 20 /bin/vmclock
+
+  # A live migration, then a snapshot restore, simulated by vmclock-host on the host, seen by
+  # `vmclock watch` in the guest.
+  vmclock watch /dev/vmclock0 --count 3 --timeout-ms 120000 >/tmp/watch.txt 2>&1 &
+  watcher=$!
+  if wait_lines /tmp/watch.txt 1 30; then
+    echo "VRTC-HOST: live-migration"
+    wait_lines /tmp/watch.txt 2 60 && echo "VRTC-HOST: snapshot-restore"
+  fi
+  wait $watcher
+  cat /tmp/watch.txt
+  line2=$(state_lines /tmp/watch.txt | sed -n 2p)
+  line3=$(state_lines /tmp/watch.txt | sed -n 3p)
+  case $line2 in
+    *"(changed: disruption_marker)") check watch-live-migration PASS "$line2" ;;
+    *) check watch-live-migration FAIL "expected a disruption_marker change, got: ${line2:-nothing}" ;;
+  esac
+  case $line3 in
+    *"(changed: disruption_marker,vm_generation_counter)") check watch-snapshot-restore PASS "$line3" ;;
+    *) check watch-snapshot-restore FAIL "expected disruption_marker and vm_generation_counter changes, got: ${line3:-nothing}" ;;
+  esac
+  # The driver reads on through the new counter relation.
+  vrtc-guest-check bracket /dev/vmclock0 "$ptp" 50 -after-restore
+}
+
+peer_checks() {
+  load_vmclock || return
+  probe_checks no
+  grep -i -E 'AMZNC10C|VMCLOCK' /proc/iomem
+  ptp=$(vrtc-guest-check ptp-clock vmclock0)
+  check peer-ptp-clock INFO "${ptp:-no PTP clock registered}"
+  vmclock dump /dev/vmclock0 >/tmp/dump.txt 2>&1
+  check peer-dump INFO "$(tr '\n' ';' </tmp/dump.txt)"
+  check peer-now INFO "$(vmclock now /dev/vmclock0 2>&1 | tr '\n' ';')"
+  # QEMU's device changes disruption_marker when a VM is restored from saved state.
+  vmclock watch /dev/vmclock0 --count 2 --timeout-ms 120000 >/tmp/watch.txt 2>&1 &
+  watcher=$!
+  wait_lines /tmp/watch.txt 1 30 && echo "VRTC-HOST: migrate-restore"
+  wait $watcher
+  cat /tmp/watch.txt
+  check peer-migration INFO "$(state_lines /tmp/watch.txt | sed -n 2p | sed 's/^[^ ]* //')"
+  vmclock dump /dev/vmclock0 >/tmp/dump.txt 2>&1
+  check peer-dump-after-restore INFO "$(tr '\n' ';' </tmp/dump.txt)"
+}
+
+case $mode in
+  vmclock) vmclock_checks ;;
+  peer) peer_checks ;;
+  *) check mode FAIL "unknown vrtc.mode=$mode" ;;
+esac
+finish

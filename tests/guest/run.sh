@@ -1,0 +1,317 @@
+#!/usr/bin/env bash
+# The real-guest test stage: boots Linux guests under QEMU and checks vrtc against the real
+# vmclock driver (ptp_vmclock) and against QEMU's own vmclock device.
+#
+#   tests/guest/run.sh [vmclock] [peer]        (default: both)
+#
+# 1. prepare.sh fetches QEMU (trixie-backports), a 7.x kernel, busybox-static and iasl from
+#    Debian's archive into ${VRTC_GUEST_CACHE:-~/.cache/vrtc} (once; later runs reuse them).
+# 2. A static build of the tools the guest runs (vmclock, this directory's vrtc-guest-check)
+#    and the host side (vmclock-host, vmclock-relay), into build/guest-static.
+# 3. "vmclock": vmclock-host publishes a page into a file; vmclock-relay re-anchors it for the
+#    guest's counter into the memory QEMU shares with the guest (ivshmem), which an SSDT of our
+#    own (vmclock-ssdt.asl) declares as an AMZNC10C device; the guest loads the driver and
+#    checks probe, the driver's PTP readings against vrtc's, and vmclock watch through a
+#    simulated live migration and snapshot restore.
+#    "peer": QEMU's own -device vmclock, probed and dumped, then watched through a migration
+#    to a file and a restore in a second QEMU (recorded in docs/peers.md, not judged).
+# 4. virtio-rtc guest checks need a vhost-user backend for vrtc's device: see run_virtio_rtc.
+#
+# Overrides (docs/guest-tests.md): VRTC_GUEST_KERNEL (a bzImage), VRTC_GUEST_MODULES (a
+# directory with ptp_vmclock.ko[.xz|.gz], empty when the driver is built in), VRTC_GUEST_QEMU (a
+# qemu-system-x86_64 to run as it is), VRTC_GUEST_ACCEL (tcg, or kvm where it works),
+# VRTC_GUEST_TIMEOUT (seconds per boot, default 300), VRTC_GUEST_SAMPLES (default 200),
+# VRTC_GUEST_PAGE_ADDRESS (default 0xfe000000), VRTC_GUEST_KEEP=1 keeps the work directory.
+# Exit status 0 when every check passed (or was skipped with a reason), 1 otherwise.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$root/tests/guest
+cache=${VRTC_GUEST_CACHE:-$HOME/.cache/vrtc}
+build=${VRTC_GUEST_BUILD:-$root/build/guest-static}
+boot_timeout=${VRTC_GUEST_TIMEOUT:-300}
+accel=${VRTC_GUEST_ACCEL:-tcg}
+samples=${VRTC_GUEST_SAMPLES:-200}
+page_address=${VRTC_GUEST_PAGE_ADDRESS:-0xfe000000}
+modes=("$@")
+[[ ${#modes[@]} -gt 0 ]] || modes=(vmclock peer)
+
+start=$SECONDS
+say() { printf '[guest %3ds] %s\n' $((SECONDS - start)) "$*"; }
+die() { say "ERROR: $*"; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vrtc-guest.XXXXXX")
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ ${VRTC_GUEST_KEEP:-0} == 1 || ${stages_failed:-0} != 0 ]]; then say "logs kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# --- 1. what the guests run on ------------------------------------------------------------------
+parts=(tools)
+[[ -n ${VRTC_GUEST_QEMU:-} ]] || parts+=(qemu)
+[[ -n ${VRTC_GUEST_KERNEL:-} ]] || parts+=(kernel)
+say "preparing ${parts[*]} in $cache"
+"$here/prepare.sh" "$cache" "${parts[@]}"
+
+if [[ -n ${VRTC_GUEST_QEMU:-} ]]; then
+  qemu=("$VRTC_GUEST_QEMU")
+else
+  tree=$cache/qemu
+  # The tree's own loader and libraries (trixie's glibc), its firmware (-L) and its modules.
+  qemu=("$tree/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+    --library-path "$tree/lib/x86_64-linux-gnu:$tree/usr/lib/x86_64-linux-gnu"
+    "$tree/usr/bin/qemu-system-x86_64" -L "$tree/usr/share/seabios" -L "$tree/usr/share/qemu")
+  export QEMU_MODULE_DIR=$tree/usr/lib/x86_64-linux-gnu/qemu
+fi
+kernel=${VRTC_GUEST_KERNEL:-$cache/kernel/vmlinuz}
+if [[ -n ${VRTC_GUEST_KERNEL:-} && -z ${VRTC_GUEST_MODULES+set} ]]; then
+  die "VRTC_GUEST_KERNEL needs VRTC_GUEST_MODULES: the directory with its ptp_vmclock.ko, or empty when built in"
+fi
+modules=${VRTC_GUEST_MODULES-$cache/kernel}
+[[ -r $kernel ]] || die "no kernel at $kernel"
+say "QEMU: $(timeout 30 "${qemu[@]}" --version | head -n 1)"
+say "kernel: $kernel ($(file -b "$kernel" 2>/dev/null | grep -o 'version [^ ]*' || echo 'version unknown'))"
+
+# --- 2. the programs ----------------------------------------------------------------------------
+say "building the tools statically in $build"
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if [[ ! -e $build/CMakeCache.txt ]]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXE_LINKER_FLAGS=-static \
+    -DVRTC_BUILD_TESTS=OFF -DVRTC_BUILD_FUZZERS=OFF -DVRTC_BUILD_BENCHMARKS=OFF -DVRTC_INSTALL=OFF \
+    "${launcher[@]}" >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; die "cmake configure failed"; }
+fi
+cmake --build "$build" --target vmclock vmclock-host >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build failed"; }
+mkdir -p "$build/guest"
+cxx=(${CXX:-g++})
+command -v ccache >/dev/null && cxx=(ccache "${cxx[@]}")
+cxxflags=(-std=c++20 -O2 -static -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Werror
+  -I"$root/include")
+for prog in vmclock_relay:vmclock-relay guest_check:vrtc-guest-check; do
+  src=$here/${prog%%:*}.cpp bin=$build/guest/${prog##*:}
+  if [[ ! -x $bin ]] || [[ -n $(find "$here" "$root/include" -newer "$bin" \( -name '*.cpp' -o -name '*.hpp' \) | head -n 1) ]]; then
+    "${cxx[@]}" "${cxxflags[@]}" "$src" -o "$bin" 2>"$work/build-${prog##*:}.log" ||
+      { cat "$work/build-${prog##*:}.log"; die "building ${prog##*:} failed"; }
+  fi
+done
+tools=$build/examples
+
+# --- the guest image ----------------------------------------------------------------------------
+stage=$work/initramfs
+mkdir -p "$stage/bin" "$stage/lib/modules" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp"
+cp "$cache/busybox" "$stage/bin/busybox"
+cp "$tools/vmclock" "$build/guest/vrtc-guest-check" "$stage/bin/"
+cp "$here/init.sh" "$stage/init"
+chmod 0755 "$stage/init"
+if [[ -n $modules ]]; then
+  ko=$(ls "$modules"/ptp_vmclock.ko* 2>/dev/null | head -n 1 || true)
+  [[ -n $ko ]] || die "no ptp_vmclock.ko* in $modules (set VRTC_GUEST_MODULES= when the driver is built in)"
+  cp "$ko" "$stage/lib/modules/"
+fi
+(cd "$stage" && find . | "$cache/busybox" cpio -o -H newc 2>/dev/null) >"$work/initrd.cpio"
+say "initramfs: $(du -h "$work/initrd.cpio" | cut -f1)"
+
+# The SSDT: our vmclock device at the page address.
+end=$(printf '0x%x' $((page_address + 0xfff)))
+sed -e "s/VRTC_PAGE_ADDRESS/$(printf '0x%016x' $((page_address)))/" -e "s/VRTC_PAGE_END/$(printf '0x%016x' $((end)))/" \
+  "$here/vmclock-ssdt.asl" >"$work/ssdt.asl"
+(cd "$work" && "$cache/iasl" -p ssdt ssdt.asl >iasl.log 2>&1) || { cat "$work/iasl.log"; die "iasl failed"; }
+
+case $accel in
+  tcg) accel_args=(-accel tcg -cpu max) ;;
+  kvm) accel_args=(-accel kvm -cpu host) ;;
+  *) die "VRTC_GUEST_ACCEL must be tcg or kvm" ;;
+esac
+
+# --- booting and reading the console ------------------------------------------------------------
+failed=0   # checks failed or missing
+passed=0
+skipped=0
+stages_failed=0
+
+# boot NAME MODE QEMU_ARGS...: one guest run; its console goes to $work/NAME.console. Requests
+# (VRTC-HOST: ...) are answered through the function `on_request` while the guest runs; a
+# request may replace the running QEMU by another one (start_qemu), which continues the same
+# console.
+boot() {
+  local name=$1 mode=$2
+  shift 2
+  boot_name=$name
+  local console=$work/$name.console
+  : >"$console"
+  vm_args=("${qemu[@]}" -machine q35 "${accel_args[@]}" -m 512M -smp 1 -nodefaults -nographic
+    -no-reboot -monitor none -chardev "file,id=console,path=$console,append=on" -serial chardev:console
+    -kernel "$kernel" -initrd "$work/initrd.cpio"
+    -append "console=ttyS0 panic=-1 tsc=reliable loglevel=4 vrtc.mode=$mode vrtc.addr=$page_address vrtc.samples=$samples"
+    "$@")
+  start_qemu
+  local handled=0 requests status
+  while kill -0 "$current_qemu" 2>/dev/null; do
+    requests=$(tr -d '\r' <"$console" | grep '^VRTC-HOST: ' || true)
+    if [[ -n $requests ]]; then
+      while read -r line; do
+        handled=$((handled + 1))
+        on_request "${line#VRTC-HOST: }"
+      done < <(tail -n +$((handled + 1)) <<<"$requests")
+    fi
+    sleep 0.2
+  done
+  wait_qemu
+}
+# start_qemu EXTRA_ARGS...: the current boot's QEMU, in the background, with a timeout.
+start_qemu() {
+  timeout "$boot_timeout" "${vm_args[@]}" "$@" >>"$work/$boot_name.qemu.log" 2>&1 &
+  current_qemu=$!
+  pids+=("$current_qemu")
+}
+# wait_qemu: waits for the current QEMU and reports how it ended unless it powered off.
+wait_qemu() {
+  local status
+  set +e
+  wait "$current_qemu"
+  status=$?
+  set -e
+  [[ $status -eq 124 ]] && say "$boot_name: QEMU stopped after the ${boot_timeout}s timeout"
+  [[ $status -ne 0 && $status -ne 124 ]] && { say "$boot_name: QEMU exited with status $status:"; cat "$work/$boot_name.qemu.log"; }
+  return 0
+}
+on_request() { say "guest asked for '$1', which this run does not serve"; }
+
+# results NAME REQUIRED_CHECK...: prints the guest's CHECK lines; fails when a check failed,
+# a required one is missing or the guest did not finish.
+results() {
+  local name=$1 bad=0 line check
+  local console=$work/$name.console.txt
+  shift
+  tr -d '\r' <"$work/$name.console" >"$console"
+  while read -r line; do
+    say "  $line"
+    case $line in
+      *": PASS"*) passed=$((passed + 1)) ;;
+      *": SKIP"*) skipped=$((skipped + 1)) ;;
+      *": FAIL"*) failed=$((failed + 1)) bad=1 ;;
+    esac
+  done < <(grep '^CHECK ' "$console" || true)
+  for check in "$@"; do
+    grep -q "^CHECK $check: " "$console" ||
+      { say "  missing: $check"; failed=$((failed + 1)) bad=1; }
+  done
+  grep -q '^VRTC-GUEST-DONE' "$console" ||
+    { say "  the guest did not finish"; failed=$((failed + 1)) bad=1; }
+  if [[ $bad != 0 ]]; then
+    stages_failed=$((stages_failed + 1))
+    say "$name FAILED; guest console:"
+    sed 's/^/    | /' "$console"
+    for extra in "$work/$name".*.log; do
+      [[ -s $extra ]] && { say "$(basename "$extra"):"; sed 's/^/    | /' "$extra"; }
+    done
+  else
+    say "$name: all checks passed"
+  fi
+}
+
+# --- vmclock: vrtc's page through the real driver -----------------------------------------------
+run_vmclock() {
+  say "vmclock: what is checked -- the driver binds our ACPI device, vmclock probe reports device,"
+  say "  driver, node and PTP clock; the driver's PTP time (clock_gettime, PTP_SYS_OFFSET_EXTENDED,"
+  say "  _PRECISE) lies between two vrtc readings of the same page in every one of $samples samples,"
+  say "  and within the host's CLOCK_TAI (taken around it) +- the page's maximum error;"
+  say "  vmclock watch sees a live migration and a snapshot restore made by vmclock-host"
+  local hostpage=$work/host-page shared=$work/guest-shared
+  "$tools/vmclock-host" --page "$hostpage" --rate 1 >"$work/vmclock.host.log" 2>&1 &
+  host_pid=$!
+  pids+=("$host_pid")
+  for _ in $(seq 100); do grep -q publishing "$work/vmclock.host.log" && break; sleep 0.1; done
+  grep -q publishing "$work/vmclock.host.log" || { cat "$work/vmclock.host.log"; die "vmclock-host did not start"; }
+  say "  $(head -n 1 "$work/vmclock.host.log")"
+  "$build/guest/vmclock-relay" --source "$hostpage" --target "$shared" --timeout-s "$boot_timeout" \
+    ${VRTC_GUEST_RELAY_ARGS:-} >"$work/vmclock.relay.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do [[ -s $shared ]] && break; sleep 0.1; done
+  [[ -s $shared ]] || { cat "$work/vmclock.relay.log"; die "vmclock-relay did not start"; }
+  on_request() {
+    case $1 in
+      live-migration) say "  host: simulating a live migration (SIGUSR1 to vmclock-host)"; kill -USR1 "$host_pid" ;;
+      snapshot-restore) say "  host: simulating a snapshot restore (SIGUSR2 to vmclock-host)"; kill -USR2 "$host_pid" ;;
+      *) say "  unknown request from the guest: $1" ;;
+    esac
+  }
+  local t0=$SECONDS
+  boot vmclock vmclock -acpitable "file=$work/ssdt.aml" \
+    -object "memory-backend-file,id=vmclockmem,share=on,mem-path=$shared,size=8192" \
+    -device ivshmem-plain,memdev=vmclockmem
+  say "vmclock: guest ran $((SECONDS - t0)) s"
+  sed 's/^/  /' "$work/vmclock.relay.log" | grep -v '^  $' | while read -r l; do say "$l"; done
+  results vmclock counter-sync move-bar load-driver probe-device probe-node probe-ptp ptp-clock read-vs-map verify-time \
+    bracket-clock_gettime bracket-sys_offset_extended bracket-sys_offset_precise bracket-vmclock-now \
+    watch-live-migration watch-snapshot-restore bracket-clock_gettime-after-restore
+}
+
+# --- peer: QEMU's own vmclock device ------------------------------------------------------------
+run_peer() {
+  say "peer: QEMU's -device vmclock: vmclock probe, dump and now in the guest, then vmclock watch"
+  say "  through a migration to a file and a restore in a second QEMU (recorded, not judged)"
+  local t0=$SECONDS
+  peer_monitor=$work/peer.monitor
+  mkfifo "$peer_monitor.in" "$peer_monitor.out"
+  on_request() {
+    case $1 in
+      migrate-restore) peer_migrate ;;
+      *) say "  unknown request from the guest: $1" ;;
+    esac
+  }
+  boot peer peer -device vmclock -chardev "pipe,id=hmp,path=$peer_monitor" -object monitor-hmp,id=peermon,chardev=hmp,readline=on
+  say "peer: guest ran $((SECONDS - t0)) s"
+  results peer load-driver probe-device probe-node peer-dump peer-migration
+}
+
+# peer_migrate: saves the running peer guest to a file through QEMU's human monitor, quits that
+# QEMU and restores the guest in a new one (which starts it when the state is loaded).
+peer_migrate() {
+  local state=$work/peer.state log=$work/peer.monitor.log hmp done=
+  say "  host: migrating the guest to a file, then restoring it in a second QEMU"
+  timeout 120 cat "$peer_monitor.out" >"$log" &
+  pids+=($!)
+  exec {hmp}>"$peer_monitor.in"
+  echo "migrate \"exec:cat > $state\"" >&$hmp
+  for _ in $(seq 600); do
+    sleep 0.1
+    echo "info migrate" >&$hmp
+    if grep -Eqi "status:[[:space:]]*completed" "$log"; then done=1; break; fi
+    grep -Eqi "status:[[:space:]]*(failed|cancelled)" "$log" && break
+  done
+  echo quit >&$hmp
+  exec {hmp}>&-
+  wait_qemu
+  if [[ -z $done ]]; then
+    say "  host: the migration did not complete; monitor:"
+    sed 's/^/    | /' "$log"
+    return
+  fi
+  say "  host: saved $(du -h "$state" | cut -f1) of guest state; restoring"
+  start_qemu -incoming "exec:cat $state"
+}
+
+# --- virtio-rtc: waits for a vhost-user backend -------------------------------------------------
+# The guest side needs vrtc's device served to QEMU over vhost-user (-device vhost-user-rtc-pci,
+# chardev=SOCK with memory-backend-memfd,share=on) and the virtio_rtc module, which Debian does
+# not build (docs/guest-tests.md). Checks go here once the backend exists: the driver's PTP
+# clocks and /dev/rtcN against the device's clocks, alarms, and QEMU's virtio-rtc-pci as a peer.
+run_virtio_rtc() { say "virtio-rtc: no vhost-user backend yet; not run"; }
+
+for mode in "${modes[@]}"; do
+  case $mode in
+    vmclock) run_vmclock ;;
+    peer) run_peer ;;
+    virtio-rtc) run_virtio_rtc ;;
+    *) die "unknown stage $mode (vmclock, peer, virtio-rtc)" ;;
+  esac
+done
+
+say "done in $((SECONDS - start)) s"
+echo "guest: $passed passed, $failed failed, $skipped skipped"
+[[ $failed -eq 0 && $stages_failed -eq 0 ]]
