@@ -4,7 +4,9 @@
 #   2. the whole tree as a plain g++ Release (-O3) build, and again with clang-14: unit tests;
 #   3. the dev tests under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery);
 #   4. the concurrency stress tests under ThreadSanitizer (clang-14);
-#   5. every libFuzzer target (clang-14) for a bounded run from a fixed seed.
+#   5. every libFuzzer target (clang-14) for a bounded run from a fixed seed;
+#   6. the real-guest stage (tests/guest/run.sh): Linux guests under QEMU against vrtc, with
+#      QEMU and the kernel fetched from Debian's archive into ~/.cache/vrtc once.
 # Any failure, or a stage that ran no test, stops the script with a non-zero status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,5 +28,9 @@ for preset in dev release clang asan tsan fuzz; do
   summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
   total=$((total + $(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")))
 done
+stage "guest"
+tests/guest/run.sh | tee "$log"
+# Its closing line: "guest: N passed, 0 failed, M skipped".
+total=$((total + $(sed -nE 's/^guest: ([0-9]+) passed.*/\1/p' "$log" | tail -n 1)))
 stage "all stages passed"
 echo "$total passed, 0 failed"
