@@ -66,20 +66,25 @@ struct leap_second {
          (l.sign == leap_sign::positive || l.sign == leap_sign::negative);
 }
 
-/// POSIX seconds of 00:00:00 on the first day of the month that contains `utc_sec`.
+/// POSIX seconds of 00:00:00 on the first day of the month that contains `utc_sec`. Defined
+/// for every uint64 value (the result is at most `utc_sec`, so it never fails); computed in
+/// unsigned arithmetic, as everything here that takes a second count from a page.
 [[nodiscard]] constexpr result<std::uint64_t> start_of_month(std::uint64_t utc_sec) noexcept {
-  if (utc_sec > static_cast<std::uint64_t>(INT64_MAX)) return errc::overflow;
-  const civil_date d = from_unix_seconds(static_cast<std::int64_t>(utc_sec)).date;
-  return static_cast<std::uint64_t>(days_from_civil({d.year, d.month, 1}) * 86400);
+  const civil_time c = from_unix_seconds_unsigned(utc_sec);
+  const std::uint64_t into_month =
+      std::uint64_t{c.date.day - 1} * 86400 + std::uint64_t{c.hour} * 3600 + std::uint64_t{c.minute} * 60 + c.second;
+  return utc_sec - into_month;
 }
 
 /// POSIX seconds of 00:00:00 on the first day of the month after the one that contains
-/// `utc_sec`: the instant a leap second "at the end of the month" ends.
+/// `utc_sec`: the instant a leap second "at the end of the month" ends. errc::overflow when
+/// that instant is 2^64 s or later (the last month below 2^64).
 [[nodiscard]] constexpr result<std::uint64_t> end_of_month(std::uint64_t utc_sec) noexcept {
-  if (utc_sec > static_cast<std::uint64_t>(INT64_MAX)) return errc::overflow;
-  const civil_date d = from_unix_seconds(static_cast<std::int64_t>(utc_sec)).date;
-  const civil_date next = d.month == 12 ? civil_date{d.year + 1, 1, 1} : civil_date{d.year, d.month + 1, 1};
-  return static_cast<std::uint64_t>(days_from_civil(next) * 86400);
+  const civil_time c = from_unix_seconds_unsigned(utc_sec);
+  const std::uint64_t start = *start_of_month(utc_sec);
+  const std::uint64_t length = std::uint64_t{days_in_month(c.date.year, c.date.month)} * 86400;
+  if (start > UINT64_MAX - length) return errc::overflow;
+  return start + length;
 }
 
 /// The leap second an indicator refers to, seen from UTC second `utc_sec` (the instant the
@@ -122,15 +127,15 @@ struct utc_time {
   return {posix, in_leap_second(i)};
 }
 
-/// The calendar date and time of a UTC instant; second is 60 inside a leap second.
-/// errc::invalid_argument for a leap-second flag outside the last second of a month;
-/// errc::overflow for seconds beyond what civil_time can hold (above 2^63 - 1).
+/// The calendar date and time of a UTC instant (any uint64 seconds); second is 60 inside a
+/// leap second. errc::invalid_argument for a leap-second flag outside the last second of a
+/// month.
 [[nodiscard]] constexpr result<civil_time> to_civil(utc_time t) noexcept {
-  if (t.posix.sec > static_cast<std::uint64_t>(INT64_MAX)) return errc::overflow;
-  civil_time c = from_unix_seconds(static_cast<std::int64_t>(t.posix.sec));
+  civil_time c = from_unix_seconds_unsigned(t.posix.sec);
   if (t.in_leap_second) {
-    // Only the last second of a month can repeat.
-    if (end_of_month(t.posix.sec) != result<std::uint64_t>(t.posix.sec + 1)) return errc::invalid_argument;
+    // Only the last second of a month can repeat: 23:59:59 of the last day.
+    if (c.hour != 23 || c.minute != 59 || c.second != 59 || c.date.day != days_in_month(c.date.year, c.date.month))
+      return errc::invalid_argument;
     c.second = 60;
   }
   return c;
