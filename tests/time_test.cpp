@@ -261,6 +261,23 @@ TEST_CASE("TAI and UTC differ by tai_offset_sec = UTC - TAI", "[time]") {
   STATIC_REQUIRE(vrtc::tai_from_utc(std::uint64_t{0}, INT16_MIN).value() == 32'768);
 }
 
+TEST_CASE("a TAI offset is applied exactly for every int32 value", "[time]") {
+  // A leap second crossed since the page was written moves the offset past the int16 range.
+  constexpr std::uint64_t two_31 = std::uint64_t{1} << 31;
+  CHECK(vrtc::utc_from_tai(std::uint64_t{0}, INT32_MIN) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(two_31 - 1, INT32_MIN) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(two_31, INT32_MIN) == vrtc::result<std::uint64_t>(0));
+  CHECK(vrtc::tai_from_utc(std::uint64_t{0}, INT32_MIN) == vrtc::result<std::uint64_t>(two_31));
+  CHECK(vrtc::tai_from_utc(max64 - two_31 + 1, INT32_MIN) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(max64 - (two_31 - 1), INT32_MAX) == vrtc::result<std::uint64_t>(max64));
+  CHECK(vrtc::utc_from_tai(max64 - (two_31 - 2), INT32_MAX) == errc::overflow);
+  CHECK(vrtc::tai_from_utc(two_31 - 1, INT32_MAX) == vrtc::result<std::uint64_t>(0));
+  CHECK(vrtc::tai_from_utc(two_31 - 2, INT32_MAX) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(fixed_time{two_31 + 7, 9}, INT32_MIN) == vrtc::result<fixed_time>(fixed_time{7, 9}));
+  CHECK(vrtc::utc_from_tai(std::uint64_t{32'768}, std::int32_t{INT16_MIN} - 1) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(std::uint64_t{32'769}, std::int32_t{INT16_MIN} - 1) == vrtc::result<std::uint64_t>(0));
+}
+
 TEST_CASE("instants in seconds and nanoseconds", "[time]") {
   using vrtc::seconds_and_nanoseconds;
   constexpr std::uint64_t half = std::uint64_t{1} << 63;
