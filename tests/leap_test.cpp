@@ -302,3 +302,34 @@ TEST_CASE("smearing is monotonic and its inverse round-trips", "[smear]") {
     }
   }
 }
+
+TEST_CASE("a leap indicator carries over to instants across its leap second", "[leap]") {
+  using x = vrtc::leap_extrapolation;
+  using r = vrtc::result<x>;
+  constexpr std::uint64_t L = new_year_2017;
+  // From a reference 10 s before a positive leap second.
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, L - 1) == r(x{0, leap_indicator::pre_pos}));
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, L) == r(x{-1, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, L + 1) == r(x{-1, leap_indicator::post_pos}));
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, max64) == r(x{-1, leap_indicator::post_pos}));
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, 0) == r(x{0, leap_indicator::pre_pos}));
+  // From inside 23:59:60 (shown as 23:59:59) and from after it.
+  CHECK(vrtc::extrapolate_leap(L - 1, leap_indicator::pos, L - 1) == r(x{0, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(L - 1, leap_indicator::pos, L) == r(x{0, leap_indicator::post_pos}));
+  CHECK(vrtc::extrapolate_leap(L - 1, leap_indicator::pos, L - 2) == r(x{1, leap_indicator::pre_pos}));
+  CHECK(vrtc::extrapolate_leap(L + 10, leap_indicator::post_pos, L - 1) == r(x{0, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(L + 10, leap_indicator::post_pos, L - 2) == r(x{1, leap_indicator::pre_pos}));
+  // Negative: 23:59:59 is skipped.
+  constexpr std::uint64_t N = july_2030;
+  CHECK(vrtc::extrapolate_leap(N - 10, leap_indicator::pre_neg, N - 2) == r(x{0, leap_indicator::pre_neg}));
+  CHECK(vrtc::extrapolate_leap(N - 10, leap_indicator::pre_neg, N - 1) == r(x{1, leap_indicator::post_neg}));
+  CHECK(vrtc::extrapolate_leap(N - 10, leap_indicator::pre_neg, max64) == r(x{1, leap_indicator::post_neg}));
+  CHECK(vrtc::extrapolate_leap(N + 10, leap_indicator::post_neg, N) == r(x{0, leap_indicator::post_neg}));
+  CHECK(vrtc::extrapolate_leap(N + 10, leap_indicator::post_neg, N - 1) == r(x{-1, leap_indicator::pre_neg}));
+  CHECK(vrtc::extrapolate_leap(N + 10, leap_indicator::post_neg, 0) == r(x{-1, leap_indicator::pre_neg}));
+  // No leap second, an undefined indicator, one that cannot be placed.
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::none, L + 5) == r(x{0, leap_indicator::none}));
+  CHECK(vrtc::extrapolate_leap(L - 10, static_cast<leap_indicator>(6), L + 5) == errc::invalid_argument);
+  CHECK(vrtc::extrapolate_leap(max64, leap_indicator::pre_pos, 0) == errc::overflow);
+  CHECK(vrtc::extrapolate_leap(100, leap_indicator::post_pos, 100'000) == errc::overflow);
+}

@@ -27,6 +27,7 @@
 
 #include "../vrtc/config.hpp"
 #include "../vrtc/counter.hpp"
+#include "../vrtc/leap.hpp"
 #include "../vrtc/result.hpp"
 #include "../vrtc/time.hpp"
 #include "abi.hpp"
@@ -62,7 +63,7 @@ struct clock_reading {
   std::optional<std::uint64_t> utc_sec;  ///< whole UTC seconds, when derivable (see time_from_page)
   std::optional<std::uint64_t> tai_sec;  ///< whole TAI seconds, when derivable
   vmclock::clock_status clock_status;
-  vmclock::leap_indicator leap_indicator;
+  vmclock::leap_indicator leap_indicator;  ///< at this counter value (see time_from_page)
   std::optional<std::uint64_t> est_error_ns;  ///< estimated error at this counter value
   std::optional<std::uint64_t> max_error_ns;  ///< maximum error at this counter value
   std::uint64_t disruption_marker;
@@ -91,11 +92,13 @@ struct time_fields {
   std::uint64_t time_maxerror_nanosec;
   std::uint64_t vm_generation_counter;
   std::uint32_t size;
-  std::int16_t tai_offset_sec;
+  /// The page's int16, widened so that a leap second crossed since counter_value can adjust it.
+  std::int32_t tai_offset_sec;
   vmclock::time_type time_type;
   vmclock::clock_status clock_status;
   vmclock::leap_indicator leap_indicator;
   std::uint8_t counter_period_shift;
+  vmclock::counter_id counter_id;
 
   [[nodiscard]] static constexpr time_fields of(const page_data& p) noexcept {
     return {p.flags,
@@ -114,7 +117,8 @@ struct time_fields {
             p.time_type,
             p.clock_status,
             p.leap_indicator,
-            p.counter_period_shift};
+            p.counter_period_shift,
+            p.counter_id};
   }
 
   [[nodiscard]] constexpr bool present(field_layout f) const noexcept { return is_present(size, f); }
@@ -130,7 +134,6 @@ struct time_window {
   std::uint32_t magic;
   std::uint64_t counter;
   std::uint16_t version;
-  std::uint8_t counter_id;
 };
 
 [[nodiscard]] constexpr std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) noexcept {
@@ -250,6 +253,7 @@ class clock_sample {
   [[nodiscard, gnu::always_inline]] static constexpr result<clock_sample> make(const detail::time_fields& p,
                                                            std::uint64_t counter) noexcept {
     if (!p.present(fields::time_frac_sec)) return errc::field_absent;
+    if (p.counter_id == vmclock::counter_id::invalid) return errc::no_time;
     if (p.clock_status == vmclock::clock_status::unreliable) return errc::unreliable;
     if (p.time_type != vmclock::time_type::utc && p.time_type != vmclock::time_type::tai &&
         p.time_type != vmclock::time_type::monotonic)
@@ -257,7 +261,37 @@ class clock_sample {
     const result<fixed_time> t = counter_to_time(fixed_time{p.time_sec, p.time_frac_sec}, p.counter_value, counter,
                                                  counter_period{p.counter_period_frac_sec, p.counter_period_shift});
     if (!t) return t.error();
+    if (p.leap_indicator != vmclock::leap_indicator::none) [[unlikely]]
+      return across_leap(counter, *t, p);
     return clock_sample(counter, *t, p);
+  }
+
+  /// The sample when the page carries a leap indicator: the indicator is valid for the page's
+  /// own instant (time_sec), and the time at `counter` may lie on the other side of the leap
+  /// second it names. UTC then differs by that second from a linear run-on of the page, so the
+  /// copy is corrected here, once, and every derived value follows: on a UTC page the time
+  /// itself steps as a UTC clock does; on either page tai_offset_sec (UTC - TAI) moves by the
+  /// leap second (which keeps TAI linear); the indicator becomes the one valid at `counter`.
+  /// A leap second that cannot be placed (extrapolate_leap) leaves the page as published.
+  [[nodiscard, gnu::noinline]] static constexpr result<clock_sample> across_leap(std::uint64_t counter, fixed_time t,
+                                                                                detail::time_fields p) noexcept {
+    const bool utc_page = p.time_type == vmclock::time_type::utc;
+    if (!utc_page && !(p.time_type == vmclock::time_type::tai && p.has_flag(flag::tai_offset_valid)))
+      return clock_sample(counter, t, p);  // no UTC to correct, no way to place the leap second
+    const result<std::uint64_t> reference =
+        utc_page ? result<std::uint64_t>(p.time_sec) : utc_from_tai(p.time_sec, p.tai_offset_sec);
+    const result<std::uint64_t> naive = utc_page ? result<std::uint64_t>(t.sec) : utc_from_tai(t.sec, p.tai_offset_sec);
+    if (!reference || !naive) return clock_sample(counter, t, p);
+    const result<leap_extrapolation> x =
+        extrapolate_leap(*reference, static_cast<vrtc::leap_indicator>(p.leap_indicator), *naive);
+    if (!x) return clock_sample(counter, t, p);
+    if (utc_page) {
+      if ((x->correction < 0 && t.sec == 0) || (x->correction > 0 && t.sec == UINT64_MAX)) return errc::overflow;
+      t.sec = x->correction < 0 ? t.sec - 1 : x->correction > 0 ? t.sec + 1 : t.sec;
+    }
+    p.tai_offset_sec += x->correction;
+    p.leap_indicator = static_cast<vmclock::leap_indicator>(x->indicator);
+    return clock_sample(counter, t, p);
   }
 
   /// |counter - counter_value| with the delta taken as signed.
@@ -404,7 +438,7 @@ class reader {
     w.magic = detail::load_relaxed<std::uint32_t>(b, fields::magic);
     w.version = detail::load_relaxed<std::uint16_t>(b, fields::version);
     p.size = detail::load_relaxed<std::uint32_t>(b, fields::size);
-    w.counter_id = detail::load_relaxed<std::uint8_t>(b, fields::counter_id);
+    p.counter_id = static_cast<vmclock::counter_id>(detail::load_relaxed<std::uint8_t>(b, fields::counter_id));
     p.time_type = static_cast<vmclock::time_type>(detail::load_relaxed<std::uint8_t>(b, fields::time_type));
     p.disruption_marker = detail::load_relaxed<std::uint64_t>(b, fields::disruption_marker);
     p.flags = detail::load_relaxed<std::uint64_t>(b, fields::flags);
@@ -475,7 +509,11 @@ class reader {
     if (bad_header) [[unlikely]]
       return validate_header(w.magic, w.version, w.page.size, region_.size()).error();
     constexpr result<std::uint8_t> own_id = hardware_counter_id();
-    if (check_counter_id && (!own_id || w.counter_id != *own_id)) return errc::counter_mismatch;
+    if (check_counter_id && (!own_id || static_cast<std::uint8_t>(w.page.counter_id) != *own_id)) [[unlikely]] {
+      // A page without a counter relation gets the same answer from every entry point.
+      if (w.page.counter_id == vmclock::counter_id::invalid) return clock_sample::make(w.page, w.counter).error();
+      return errc::counter_mismatch;
+    }
     return clock_sample::make(w.page, w.counter);
   }
 

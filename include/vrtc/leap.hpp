@@ -114,6 +114,62 @@ struct leap_second {
   return l;
 }
 
+/// What a leap indicator means at another instant than the one it is valid for.
+struct leap_extrapolation {
+  /// Seconds to add to the linearly extrapolated UTC second: -1, 0 or +1.
+  std::int8_t correction = 0;
+  /// The indicator at that instant: it moves from PRE_POS through POS (23:59:60, shown as a
+  /// repeated 23:59:59) to POST_POS, and from PRE_NEG to POST_NEG.
+  leap_indicator indicator = leap_indicator::none;
+  friend constexpr bool operator==(const leap_extrapolation&, const leap_extrapolation&) = default;
+};
+
+/// A clock that showed UTC second `reference` (stepping POSIX seconds, valid for indicator `i`)
+/// and was then run on linearly, one second per SI second, shows `naive` at some other
+/// instant -- but if the leap second `i` refers to lies between the two, the true UTC differs
+/// by that leap second. This gives the correction and the indicator at `naive`:
+///   before a positive leap second at midnight L (PRE_POS):  naive == L is 23:59:60 (shown as
+///     L - 1, POS), naive > L is one second behind (correction -1, POST_POS);
+///   before a negative one (PRE_NEG):  from naive == L - 1 on, one second ahead (+1, POST_NEG);
+///   after a positive one (POS, POST_POS):  naive == L - 1 is still 23:59:60 (POS), before it
+///     one second ahead (+1, PRE_POS); at or after L nothing changes (POST_POS);
+///   after a negative one (POST_NEG):  before L one second behind (-1, PRE_NEG).
+/// The result is a correction, not a second: naive + correction may leave [0, 2^64), which the
+/// caller reports. errc::invalid_argument for an indicator the ABI does not define;
+/// errc::overflow when the leap second cannot be placed (announced_leap_second).
+[[nodiscard]] constexpr result<leap_extrapolation> extrapolate_leap(std::uint64_t reference, leap_indicator i,
+                                                                    std::uint64_t naive) noexcept {
+  if (static_cast<std::uint8_t>(i) > static_cast<std::uint8_t>(leap_indicator::post_neg))
+    return errc::invalid_argument;
+  if (i == leap_indicator::none) return leap_extrapolation{0, i};
+  // Common case, cheap: the same day as the reference and not its last second cannot be on the
+  // other side of a leap second (every leap second ends a day, and one at the end of this day
+  // is only due from its last second on). Inside 23:59:60 itself (POS) the reference is that
+  // last second, so this never applies.
+  if (naive / 86400 == reference / 86400 && naive % 86400 < 86399 && i != leap_indicator::pos)
+    return leap_extrapolation{0, i};
+  const result<leap_second> l = announced_leap_second(reference, i);
+  if (!l) return l.error();
+  const std::uint64_t midnight = l->end_of_day;  // >= 86400 (is_valid)
+  const bool before = i == leap_indicator::pre_pos || i == leap_indicator::pre_neg;
+  if (l->sign == leap_sign::positive) {
+    if (before) {
+      if (naive < midnight) return leap_extrapolation{0, leap_indicator::pre_pos};
+      if (naive == midnight) return leap_extrapolation{-1, leap_indicator::pos};
+      return leap_extrapolation{-1, leap_indicator::post_pos};
+    }
+    if (naive >= midnight) return leap_extrapolation{0, leap_indicator::post_pos};
+    if (naive == midnight - 1) return leap_extrapolation{0, leap_indicator::pos};
+    return leap_extrapolation{1, leap_indicator::pre_pos};
+  }
+  if (before) {
+    if (naive < midnight - 1) return leap_extrapolation{0, leap_indicator::pre_neg};
+    return leap_extrapolation{1, leap_indicator::post_neg};
+  }
+  if (naive >= midnight) return leap_extrapolation{0, leap_indicator::post_neg};
+  return leap_extrapolation{-1, leap_indicator::pre_neg};
+}
+
 /// A UTC instant as a stepping UTC clock shows it, with 23:59:60 told apart: during a positive
 /// leap second `posix` repeats 23:59:59.frac and `in_leap_second` is set.
 struct utc_time {
