@@ -261,37 +261,50 @@ class clock_sample {
     const result<fixed_time> t = counter_to_time(fixed_time{p.time_sec, p.time_frac_sec}, p.counter_value, counter,
                                                  counter_period{p.counter_period_frac_sec, p.counter_period_shift});
     if (!t) return t.error();
-    if (p.leap_indicator != vmclock::leap_indicator::none) [[unlikely]]
-      return across_leap(counter, *t, p);
+    if (p.leap_indicator != vmclock::leap_indicator::none) [[unlikely]] {
+      const leap_crossing c = cross_leap(p.time_type, p.flags, p.time_sec, p.tai_offset_sec, p.leap_indicator, *t);
+      if (c.overflow) return errc::overflow;
+      clock_sample s(counter, c.time, p);
+      s.page_.tai_offset_sec += c.correction;
+      s.page_.leap_indicator = c.indicator;
+      return s;
+    }
     return clock_sample(counter, *t, p);
   }
 
-  /// The sample when the page carries a leap indicator: the indicator is valid for the page's
-  /// own instant (time_sec), and the time at `counter` may lie on the other side of the leap
-  /// second it names. UTC then differs by that second from a linear run-on of the page, so the
-  /// copy is corrected here, once, and every derived value follows: on a UTC page the time
-  /// itself steps as a UTC clock does; on either page tai_offset_sec (UTC - TAI) moves by the
-  /// leap second (which keeps TAI linear); the indicator becomes the one valid at `counter`.
-  /// A leap second that cannot be placed (extrapolate_leap) leaves the page as published.
-  [[nodiscard, gnu::noinline]] static constexpr result<clock_sample> across_leap(std::uint64_t counter, fixed_time t,
-                                                                                detail::time_fields p) noexcept {
-    const bool utc_page = p.time_type == vmclock::time_type::utc;
-    if (!utc_page && !(p.time_type == vmclock::time_type::tai && p.has_flag(flag::tai_offset_valid)))
-      return clock_sample(counter, t, p);  // no UTC to correct, no way to place the leap second
+  /// What a leap second between the page's instant and the reading changes.
+  struct leap_crossing {
+    fixed_time time;                  ///< the reading's time, stepped on a UTC page
+    std::int32_t correction;          ///< added to tai_offset_sec (UTC - TAI)
+    vmclock::leap_indicator indicator;  ///< the indicator at the reading's instant
+    bool overflow;                    ///< the stepped time of a UTC page leaves [0, 2^64)
+  };
+
+  /// The indicator is valid for the page's own instant (time_sec), and the time `t` may lie on
+  /// the other side of the leap second it names. UTC then differs by that second from a linear
+  /// run-on of the page, so the sample's copy is corrected once and every derived value
+  /// follows: on a UTC page the time itself steps as a UTC clock does; on either page
+  /// tai_offset_sec (UTC - TAI) moves by the leap second, which keeps TAI linear; the indicator
+  /// becomes the one valid at `t`. A leap second that cannot be placed (extrapolate_leap), or
+  /// a page without UTC, is left as published. Scalars in, a small value out, out of line: the
+  /// common path keeps its copy of the page in registers and pays one compare.
+  [[nodiscard, gnu::noinline, gnu::cold]] static constexpr leap_crossing cross_leap(
+      vmclock::time_type type, std::uint64_t flags, std::uint64_t time_sec, std::int32_t tai_offset_sec,
+      vmclock::leap_indicator indicator, fixed_time t) noexcept {
+    const leap_crossing unchanged{t, 0, indicator, false};
+    const bool utc_page = type == vmclock::time_type::utc;
+    if (!utc_page && !(type == vmclock::time_type::tai && (flags & flag::tai_offset_valid) != 0)) return unchanged;
     const result<std::uint64_t> reference =
-        utc_page ? result<std::uint64_t>(p.time_sec) : utc_from_tai(p.time_sec, p.tai_offset_sec);
-    const result<std::uint64_t> naive = utc_page ? result<std::uint64_t>(t.sec) : utc_from_tai(t.sec, p.tai_offset_sec);
-    if (!reference || !naive) return clock_sample(counter, t, p);
-    const result<leap_extrapolation> x =
-        extrapolate_leap(*reference, static_cast<vrtc::leap_indicator>(p.leap_indicator), *naive);
-    if (!x) return clock_sample(counter, t, p);
+        utc_page ? result<std::uint64_t>(time_sec) : utc_from_tai(time_sec, tai_offset_sec);
+    const result<std::uint64_t> naive = utc_page ? result<std::uint64_t>(t.sec) : utc_from_tai(t.sec, tai_offset_sec);
+    if (!reference || !naive) return unchanged;
+    const result<leap_extrapolation> x = extrapolate_leap(*reference, static_cast<vrtc::leap_indicator>(indicator), *naive);
+    if (!x) return unchanged;
     if (utc_page) {
-      if ((x->correction < 0 && t.sec == 0) || (x->correction > 0 && t.sec == UINT64_MAX)) return errc::overflow;
+      if ((x->correction < 0 && t.sec == 0) || (x->correction > 0 && t.sec == UINT64_MAX)) return {t, 0, indicator, true};
       t.sec = x->correction < 0 ? t.sec - 1 : x->correction > 0 ? t.sec + 1 : t.sec;
     }
-    p.tai_offset_sec += x->correction;
-    p.leap_indicator = static_cast<vmclock::leap_indicator>(x->indicator);
-    return clock_sample(counter, t, p);
+    return {t, x->correction, static_cast<vmclock::leap_indicator>(x->indicator), false};
   }
 
   /// |counter - counter_value| with the delta taken as signed.
