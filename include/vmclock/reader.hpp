@@ -321,14 +321,17 @@ class clock_sample {
 /// The time a consistent page says it is at `counter`, written into `r` (every member is set,
 /// so a reading can be reused from call to call), with the policies applied:
 ///  - errc::field_absent when `size` does not cover time_frac_sec (the conversion's last field);
-///  - errc::unreliable when clock_status is UNRELIABLE;
+///  - errc::no_time when counter_id is INVALID: the page publishes no counter relation;
+///  - errc::unreliable when clock_status is UNRELIABLE (UNKNOWN and INITIALIZING are reported);
 ///  - errc::unsupported_time_type for time types 3 and 4 (and any value the ABI does not define);
 ///  - errc::invalid_shift / errc::overflow from the exact conversion (never a wrapped time).
 /// The counter delta is signed: a counter slightly behind counter_value gives an earlier time.
 /// UTC and TAI seconds are derived through tai_offset_sec (UTC - TAI) only when
 /// TAI_OFFSET_VALID is set, and are absent for MONOTONIC or when the result would leave
-/// [0, 2^64). counter_id is not checked here: the caller supplied the counter value.
-/// On error `r` is unspecified.
+/// [0, 2^64). A reading on the other side of the leap second the page's leap_indicator names
+/// has that leap second applied (docs/vmclock.md): UTC steps, TAI stays linear, and
+/// leap_indicator is the one valid at `counter`. Apart from INVALID, counter_id is not checked
+/// here: the caller supplied the counter value. On error `r` is unspecified.
 constexpr result<void> time_from_page(const page_data& p, std::uint64_t counter, clock_reading& r) noexcept {
   const result<clock_sample> s = clock_sample::at(p, counter);
   if (!s) return s.error();
@@ -372,7 +375,8 @@ class reader {
   }
 
   /// The sample at a counter value taken by `source` inside the seqlock window (the policies
-  /// of time_from_page). counter_id is not checked: the caller vouches for the counter.
+  /// of time_from_page). Which counter counter_id names is not checked: the caller vouches for
+  /// the counter.
   template <counter_source Source>
   [[nodiscard]] result<clock_sample> read_sample(Source&& source, const read_limits& limits = {}) const noexcept {
     return sample(source, limits, false);
@@ -400,9 +404,9 @@ class reader {
 
   /// The time now: the CPU's counter is read inside the seqlock window. The sample carries the
   /// time; the derived values are computed when asked for (see clock_sample).
-  /// errc::no_counter on a platform without a counter; errc::counter_mismatch when the page's
-  /// counter_id is not the counter this CPU reads (including INVALID, i.e. the device publishes
-  /// no time).
+  /// errc::no_counter on a platform without a counter; errc::no_time when the page's counter_id
+  /// is INVALID (as from every entry point); errc::counter_mismatch when it names another
+  /// counter than the one this CPU reads.
   [[nodiscard, gnu::always_inline]] result<clock_sample> now(const read_limits& limits = {}) const noexcept {
 #if defined(__x86_64__) || defined(__aarch64__)
     const auto hardware = [] { return read_hardware_counter(); };
