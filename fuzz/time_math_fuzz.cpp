@@ -152,8 +152,12 @@ void leap_math(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
     const vrtc::leap_indicator pre = positive ? vrtc::leap_indicator::pre_pos : vrtc::leap_indicator::pre_neg;
     const vrtc::leap_indicator post = positive ? vrtc::leap_indicator::post_pos : vrtc::leap_indicator::post_neg;
     // Where the naive count puts the leap second: a second counted before it by a clock that
-    // does not know about it, or after it by one that does.
-    if (positive && before_frame) {
+    // does not know about it, or after it by one that does. An indicator that contradicts its
+    // own instant changes nothing.
+    const bool contradicts = (raw_indicator % 8 == 3 && a != m - 1) || (raw_indicator % 8 == 2 && a == m - 1);
+    if (contradicts) {
+      require(*x == vrtc::leap_extrapolation{0, i});
+    } else if (positive && before_frame) {
       require(b < m ? *x == vrtc::leap_extrapolation{0, pre}
                     : *x == vrtc::leap_extrapolation{-1, b == m ? vrtc::leap_indicator::pos : post});
     } else if (positive) {

@@ -214,7 +214,10 @@ expectation reference(const vmc::page_data& p, std::uint64_t counter) {
       if (li >= 4) midnight = first;
       else if (first <= UINT64_MAX - length) midnight = first + length;
     }
-    if (naive && midnight && *midnight > 0 && *midnight <= UINT64_MAX - 2 * 86400) {
+    // An indicator that contradicts the page's instant (POS outside a month's last second,
+    // PRE_NEG in the second it removes) is taken as published.
+    const bool contradicts = midnight && ((li == 3 && *ref != *midnight - 1) || (li == 2 && *ref == *midnight - 1));
+    if (naive && midnight && *midnight > 0 && *midnight <= UINT64_MAX - 2 * 86400 && !contradicts) {
       const std::uint64_t m = *midnight;
       const std::uint64_t u = *naive;
       int correction = 0;

@@ -327,6 +327,11 @@ TEST_CASE("a leap indicator carries over to instants across its leap second", "[
   CHECK(vrtc::extrapolate_leap(N + 10, leap_indicator::post_neg, N) == r(x{0, leap_indicator::post_neg}));
   CHECK(vrtc::extrapolate_leap(N + 10, leap_indicator::post_neg, N - 1) == r(x{-1, leap_indicator::pre_neg}));
   CHECK(vrtc::extrapolate_leap(N + 10, leap_indicator::post_neg, 0) == r(x{-1, leap_indicator::pre_neg}));
+  // An indicator that contradicts its own instant is taken as published, wherever the reading.
+  CHECK(vrtc::extrapolate_leap(L - 100, leap_indicator::pos, L - 100) == r(x{0, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(L - 100, leap_indicator::pos, L + 100) == r(x{0, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(N - 1, leap_indicator::pre_neg, N - 1) == r(x{0, leap_indicator::pre_neg}));
+  CHECK(vrtc::extrapolate_leap(N - 1, leap_indicator::pre_neg, N + 100) == r(x{0, leap_indicator::pre_neg}));
   // No leap second, an undefined indicator, one that cannot be placed.
   CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::none, L + 5) == r(x{0, leap_indicator::none}));
   CHECK(vrtc::extrapolate_leap(L - 10, static_cast<leap_indicator>(6), L + 5) == errc::invalid_argument);

@@ -134,8 +134,10 @@ struct leap_extrapolation {
 ///   after a positive one (POS, POST_POS):  naive == L - 1 is still 23:59:60 (POS), before it
 ///     one second ahead (+1, PRE_POS); at or after L nothing changes (POST_POS);
 ///   after a negative one (POST_NEG):  before L one second behind (-1, PRE_NEG).
-/// The result is a correction, not a second: naive + correction may leave [0, 2^64), which the
-/// caller reports. errc::invalid_argument for an indicator the ABI does not define;
+/// At `reference` itself nothing changes. An indicator that contradicts its own instant (POS
+/// outside the last second of a month, PRE_NEG in the second it removes) gives {0, i} for every
+/// `naive`. The result is a correction, not a second: naive + correction may leave [0, 2^64),
+/// which the caller reports. errc::invalid_argument for an indicator the ABI does not define;
 /// errc::overflow when the leap second cannot be placed (announced_leap_second).
 [[nodiscard]] constexpr result<leap_extrapolation> extrapolate_leap(std::uint64_t reference, leap_indicator i,
                                                                     std::uint64_t naive) noexcept {
@@ -151,6 +153,11 @@ struct leap_extrapolation {
   const result<leap_second> l = announced_leap_second(reference, i);
   if (!l) return l.error();
   const std::uint64_t midnight = l->end_of_day;  // >= 86400 (is_valid)
+  // An indicator that contradicts its own instant -- POS outside the last second of a month,
+  // PRE_NEG inside the second it removes -- places no leap second: it is taken as published.
+  const bool contradicts = (i == leap_indicator::pos && reference != midnight - 1) ||
+                           (i == leap_indicator::pre_neg && reference == midnight - 1);
+  if (contradicts) return leap_extrapolation{0, i};
   const bool before = i == leap_indicator::pre_pos || i == leap_indicator::pre_neg;
   if (l->sign == leap_sign::positive) {
     if (before) {

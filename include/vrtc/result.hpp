@@ -78,7 +78,7 @@ enum class errc : unsigned char {
     case errc::unsupported_time_type: return "unsupported time_type";
     case errc::counter_mismatch: return "counter_id does not match this CPU's counter";
     case errc::no_counter: return "no hardware counter on this platform";
-    case errc::no_time: return "the page publishes no time (counter_id INVALID)";
+    case errc::no_time: return "no counter relation (counter_id INVALID)";
     case errc::not_found: return "not found";
     case errc::permission_denied: return "permission denied";
     case errc::map_refused: return "mapping refused";
