@@ -898,6 +898,22 @@ TEST_CASE("UTC extrapolated back across a leap second that has passed excludes i
   }
 }
 
+TEST_CASE("a leap indicator that contradicts the page's instant is reported as published", "[vmclock]") {
+  // POS at 23:59:50 (not the last second of the month), PRE_NEG at the 23:59:59 it removes.
+  auto p = before_leap_page(vmc::time_type::utc, vmc::leap_indicator::pos, new_year_2017, 36);
+  for (const std::uint64_t seconds : {std::uint64_t{0}, std::uint64_t{9}, std::uint64_t{10}, std::uint64_t{20}}) {
+    const auto t = reading_at(p, after(seconds));
+    CHECK(t.utc_sec == new_year_2017 - 10 + seconds);
+    CHECK(t.leap_indicator == vmc::leap_indicator::pos);
+  }
+  p = before_leap_page(vmc::time_type::utc, vmc::leap_indicator::pre_neg, july_2030 + 9, 37);  // at july_2030 - 1
+  for (const std::uint64_t seconds : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{5}}) {
+    const auto t = reading_at(p, after(seconds));
+    CHECK(t.utc_sec == july_2030 - 1 + seconds);
+    CHECK(t.leap_indicator == vmc::leap_indicator::pre_neg);
+  }
+}
+
 TEST_CASE("the fast path applies an announced leap second like every other entry point", "[vmclock]") {
   if constexpr (!vrtc::hardware_counter_available) return;
   // The page's instant is 10 s before the 2016 leap second, and its counter_value 2^20 ticks
