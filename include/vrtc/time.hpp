@@ -296,35 +296,31 @@ template <class U128>
 
 // --- TAI <-> UTC -----------------------------------------------------------------------------
 // tai_offset_sec is UTC - TAI (vmclock's field; -37 since 2017): utc = tai + tai_offset_sec.
-// The offset is taken as an int32 (the page's int16, or one adjusted by a leap second) and
-// applied as a magnitude in unsigned arithmetic, so every int32 value is defined.
-
-namespace detail {
-[[nodiscard]] constexpr std::uint64_t offset_magnitude(std::int32_t offset) noexcept {
-  return offset < 0 ? 0 - static_cast<std::uint64_t>(offset) : static_cast<std::uint64_t>(offset);
-}
-}  // namespace detail
+// The offset is taken as an int32 (the page's int16, or one adjusted by a leap second); its
+// magnitude is formed in unsigned arithmetic, so every int32 value is defined.
 
 /// UTC seconds from TAI seconds; errc::overflow if the result leaves [0, 2^64).
 [[nodiscard]] constexpr result<std::uint64_t> utc_from_tai(std::uint64_t tai_sec, std::int32_t tai_offset_sec) noexcept {
-  const std::uint64_t magnitude = detail::offset_magnitude(tai_offset_sec);
   if (tai_offset_sec < 0) {
-    if (tai_sec < magnitude) return errc::overflow;
-    return tai_sec - magnitude;
+    const std::uint64_t back = 0 - static_cast<std::uint64_t>(tai_offset_sec);
+    if (tai_sec < back) return errc::overflow;
+    return tai_sec - back;
   }
-  if (tai_sec > UINT64_MAX - magnitude) return errc::overflow;
-  return tai_sec + magnitude;
+  const auto forward = static_cast<std::uint64_t>(tai_offset_sec);
+  if (tai_sec > UINT64_MAX - forward) return errc::overflow;
+  return tai_sec + forward;
 }
 
 /// TAI seconds from UTC seconds (tai = utc - tai_offset_sec); errc::overflow outside [0, 2^64).
 [[nodiscard]] constexpr result<std::uint64_t> tai_from_utc(std::uint64_t utc_sec, std::int32_t tai_offset_sec) noexcept {
-  const std::uint64_t magnitude = detail::offset_magnitude(tai_offset_sec);
   if (tai_offset_sec < 0) {
-    if (utc_sec > UINT64_MAX - magnitude) return errc::overflow;
-    return utc_sec + magnitude;
+    const std::uint64_t forward = 0 - static_cast<std::uint64_t>(tai_offset_sec);
+    if (utc_sec > UINT64_MAX - forward) return errc::overflow;
+    return utc_sec + forward;
   }
-  if (utc_sec < magnitude) return errc::overflow;
-  return utc_sec - magnitude;
+  const auto back = static_cast<std::uint64_t>(tai_offset_sec);
+  if (utc_sec < back) return errc::overflow;
+  return utc_sec - back;
 }
 
 [[nodiscard]] constexpr result<fixed_time> utc_from_tai(fixed_time tai, std::int32_t tai_offset_sec) noexcept {
