@@ -898,6 +898,22 @@ TEST_CASE("UTC extrapolated back across a leap second that has passed excludes i
   }
 }
 
+TEST_CASE("a UTC page stepped past 2^64 s by a leap second is an overflow", "[vmclock]") {
+  // 18446744073708835200 is the midnight that starts November 584554051223, the last month
+  // below 2^64; a negative leap second ending October puts UTC one second ahead after it.
+  constexpr std::uint64_t midnight = 18'446'744'073'708'835'200u;
+  const auto p = before_leap_page(vmc::time_type::utc, vmc::leap_indicator::pre_neg, midnight, 37);
+  const std::uint64_t to_top = UINT64_MAX - (midnight - 10);  // seconds from the page to 2^64 - 1
+  auto t = reading_at(p, after(to_top - 1));
+  CHECK(t.time.sec == UINT64_MAX);
+  CHECK(t.leap_indicator == vmc::leap_indicator::post_neg);
+  CHECK(vmc::time_from_page(p, after(to_top)) == errc::overflow);
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  CHECK(rd->time_at(after(to_top)) == errc::overflow);
+}
+
 TEST_CASE("a leap indicator that contradicts the page's instant is reported as published", "[vmclock]") {
   // POS at 23:59:50 (not the last second of the month), PRE_NEG at the 23:59:59 it removes.
   auto p = before_leap_page(vmc::time_type::utc, vmc::leap_indicator::pos, new_year_2017, 36);

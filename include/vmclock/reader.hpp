@@ -298,10 +298,12 @@ class clock_sample {
         utc_page ? result<std::uint64_t>(time_sec) : utc_from_tai(time_sec, tai_offset_sec);
     const result<std::uint64_t> naive = utc_page ? result<std::uint64_t>(t.sec) : utc_from_tai(t.sec, tai_offset_sec);
     if (!reference || !naive) return unchanged;
-    const result<leap_extrapolation> x = extrapolate_leap(*reference, static_cast<vrtc::leap_indicator>(indicator), *naive);
+    const result<leap_extrapolation> x =
+        extrapolate_leap(*reference, static_cast<vrtc::leap_indicator>(indicator), *naive);
     if (!x) return unchanged;
     if (utc_page) {
-      if ((x->correction < 0 && t.sec == 0) || (x->correction > 0 && t.sec == UINT64_MAX)) return {t, 0, indicator, true};
+      if ((x->correction < 0 && t.sec == 0) || (x->correction > 0 && t.sec == UINT64_MAX))
+        return {t, 0, indicator, true};
       t.sec = x->correction < 0 ? t.sec - 1 : x->correction > 0 ? t.sec + 1 : t.sec;
     }
     return {t, x->correction, static_cast<vmclock::leap_indicator>(x->indicator), false};
