@@ -3,7 +3,8 @@
 // Input: 8 bytes of counter value (little-endian), then the region (at most one page). The
 // reader must never misbehave, and whatever it answers must agree with an independent
 // reference computed here with 32-bit-limb arithmetic (no 128-bit type, no library math):
-// the time, the nanoseconds, the error bounds, UTC/TAI, and which error it reports.
+// the time, the nanoseconds, the error bounds, UTC/TAI (with a leap second the page announces
+// applied on the far side of it), and which error it reports (no_time for counter_id INVALID).
 #include <vmclock/abi.hpp>
 #include <vmclock/reader.hpp>
 
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 namespace {
 
@@ -125,6 +127,22 @@ std::optional<std::uint64_t> bound(const vmc::page_data& p, vmc::field_layout fi
   return base + *g;
 }
 
+/// The first second of the month containing `sec` and the length of that month in seconds,
+/// by counting 400-year cycles, years and months from 1970 (no calendar formula).
+std::pair<std::uint64_t, std::uint64_t> month_of(std::uint64_t sec) {
+  const std::uint64_t days = sec / 86400;
+  std::uint64_t year = 1970 + days / 146097 * 400;
+  std::uint64_t rest = days % 146097;
+  const auto leap = [](std::uint64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; };
+  while (rest >= (leap(year) ? 366u : 365u)) rest -= leap(year++) ? 366u : 365u;
+  constexpr std::uint64_t lengths[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  for (unsigned m = 0;; ++m) {
+    const std::uint64_t length = m == 1 && leap(year) ? 29 : lengths[m];
+    if (rest < length) return {sec - sec % 86400 - rest * 86400, length * 86400};
+    rest -= length;
+  }
+}
+
 /// The reference answer for a consistent page at `counter`: a reading or the error.
 struct expectation {
   std::optional<errc> error;
@@ -134,6 +152,7 @@ struct expectation {
 expectation reference(const vmc::page_data& p, std::uint64_t counter) {
   expectation e;
   if (p.size < 0x58) return e.error = errc::field_absent, e;
+  if (p.counter_id == vmc::counter_id::invalid) return e.error = errc::no_time, e;
   if (p.clock_status == vmc::clock_status::unreliable) return e.error = errc::unreliable, e;
   const auto type = static_cast<unsigned>(p.time_type);
   if (type > 2) return e.error = errc::unsupported_time_type, e;
@@ -167,12 +186,11 @@ expectation reference(const vmc::page_data& p, std::uint64_t counter) {
   r.flags = p.flags;
   if (p.size >= 112 && (p.flags & vmc::flag::vm_gen_counter_present) != 0)
     r.vm_generation_counter = p.vm_generation_counter;
-  const std::int64_t offset = p.tai_offset_sec;  // UTC - TAI
-  const std::int64_t sec_lo = static_cast<std::int64_t>(r.time.sec & 0xffffffff);
-  const auto shifted = [&](std::int64_t by) -> std::optional<std::uint64_t> {
-    // r.time.sec + by, if it stays in [0, 2^64): split to avoid signed overflow.
-    const std::int64_t low = sec_lo + by;
-    const std::uint64_t high = r.time.sec >> 32;
+  std::int64_t offset = p.tai_offset_sec;  // UTC - TAI
+  const auto shifted_of = [](std::uint64_t sec, std::int64_t by) -> std::optional<std::uint64_t> {
+    // sec + by, if it stays in [0, 2^64): split to avoid signed overflow.
+    const std::int64_t low = static_cast<std::int64_t>(sec & 0xffffffff) + by;
+    const std::uint64_t high = sec >> 32;
     if (low < 0) {
       if (high == 0) return std::nullopt;
       return ((high - 1) << 32) + static_cast<std::uint64_t>(low + (std::int64_t{1} << 32));
@@ -184,6 +202,53 @@ expectation reference(const vmc::page_data& p, std::uint64_t counter) {
     return (high << 32) + static_cast<std::uint64_t>(low);
   };
   const bool offset_valid = (p.flags & vmc::flag::tai_offset_valid) != 0;
+  // A leap indicator is valid at time_sec; a reading on the other side of its leap second gets
+  // UTC corrected by that second (the time too on a UTC page) and the indicator of its instant.
+  const auto li = static_cast<unsigned>(p.leap_indicator);
+  if (li >= 1 && li <= 5 && (type == 0 || (type == 1 && offset_valid))) {
+    const auto ref = type == 0 ? std::optional<std::uint64_t>(p.time_sec) : shifted_of(p.time_sec, offset);
+    const auto naive = type == 0 ? std::optional<std::uint64_t>(r.time.sec) : shifted_of(r.time.sec, offset);
+    std::optional<std::uint64_t> midnight;
+    if (ref) {
+      const auto [first, length] = month_of(*ref);
+      if (li >= 4) midnight = first;
+      else if (first <= UINT64_MAX - length) midnight = first + length;
+    }
+    // An indicator that contradicts the page's instant (POS outside a month's last second,
+    // PRE_NEG in the second it removes) is taken as published.
+    const bool contradicts = midnight && ((li == 3 && *ref != *midnight - 1) || (li == 2 && *ref == *midnight - 1));
+    if (naive && midnight && *midnight > 0 && *midnight <= UINT64_MAX - 2 * 86400 && !contradicts) {
+      const std::uint64_t m = *midnight;
+      const std::uint64_t u = *naive;
+      int correction = 0;
+      unsigned now_li = li;
+      switch (li) {
+        case 1:  // PRE_POS: 23:59:60 is naive m, everything after it one second behind
+          if (u >= m) correction = -1, now_li = u == m ? 3 : 4;
+          break;
+        case 2:  // PRE_NEG: from naive m - 1 on, one second ahead
+          if (u >= m - 1) correction = 1, now_li = 5;
+          break;
+        case 3:
+        case 4:  // POS, POST_POS: naive m - 1 is 23:59:60, before it one second ahead
+          now_li = u >= m ? 4 : u == m - 1 ? 3 : 1;
+          if (u < m - 1) correction = 1;
+          break;
+        default:  // POST_NEG: before m one second behind
+          if (u < m) correction = -1, now_li = 2;
+          else now_li = 5;
+          break;
+      }
+      if (type == 0) {
+        const auto moved = shifted_of(r.time.sec, correction);
+        if (!moved) return e.error = errc::overflow, e;
+        r.time.sec = *moved;
+      }
+      offset += correction;
+      r.leap_indicator = static_cast<vmc::leap_indicator>(now_li);
+    }
+  }
+  const auto shifted = [&](std::int64_t by) { return shifted_of(r.time.sec, by); };
   if (type == 0) {
     r.utc_sec = r.time.sec;
     if (offset_valid) r.tai_sec = shifted(-offset);
@@ -274,6 +339,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(!at_now.error && now->reading() == at_now.reading);
   } else if (now.error() == errc::counter_mismatch) {
     require(static_cast<std::uint8_t>(decoded->counter_id) != *vrtc::hardware_counter_id());
+    require(decoded->counter_id != vmc::counter_id::invalid);
   }
+  // A page without a counter relation gets the answer every other entry point gives.
+  if (decoded->counter_id == vmc::counter_id::invalid && vrtc::hardware_counter_available)
+    require(!now.has_value() && now.error() == want.error.value());
   return 0;
 }

@@ -99,7 +99,65 @@ TEST_CASE("23:59:60 is a calendar time of its own", "[leap]") {
   STATIC_REQUIRE(vrtc::to_civil(vrtc::make_utc_time({new_year_2017 - 1, half}, leap_indicator::pos)).value().second == 60);
   STATIC_REQUIRE(vrtc::to_civil(at(new_year_2017 - 2, 0, true)) == errc::invalid_argument);
   STATIC_REQUIRE(vrtc::to_civil(at(new_year_2017 - 86400 - 1, 0, true)) == errc::invalid_argument);  // not a month end
-  STATIC_REQUIRE(vrtc::to_civil(at(max64)) == errc::overflow);
+  CHECK(vrtc::to_civil(at(max64)) == vrtc::result<vrtc::civil_time>(vrtc::civil_time{{584'554'051'223, 11, 9}, 7, 0, 15}));
+}
+
+// Page seconds are untrusted and may be anything: the month arithmetic must give the exact
+// answer or errc::overflow for every uint64, with no signed intermediate that can overflow.
+// The calendar values below were computed separately, counting 400-year cycles of 146097
+// days and then whole years and months from 1970.
+namespace {
+constexpr std::uint64_t int64_max = static_cast<std::uint64_t>(INT64_MAX);
+// December 292277026596 contains 2^63 - 1: it starts below 2^63 and ends above it.
+constexpr std::uint64_t last_month_below_2_63_start = 9'223'372'036'854'460'800u;
+constexpr std::uint64_t last_month_below_2_63_end = 9'223'372'036'857'139'200u;
+// November 584554051223 contains 2^64 - 1 and ends at or after 2^64.
+constexpr std::uint64_t last_month_below_2_64_start = 18'446'744'073'708'835'200u;
+}  // namespace
+
+TEST_CASE("month arithmetic is defined for every second count", "[leap]") {
+  for (const std::uint64_t s : {last_month_below_2_63_start, int64_max - 1, int64_max, int64_max + 1,
+                                last_month_below_2_63_end - 1}) {
+    CAPTURE(s);
+    CHECK(vrtc::start_of_month(s) == vrtc::result<std::uint64_t>(last_month_below_2_63_start));
+    CHECK(vrtc::end_of_month(s) == vrtc::result<std::uint64_t>(last_month_below_2_63_end));
+  }
+  CHECK(vrtc::start_of_month(last_month_below_2_63_end) == vrtc::result<std::uint64_t>(last_month_below_2_63_end));
+  for (const std::uint64_t s : {last_month_below_2_64_start, max64 - 86400, max64}) {
+    CAPTURE(s);
+    CHECK(vrtc::start_of_month(s) == vrtc::result<std::uint64_t>(last_month_below_2_64_start));
+    CHECK(vrtc::end_of_month(s) == errc::overflow);
+  }
+  CHECK(vrtc::end_of_month(last_month_below_2_64_start - 1) == vrtc::result<std::uint64_t>(last_month_below_2_64_start));
+}
+
+TEST_CASE("leap seconds are placed or refused for every second count", "[leap]") {
+  CHECK(vrtc::announced_leap_second(int64_max, leap_indicator::pre_pos) ==
+        vrtc::result<leap_second>(leap_second{last_month_below_2_63_end, leap_sign::positive}));
+  CHECK(vrtc::announced_leap_second(int64_max, leap_indicator::pre_neg) ==
+        vrtc::result<leap_second>(leap_second{last_month_below_2_63_end, leap_sign::negative}));
+  CHECK(vrtc::announced_leap_second(last_month_below_2_63_end - 1, leap_indicator::pos) ==
+        vrtc::result<leap_second>(leap_second{last_month_below_2_63_end, leap_sign::positive}));
+  CHECK(vrtc::announced_leap_second(int64_max, leap_indicator::post_pos) ==
+        vrtc::result<leap_second>(leap_second{last_month_below_2_63_start, leap_sign::positive}));
+  CHECK(vrtc::announced_leap_second(max64, leap_indicator::pre_pos) == errc::overflow);
+  CHECK(vrtc::announced_leap_second(max64, leap_indicator::post_neg) ==
+        vrtc::result<leap_second>(leap_second{last_month_below_2_64_start, leap_sign::negative}));
+  CHECK(vrtc::announced_leap_second(max64, static_cast<leap_indicator>(6)) == errc::invalid_argument);
+}
+
+TEST_CASE("calendar times exist for every second count", "[leap]") {
+  CHECK(vrtc::to_civil(at(int64_max)) ==
+        vrtc::result<vrtc::civil_time>(vrtc::civil_time{{292'277'026'596, 12, 4}, 15, 30, 7}));
+  CHECK(vrtc::to_civil(at(last_month_below_2_63_end - 1, 0, true)) ==
+        vrtc::result<vrtc::civil_time>(vrtc::civil_time{{292'277'026'596, 12, 31}, 23, 59, 60}));
+  CHECK(vrtc::to_civil(at(int64_max, 0, true)) == errc::invalid_argument);
+  CHECK(vrtc::to_civil(at(last_month_below_2_64_start - 1, 0, true)).value().second == 60);
+  CHECK(vrtc::to_civil(at(max64, max64, true)) == errc::invalid_argument);
+  CHECK(vrtc::from_unix_seconds(INT64_MIN) == vrtc::civil_time{{-292'277'022'657, 1, 27}, 8, 29, 52});
+  CHECK(vrtc::from_unix_seconds(INT64_MAX) == vrtc::civil_time{{292'277'026'596, 12, 4}, 15, 30, 7});
+  CHECK(vrtc::civil_from_days(INT64_MAX) == vrtc::civil_date{25'252'734'927'768'524, 7, 27});
+  CHECK(vrtc::civil_from_days(INT64_MIN) == vrtc::civil_date{-25'252'734'927'764'585, 6, 7});
 }
 
 TEST_CASE("smear windows", "[smear]") {
@@ -243,4 +301,40 @@ TEST_CASE("smearing is monotonic and its inverse round-trips", "[smear]") {
       }
     }
   }
+}
+
+TEST_CASE("a leap indicator carries over to instants across its leap second", "[leap]") {
+  using x = vrtc::leap_extrapolation;
+  using r = vrtc::result<x>;
+  constexpr std::uint64_t L = new_year_2017;
+  // From a reference 10 s before a positive leap second.
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, L - 1) == r(x{0, leap_indicator::pre_pos}));
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, L) == r(x{-1, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, L + 1) == r(x{-1, leap_indicator::post_pos}));
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, max64) == r(x{-1, leap_indicator::post_pos}));
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::pre_pos, 0) == r(x{0, leap_indicator::pre_pos}));
+  // From inside 23:59:60 (shown as 23:59:59) and from after it.
+  CHECK(vrtc::extrapolate_leap(L - 1, leap_indicator::pos, L - 1) == r(x{0, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(L - 1, leap_indicator::pos, L) == r(x{0, leap_indicator::post_pos}));
+  CHECK(vrtc::extrapolate_leap(L - 1, leap_indicator::pos, L - 2) == r(x{1, leap_indicator::pre_pos}));
+  CHECK(vrtc::extrapolate_leap(L + 10, leap_indicator::post_pos, L - 1) == r(x{0, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(L + 10, leap_indicator::post_pos, L - 2) == r(x{1, leap_indicator::pre_pos}));
+  // Negative: 23:59:59 is skipped.
+  constexpr std::uint64_t N = july_2030;
+  CHECK(vrtc::extrapolate_leap(N - 10, leap_indicator::pre_neg, N - 2) == r(x{0, leap_indicator::pre_neg}));
+  CHECK(vrtc::extrapolate_leap(N - 10, leap_indicator::pre_neg, N - 1) == r(x{1, leap_indicator::post_neg}));
+  CHECK(vrtc::extrapolate_leap(N - 10, leap_indicator::pre_neg, max64) == r(x{1, leap_indicator::post_neg}));
+  CHECK(vrtc::extrapolate_leap(N + 10, leap_indicator::post_neg, N) == r(x{0, leap_indicator::post_neg}));
+  CHECK(vrtc::extrapolate_leap(N + 10, leap_indicator::post_neg, N - 1) == r(x{-1, leap_indicator::pre_neg}));
+  CHECK(vrtc::extrapolate_leap(N + 10, leap_indicator::post_neg, 0) == r(x{-1, leap_indicator::pre_neg}));
+  // An indicator that contradicts its own instant is taken as published, wherever the reading.
+  CHECK(vrtc::extrapolate_leap(L - 100, leap_indicator::pos, L - 100) == r(x{0, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(L - 100, leap_indicator::pos, L + 100) == r(x{0, leap_indicator::pos}));
+  CHECK(vrtc::extrapolate_leap(N - 1, leap_indicator::pre_neg, N - 1) == r(x{0, leap_indicator::pre_neg}));
+  CHECK(vrtc::extrapolate_leap(N - 1, leap_indicator::pre_neg, N + 100) == r(x{0, leap_indicator::pre_neg}));
+  // No leap second, an undefined indicator, one that cannot be placed.
+  CHECK(vrtc::extrapolate_leap(L - 10, leap_indicator::none, L + 5) == r(x{0, leap_indicator::none}));
+  CHECK(vrtc::extrapolate_leap(L - 10, static_cast<leap_indicator>(6), L + 5) == errc::invalid_argument);
+  CHECK(vrtc::extrapolate_leap(max64, leap_indicator::pre_pos, 0) == errc::overflow);
+  CHECK(vrtc::extrapolate_leap(100, leap_indicator::post_pos, 100'000) == errc::overflow);
 }

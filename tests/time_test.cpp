@@ -1,8 +1,10 @@
 // Tests for include/vrtc/time.hpp: hand-computed cases, properties over many inputs, and both
 // 128-bit paths. Golden vectors from the reference script are checked in time_vectors_test.cpp.
+#include <vrtc/chrono.hpp>
 #include <vrtc/time.hpp>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -261,6 +263,23 @@ TEST_CASE("TAI and UTC differ by tai_offset_sec = UTC - TAI", "[time]") {
   STATIC_REQUIRE(vrtc::tai_from_utc(std::uint64_t{0}, INT16_MIN).value() == 32'768);
 }
 
+TEST_CASE("a TAI offset is applied exactly for every int32 value", "[time]") {
+  // A leap second crossed since the page was written moves the offset past the int16 range.
+  constexpr std::uint64_t two_31 = std::uint64_t{1} << 31;
+  CHECK(vrtc::utc_from_tai(std::uint64_t{0}, INT32_MIN) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(two_31 - 1, INT32_MIN) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(two_31, INT32_MIN) == vrtc::result<std::uint64_t>(0));
+  CHECK(vrtc::tai_from_utc(std::uint64_t{0}, INT32_MIN) == vrtc::result<std::uint64_t>(two_31));
+  CHECK(vrtc::tai_from_utc(max64 - two_31 + 1, INT32_MIN) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(max64 - (two_31 - 1), INT32_MAX) == vrtc::result<std::uint64_t>(max64));
+  CHECK(vrtc::utc_from_tai(max64 - (two_31 - 2), INT32_MAX) == errc::overflow);
+  CHECK(vrtc::tai_from_utc(two_31 - 1, INT32_MAX) == vrtc::result<std::uint64_t>(0));
+  CHECK(vrtc::tai_from_utc(two_31 - 2, INT32_MAX) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(fixed_time{two_31 + 7, 9}, INT32_MIN) == vrtc::result<fixed_time>(fixed_time{7, 9}));
+  CHECK(vrtc::utc_from_tai(std::uint64_t{32'768}, std::int32_t{INT16_MIN} - 1) == errc::overflow);
+  CHECK(vrtc::utc_from_tai(std::uint64_t{32'769}, std::int32_t{INT16_MIN} - 1) == vrtc::result<std::uint64_t>(0));
+}
+
 TEST_CASE("instants in seconds and nanoseconds", "[time]") {
   using vrtc::seconds_and_nanoseconds;
   constexpr std::uint64_t half = std::uint64_t{1} << 63;
@@ -279,4 +298,28 @@ TEST_CASE("instants in seconds and nanoseconds", "[time]") {
   STATIC_REQUIRE(vrtc::to_nanoseconds_floor({1'700'000'000, half}).value().count == 1'700'000'000'500'000'000);
   STATIC_REQUIRE(vrtc::to_fixed_time(vrtc::nanosecond_count(1'700'000'000'500'000'000)) == fixed_time{1'700'000'000, half});
   STATIC_REQUIRE(vrtc::to_fixed_time(vrtc::nanosecond_count(max64)) == fixed_time{last, vrtc::ns_to_frac(709'551'615)});
+}
+
+TEST_CASE("chrono adapters give a value or an error at the ends of both ranges", "[time]") {
+  using std::chrono::nanoseconds;
+  using std::chrono::seconds;
+  constexpr std::uint64_t int64_max = static_cast<std::uint64_t>(INT64_MAX);
+  // 2^63 - 1 ns is 9223372036 s + 854775807 ns; one nanosecond more does not fit.
+  CHECK(vrtc::to_sys_time(vrtc::to_fixed_time(vrtc::nanosecond_count(int64_max))).value().time_since_epoch() ==
+        nanoseconds(INT64_MAX));
+  CHECK(vrtc::to_sys_time(vrtc::to_fixed_time(vrtc::nanosecond_count(int64_max + 1))) == errc::overflow);
+  CHECK(vrtc::to_sys_time(fixed_time{max64, max64}) == errc::overflow);
+  CHECK(vrtc::to_sys_time_round(fixed_time{max64, max64}) == errc::overflow);
+  CHECK(vrtc::to_fixed_time(vrtc::sys_nanoseconds(nanoseconds(INT64_MIN))) == errc::overflow);
+  CHECK(vrtc::to_fixed_time(vrtc::sys_nanoseconds(nanoseconds(INT64_MAX))).value() ==
+        vrtc::to_fixed_time(vrtc::nanosecond_count(int64_max)));
+  CHECK(vrtc::to_duration(vrtc::whole_seconds(max64)) == errc::overflow);
+  CHECK(vrtc::to_duration(vrtc::whole_seconds(int64_max)).value() == seconds(INT64_MAX));
+  CHECK(vrtc::to_duration(vrtc::nanosecond_count(int64_max + 1)) == errc::overflow);
+  CHECK(vrtc::to_whole_seconds(seconds(INT64_MIN)) == errc::overflow);
+  CHECK(vrtc::to_whole_seconds(seconds(INT64_MAX)).value().count == int64_max);
+  CHECK(vrtc::to_nanosecond_count(nanoseconds(INT64_MIN)) == errc::overflow);
+  CHECK(vrtc::to_second_fraction(nanoseconds(INT64_MIN)) == errc::invalid_argument);
+  CHECK(vrtc::to_second_fraction(nanoseconds(INT64_MAX)) == errc::invalid_argument);
+  CHECK(vrtc::to_duration_floor(vrtc::second_fraction(max64)) == nanoseconds(999'999'999));
 }

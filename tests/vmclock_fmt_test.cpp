@@ -52,6 +52,7 @@ TEST_CASE("a page prints every field on one line", "[vmclock]") {
 
 TEST_CASE("a reading prints the time, the scales and the bounds", "[vmclock]") {
   vmc::page_data p;
+  p.counter_id = vmc::counter_id::x86_tsc;  // a page with a counter relation
   p.time_type = vmc::time_type::tai;
   p.flags = vmc::flag::tai_offset_valid | vmc::flag::time_maxerror_valid;
   p.clock_status = vmc::clock_status::synchronized;

@@ -27,6 +27,7 @@
 
 #include "../vrtc/config.hpp"
 #include "../vrtc/counter.hpp"
+#include "../vrtc/leap.hpp"
 #include "../vrtc/result.hpp"
 #include "../vrtc/time.hpp"
 #include "abi.hpp"
@@ -62,7 +63,7 @@ struct clock_reading {
   std::optional<std::uint64_t> utc_sec;  ///< whole UTC seconds, when derivable (see time_from_page)
   std::optional<std::uint64_t> tai_sec;  ///< whole TAI seconds, when derivable
   vmclock::clock_status clock_status;
-  vmclock::leap_indicator leap_indicator;
+  vmclock::leap_indicator leap_indicator;  ///< at this counter value (see time_from_page)
   std::optional<std::uint64_t> est_error_ns;  ///< estimated error at this counter value
   std::optional<std::uint64_t> max_error_ns;  ///< maximum error at this counter value
   std::uint64_t disruption_marker;
@@ -91,11 +92,13 @@ struct time_fields {
   std::uint64_t time_maxerror_nanosec;
   std::uint64_t vm_generation_counter;
   std::uint32_t size;
-  std::int16_t tai_offset_sec;
+  /// The page's int16, widened so that a leap second crossed since counter_value can adjust it.
+  std::int32_t tai_offset_sec;
   vmclock::time_type time_type;
   vmclock::clock_status clock_status;
   vmclock::leap_indicator leap_indicator;
   std::uint8_t counter_period_shift;
+  vmclock::counter_id counter_id;
 
   [[nodiscard]] static constexpr time_fields of(const page_data& p) noexcept {
     return {p.flags,
@@ -114,7 +117,8 @@ struct time_fields {
             p.time_type,
             p.clock_status,
             p.leap_indicator,
-            p.counter_period_shift};
+            p.counter_period_shift,
+            p.counter_id};
   }
 
   [[nodiscard]] constexpr bool present(field_layout f) const noexcept { return is_present(size, f); }
@@ -130,7 +134,6 @@ struct time_window {
   std::uint32_t magic;
   std::uint64_t counter;
   std::uint16_t version;
-  std::uint8_t counter_id;
 };
 
 [[nodiscard]] constexpr std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) noexcept {
@@ -250,6 +253,7 @@ class clock_sample {
   [[nodiscard, gnu::always_inline]] static constexpr result<clock_sample> make(const detail::time_fields& p,
                                                            std::uint64_t counter) noexcept {
     if (!p.present(fields::time_frac_sec)) return errc::field_absent;
+    if (p.counter_id == vmclock::counter_id::invalid) return errc::no_time;
     if (p.clock_status == vmclock::clock_status::unreliable) return errc::unreliable;
     if (p.time_type != vmclock::time_type::utc && p.time_type != vmclock::time_type::tai &&
         p.time_type != vmclock::time_type::monotonic)
@@ -257,7 +261,52 @@ class clock_sample {
     const result<fixed_time> t = counter_to_time(fixed_time{p.time_sec, p.time_frac_sec}, p.counter_value, counter,
                                                  counter_period{p.counter_period_frac_sec, p.counter_period_shift});
     if (!t) return t.error();
+    if (p.leap_indicator != vmclock::leap_indicator::none) [[unlikely]] {
+      const leap_crossing c = cross_leap(p.time_type, p.flags, p.time_sec, p.tai_offset_sec, p.leap_indicator, *t);
+      if (c.overflow) return errc::overflow;
+      clock_sample s(counter, c.time, p);
+      s.page_.tai_offset_sec += c.correction;
+      s.page_.leap_indicator = c.indicator;
+      return s;
+    }
     return clock_sample(counter, *t, p);
+  }
+
+  /// What a leap second between the page's instant and the reading changes.
+  struct leap_crossing {
+    fixed_time time;                  ///< the reading's time, stepped on a UTC page
+    std::int32_t correction;          ///< added to tai_offset_sec (UTC - TAI)
+    vmclock::leap_indicator indicator;  ///< the indicator at the reading's instant
+    bool overflow;                    ///< the stepped time of a UTC page leaves [0, 2^64)
+  };
+
+  /// The indicator is valid for the page's own instant (time_sec), and the time `t` may lie on
+  /// the other side of the leap second it names. UTC then differs by that second from a linear
+  /// run-on of the page, so the sample's copy is corrected once and every derived value
+  /// follows: on a UTC page the time itself steps as a UTC clock does; on either page
+  /// tai_offset_sec (UTC - TAI) moves by the leap second, which keeps TAI linear; the indicator
+  /// becomes the one valid at `t`. A leap second that cannot be placed (extrapolate_leap), or
+  /// a page without UTC, is left as published. Scalars in, a small value out, out of line: the
+  /// common path keeps its copy of the page in registers and pays one compare.
+  [[nodiscard, gnu::noinline, gnu::cold]] static constexpr leap_crossing cross_leap(
+      vmclock::time_type type, std::uint64_t flags, std::uint64_t time_sec, std::int32_t tai_offset_sec,
+      vmclock::leap_indicator indicator, fixed_time t) noexcept {
+    const leap_crossing unchanged{t, 0, indicator, false};
+    const bool utc_page = type == vmclock::time_type::utc;
+    if (!utc_page && !(type == vmclock::time_type::tai && (flags & flag::tai_offset_valid) != 0)) return unchanged;
+    const result<std::uint64_t> reference =
+        utc_page ? result<std::uint64_t>(time_sec) : utc_from_tai(time_sec, tai_offset_sec);
+    const result<std::uint64_t> naive = utc_page ? result<std::uint64_t>(t.sec) : utc_from_tai(t.sec, tai_offset_sec);
+    if (!reference || !naive) return unchanged;
+    const result<leap_extrapolation> x =
+        extrapolate_leap(*reference, static_cast<vrtc::leap_indicator>(indicator), *naive);
+    if (!x) return unchanged;
+    if (utc_page) {
+      if ((x->correction < 0 && t.sec == 0) || (x->correction > 0 && t.sec == UINT64_MAX))
+        return {t, 0, indicator, true};
+      t.sec = x->correction < 0 ? t.sec - 1 : x->correction > 0 ? t.sec + 1 : t.sec;
+    }
+    return {t, x->correction, static_cast<vmclock::leap_indicator>(x->indicator), false};
   }
 
   /// |counter - counter_value| with the delta taken as signed.
@@ -274,14 +323,17 @@ class clock_sample {
 /// The time a consistent page says it is at `counter`, written into `r` (every member is set,
 /// so a reading can be reused from call to call), with the policies applied:
 ///  - errc::field_absent when `size` does not cover time_frac_sec (the conversion's last field);
-///  - errc::unreliable when clock_status is UNRELIABLE;
+///  - errc::no_time when counter_id is INVALID: the page publishes no counter relation;
+///  - errc::unreliable when clock_status is UNRELIABLE (UNKNOWN and INITIALIZING are reported);
 ///  - errc::unsupported_time_type for time types 3 and 4 (and any value the ABI does not define);
 ///  - errc::invalid_shift / errc::overflow from the exact conversion (never a wrapped time).
 /// The counter delta is signed: a counter slightly behind counter_value gives an earlier time.
 /// UTC and TAI seconds are derived through tai_offset_sec (UTC - TAI) only when
 /// TAI_OFFSET_VALID is set, and are absent for MONOTONIC or when the result would leave
-/// [0, 2^64). counter_id is not checked here: the caller supplied the counter value.
-/// On error `r` is unspecified.
+/// [0, 2^64). A reading on the other side of the leap second the page's leap_indicator names
+/// has that leap second applied (docs/vmclock.md): UTC steps, TAI stays linear, and
+/// leap_indicator is the one valid at `counter`. Apart from INVALID, counter_id is not checked
+/// here: the caller supplied the counter value. On error `r` is unspecified.
 constexpr result<void> time_from_page(const page_data& p, std::uint64_t counter, clock_reading& r) noexcept {
   const result<clock_sample> s = clock_sample::at(p, counter);
   if (!s) return s.error();
@@ -325,7 +377,8 @@ class reader {
   }
 
   /// The sample at a counter value taken by `source` inside the seqlock window (the policies
-  /// of time_from_page). counter_id is not checked: the caller vouches for the counter.
+  /// of time_from_page). Which counter counter_id names is not checked: the caller vouches for
+  /// the counter.
   template <counter_source Source>
   [[nodiscard]] result<clock_sample> read_sample(Source&& source, const read_limits& limits = {}) const noexcept {
     return sample(source, limits, false);
@@ -353,9 +406,9 @@ class reader {
 
   /// The time now: the CPU's counter is read inside the seqlock window. The sample carries the
   /// time; the derived values are computed when asked for (see clock_sample).
-  /// errc::no_counter on a platform without a counter; errc::counter_mismatch when the page's
-  /// counter_id is not the counter this CPU reads (including INVALID, i.e. the device publishes
-  /// no time).
+  /// errc::no_counter on a platform without a counter; errc::no_time when the page's counter_id
+  /// is INVALID (as from every entry point); errc::counter_mismatch when it names another
+  /// counter than the one this CPU reads.
   [[nodiscard, gnu::always_inline]] result<clock_sample> now(const read_limits& limits = {}) const noexcept {
 #if defined(__x86_64__) || defined(__aarch64__)
     const auto hardware = [] { return read_hardware_counter(); };
@@ -404,7 +457,7 @@ class reader {
     w.magic = detail::load_relaxed<std::uint32_t>(b, fields::magic);
     w.version = detail::load_relaxed<std::uint16_t>(b, fields::version);
     p.size = detail::load_relaxed<std::uint32_t>(b, fields::size);
-    w.counter_id = detail::load_relaxed<std::uint8_t>(b, fields::counter_id);
+    p.counter_id = static_cast<vmclock::counter_id>(detail::load_relaxed<std::uint8_t>(b, fields::counter_id));
     p.time_type = static_cast<vmclock::time_type>(detail::load_relaxed<std::uint8_t>(b, fields::time_type));
     p.disruption_marker = detail::load_relaxed<std::uint64_t>(b, fields::disruption_marker);
     p.flags = detail::load_relaxed<std::uint64_t>(b, fields::flags);
@@ -475,7 +528,11 @@ class reader {
     if (bad_header) [[unlikely]]
       return validate_header(w.magic, w.version, w.page.size, region_.size()).error();
     constexpr result<std::uint8_t> own_id = hardware_counter_id();
-    if (check_counter_id && (!own_id || w.counter_id != *own_id)) return errc::counter_mismatch;
+    if (check_counter_id && (!own_id || static_cast<std::uint8_t>(w.page.counter_id) != *own_id)) [[unlikely]] {
+      // A page without a counter relation gets the same answer from every entry point.
+      if (w.page.counter_id == vmclock::counter_id::invalid) return clock_sample::make(w.page, w.counter).error();
+      return errc::counter_mismatch;
+    }
     return clock_sample::make(w.page, w.counter);
   }
 

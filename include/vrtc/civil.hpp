@@ -67,17 +67,29 @@ inline constexpr std::int64_t civil_year_limit = std::int64_t{1} << 36;
   return era * 146097 + day_of_era - days_0000_03_01_to_1970_01_01;
 }
 
-/// The date `days` days after 1970-01-01. No intermediate overflows for |days| < 2^61, which
-/// covers every day count that an int64 of seconds can produce.
+/// The date `days` days after 1970-01-01, for any int64 day count. The day count is split into
+/// whole 400-year eras and a remainder first, so nothing is added to or multiplied into the
+/// untrusted count itself and no intermediate value can overflow.
 [[nodiscard]] constexpr civil_date civil_from_days(std::int64_t days) noexcept {
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t day_of_era = z - era * 146097;                                               // [0, 146096]
+  constexpr std::int64_t days_per_era = 146097;
+  constexpr std::int64_t days_0000_03_01_to_1970_01_01 = 719468;
+  // Floor division of days by an era: |quotient| < 2^63 / 146097, remainder in [0, 146096].
+  std::int64_t era = days / days_per_era;
+  std::int64_t rest = days % days_per_era;
+  if (rest < 0) {
+    rest += days_per_era;
+    --era;
+  }
+  // Count from 0000-03-01: rest + 719468 < 6 eras, so it is split the same way without risk.
+  rest += days_0000_03_01_to_1970_01_01;
+  era += rest / days_per_era;
+  const std::int64_t day_of_era = rest % days_per_era;                                            // [0, 146096]
   const std::int64_t year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
   const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const std::int64_t month_from_march = (5 * day_of_year + 2) / 153;                             // [0, 11]
   const auto day = static_cast<unsigned>(day_of_year - (153 * month_from_march + 2) / 5 + 1);
   const auto month = static_cast<unsigned>(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
+  // |era| < 2^63 / 146097, so era * 400 stays below 2^56.
   const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
   return {year, month, day};
 }
@@ -98,6 +110,14 @@ inline constexpr std::int64_t civil_year_limit = std::int64_t{1} << 36;
   }
   return {civil_from_days(days), static_cast<unsigned>(rem / 3600), static_cast<unsigned>(rem % 3600 / 60),
           static_cast<unsigned>(rem % 60)};
+}
+
+/// The calendar date and time of an unsigned count of POSIX seconds (any uint64 value, as the
+/// time fields of a page hold them; the year stays below 2^40).
+[[nodiscard]] constexpr civil_time from_unix_seconds_unsigned(std::uint64_t seconds) noexcept {
+  const auto days = static_cast<std::int64_t>(seconds / 86400);  // < 2^48
+  const auto rem = static_cast<unsigned>(seconds % 86400);
+  return {civil_from_days(days), rem / 3600, rem % 3600 / 60, rem % 60};
 }
 
 VRTC_END_NAMESPACE

@@ -66,20 +66,25 @@ struct leap_second {
          (l.sign == leap_sign::positive || l.sign == leap_sign::negative);
 }
 
-/// POSIX seconds of 00:00:00 on the first day of the month that contains `utc_sec`.
+/// POSIX seconds of 00:00:00 on the first day of the month that contains `utc_sec`. Defined
+/// for every uint64 value (the result is at most `utc_sec`, so it never fails); computed in
+/// unsigned arithmetic, as everything here that takes a second count from a page.
 [[nodiscard]] constexpr result<std::uint64_t> start_of_month(std::uint64_t utc_sec) noexcept {
-  if (utc_sec > static_cast<std::uint64_t>(INT64_MAX)) return errc::overflow;
-  const civil_date d = from_unix_seconds(static_cast<std::int64_t>(utc_sec)).date;
-  return static_cast<std::uint64_t>(days_from_civil({d.year, d.month, 1}) * 86400);
+  const civil_time c = from_unix_seconds_unsigned(utc_sec);
+  const std::uint64_t into_month =
+      std::uint64_t{c.date.day - 1} * 86400 + std::uint64_t{c.hour} * 3600 + std::uint64_t{c.minute} * 60 + c.second;
+  return utc_sec - into_month;
 }
 
 /// POSIX seconds of 00:00:00 on the first day of the month after the one that contains
-/// `utc_sec`: the instant a leap second "at the end of the month" ends.
+/// `utc_sec`: the instant a leap second "at the end of the month" ends. errc::overflow when
+/// that instant is 2^64 s or later (the last month below 2^64).
 [[nodiscard]] constexpr result<std::uint64_t> end_of_month(std::uint64_t utc_sec) noexcept {
-  if (utc_sec > static_cast<std::uint64_t>(INT64_MAX)) return errc::overflow;
-  const civil_date d = from_unix_seconds(static_cast<std::int64_t>(utc_sec)).date;
-  const civil_date next = d.month == 12 ? civil_date{d.year + 1, 1, 1} : civil_date{d.year, d.month + 1, 1};
-  return static_cast<std::uint64_t>(days_from_civil(next) * 86400);
+  const civil_time c = from_unix_seconds_unsigned(utc_sec);
+  const std::uint64_t start = *start_of_month(utc_sec);
+  const std::uint64_t length = std::uint64_t{days_in_month(c.date.year, c.date.month)} * 86400;
+  if (start > UINT64_MAX - length) return errc::overflow;
+  return start + length;
 }
 
 /// The leap second an indicator refers to, seen from UTC second `utc_sec` (the instant the
@@ -109,6 +114,69 @@ struct leap_second {
   return l;
 }
 
+/// What a leap indicator means at another instant than the one it is valid for.
+struct leap_extrapolation {
+  /// Seconds to add to the linearly extrapolated UTC second: -1, 0 or +1.
+  std::int8_t correction = 0;
+  /// The indicator at that instant: it moves from PRE_POS through POS (23:59:60, shown as a
+  /// repeated 23:59:59) to POST_POS, and from PRE_NEG to POST_NEG.
+  leap_indicator indicator = leap_indicator::none;
+  friend constexpr bool operator==(const leap_extrapolation&, const leap_extrapolation&) = default;
+};
+
+/// A clock that showed UTC second `reference` (stepping POSIX seconds, valid for indicator `i`)
+/// and was then run on linearly, one second per SI second, shows `naive` at some other
+/// instant -- but if the leap second `i` refers to lies between the two, the true UTC differs
+/// by that leap second. This gives the correction and the indicator at `naive`:
+///   before a positive leap second at midnight L (PRE_POS):  naive == L is 23:59:60 (shown as
+///     L - 1, POS), naive > L is one second behind (correction -1, POST_POS);
+///   before a negative one (PRE_NEG):  from naive == L - 1 on, one second ahead (+1, POST_NEG);
+///   after a positive one (POS, POST_POS):  naive == L - 1 is still 23:59:60 (POS), before it
+///     one second ahead (+1, PRE_POS); at or after L nothing changes (POST_POS);
+///   after a negative one (POST_NEG):  before L one second behind (-1, PRE_NEG).
+/// At `reference` itself nothing changes. An indicator that contradicts its own instant (POS
+/// outside the last second of a month, PRE_NEG in the second it removes) gives {0, i} for every
+/// `naive`. The result is a correction, not a second: naive + correction may leave [0, 2^64),
+/// which the caller reports. errc::invalid_argument for an indicator the ABI does not define;
+/// errc::overflow when the leap second cannot be placed (announced_leap_second).
+[[nodiscard]] constexpr result<leap_extrapolation> extrapolate_leap(std::uint64_t reference, leap_indicator i,
+                                                                    std::uint64_t naive) noexcept {
+  if (static_cast<std::uint8_t>(i) > static_cast<std::uint8_t>(leap_indicator::post_neg))
+    return errc::invalid_argument;
+  if (i == leap_indicator::none) return leap_extrapolation{0, i};
+  // Common case, cheap: the same day as the reference and not its last second cannot be on the
+  // other side of a leap second (every leap second ends a day, and one at the end of this day
+  // is only due from its last second on). Inside 23:59:60 itself (POS) the reference is that
+  // last second, so this never applies.
+  if (naive / 86400 == reference / 86400 && naive % 86400 < 86399 && i != leap_indicator::pos)
+    return leap_extrapolation{0, i};
+  const result<leap_second> l = announced_leap_second(reference, i);
+  if (!l) return l.error();
+  const std::uint64_t midnight = l->end_of_day;  // >= 86400 (is_valid)
+  // An indicator that contradicts its own instant -- POS outside the last second of a month,
+  // PRE_NEG inside the second it removes -- places no leap second: it is taken as published.
+  const bool contradicts = (i == leap_indicator::pos && reference != midnight - 1) ||
+                           (i == leap_indicator::pre_neg && reference == midnight - 1);
+  if (contradicts) return leap_extrapolation{0, i};
+  const bool before = i == leap_indicator::pre_pos || i == leap_indicator::pre_neg;
+  if (l->sign == leap_sign::positive) {
+    if (before) {
+      if (naive < midnight) return leap_extrapolation{0, leap_indicator::pre_pos};
+      if (naive == midnight) return leap_extrapolation{-1, leap_indicator::pos};
+      return leap_extrapolation{-1, leap_indicator::post_pos};
+    }
+    if (naive >= midnight) return leap_extrapolation{0, leap_indicator::post_pos};
+    if (naive == midnight - 1) return leap_extrapolation{0, leap_indicator::pos};
+    return leap_extrapolation{1, leap_indicator::pre_pos};
+  }
+  if (before) {
+    if (naive < midnight - 1) return leap_extrapolation{0, leap_indicator::pre_neg};
+    return leap_extrapolation{1, leap_indicator::post_neg};
+  }
+  if (naive >= midnight) return leap_extrapolation{0, leap_indicator::post_neg};
+  return leap_extrapolation{-1, leap_indicator::pre_neg};
+}
+
 /// A UTC instant as a stepping UTC clock shows it, with 23:59:60 told apart: during a positive
 /// leap second `posix` repeats 23:59:59.frac and `in_leap_second` is set.
 struct utc_time {
@@ -122,15 +190,15 @@ struct utc_time {
   return {posix, in_leap_second(i)};
 }
 
-/// The calendar date and time of a UTC instant; second is 60 inside a leap second.
-/// errc::invalid_argument for a leap-second flag outside the last second of a month;
-/// errc::overflow for seconds beyond what civil_time can hold (above 2^63 - 1).
+/// The calendar date and time of a UTC instant (any uint64 seconds); second is 60 inside a
+/// leap second. errc::invalid_argument for a leap-second flag outside the last second of a
+/// month.
 [[nodiscard]] constexpr result<civil_time> to_civil(utc_time t) noexcept {
-  if (t.posix.sec > static_cast<std::uint64_t>(INT64_MAX)) return errc::overflow;
-  civil_time c = from_unix_seconds(static_cast<std::int64_t>(t.posix.sec));
+  civil_time c = from_unix_seconds_unsigned(t.posix.sec);
   if (t.in_leap_second) {
-    // Only the last second of a month can repeat.
-    if (end_of_month(t.posix.sec) != result<std::uint64_t>(t.posix.sec + 1)) return errc::invalid_argument;
+    // Only the last second of a month can repeat: 23:59:59 of the last day.
+    if (c.hour != 23 || c.minute != 59 || c.second != 59 || c.date.day != days_in_month(c.date.year, c.date.month))
+      return errc::invalid_argument;
     c.second = 60;
   }
   return c;

@@ -35,6 +35,7 @@ enum class errc : unsigned char {
   unsupported_time_type, ///< time_type is not UTC, TAI or MONOTONIC
   counter_mismatch,      ///< counter_id is not the counter this CPU can read
   no_counter,            ///< no hardware counter is available on this platform
+  no_time,               ///< the page publishes no counter relation (counter_id INVALID)
   not_found,             ///< a device node or file does not exist (ENOENT, ENODEV, ENXIO)
   permission_denied,     ///< the caller may not open or read a device node or file (EACCES, EPERM)
   map_refused,           ///< a mapping of the page was refused and no fallback was possible
@@ -92,6 +93,7 @@ enum class errc : unsigned char {
     case errc::unsupported_time_type: return "unsupported time_type";
     case errc::counter_mismatch: return "counter_id does not match this CPU's counter";
     case errc::no_counter: return "no hardware counter on this platform";
+    case errc::no_time: return "no counter relation (counter_id INVALID)";
     case errc::not_found: return "not found";
     case errc::permission_denied: return "permission denied";
     case errc::map_refused: return "mapping refused";

@@ -296,11 +296,13 @@ template <class U128>
 
 // --- TAI <-> UTC -----------------------------------------------------------------------------
 // tai_offset_sec is UTC - TAI (vmclock's field; -37 since 2017): utc = tai + tai_offset_sec.
+// The offset is taken as an int32 (the page's int16, or one adjusted by a leap second); its
+// magnitude is formed in unsigned arithmetic, so every int32 value is defined.
 
 /// UTC seconds from TAI seconds; errc::overflow if the result leaves [0, 2^64).
-[[nodiscard]] constexpr result<std::uint64_t> utc_from_tai(std::uint64_t tai_sec, std::int16_t tai_offset_sec) noexcept {
+[[nodiscard]] constexpr result<std::uint64_t> utc_from_tai(std::uint64_t tai_sec, std::int32_t tai_offset_sec) noexcept {
   if (tai_offset_sec < 0) {
-    const auto back = static_cast<std::uint64_t>(-std::int32_t{tai_offset_sec});
+    const std::uint64_t back = 0 - static_cast<std::uint64_t>(tai_offset_sec);
     if (tai_sec < back) return errc::overflow;
     return tai_sec - back;
   }
@@ -310,9 +312,9 @@ template <class U128>
 }
 
 /// TAI seconds from UTC seconds (tai = utc - tai_offset_sec); errc::overflow outside [0, 2^64).
-[[nodiscard]] constexpr result<std::uint64_t> tai_from_utc(std::uint64_t utc_sec, std::int16_t tai_offset_sec) noexcept {
+[[nodiscard]] constexpr result<std::uint64_t> tai_from_utc(std::uint64_t utc_sec, std::int32_t tai_offset_sec) noexcept {
   if (tai_offset_sec < 0) {
-    const auto forward = static_cast<std::uint64_t>(-std::int32_t{tai_offset_sec});
+    const std::uint64_t forward = 0 - static_cast<std::uint64_t>(tai_offset_sec);
     if (utc_sec > UINT64_MAX - forward) return errc::overflow;
     return utc_sec + forward;
   }
@@ -321,13 +323,13 @@ template <class U128>
   return utc_sec - back;
 }
 
-[[nodiscard]] constexpr result<fixed_time> utc_from_tai(fixed_time tai, std::int16_t tai_offset_sec) noexcept {
+[[nodiscard]] constexpr result<fixed_time> utc_from_tai(fixed_time tai, std::int32_t tai_offset_sec) noexcept {
   const result<std::uint64_t> sec = utc_from_tai(tai.sec, tai_offset_sec);
   if (!sec) return sec.error();
   return fixed_time{*sec, tai.frac};
 }
 
-[[nodiscard]] constexpr result<fixed_time> tai_from_utc(fixed_time utc, std::int16_t tai_offset_sec) noexcept {
+[[nodiscard]] constexpr result<fixed_time> tai_from_utc(fixed_time utc, std::int32_t tai_offset_sec) noexcept {
   const result<std::uint64_t> sec = tai_from_utc(utc.sec, tai_offset_sec);
   if (!sec) return sec.error();
   return fixed_time{*sec, utc.frac};

@@ -136,8 +136,10 @@ if [[ $machine == x86_64 || $machine == aarch64 ]]; then
     printf 'FAIL: vmclock now --json frozen.bin\n  expected: %s\n  got:      %s\n' "$want" "$got"
     failures=$((failures + 1))
   fi
-  page "$dir/other.bin" counter_id=0xff
+  page "$dir/other.bin" counter_id=$((1 - own_id))
   bad "$dir/other.bin: counter_id does not match this CPU's counter" now "$dir/other.bin"
+  page "$dir/invalid.bin" counter_id=0xff
+  bad "$dir/invalid.bin: no counter relation (counter_id INVALID)" now "$dir/invalid.bin"
 else
   bad "$dir/tai.bin: no hardware counter on this platform" now "$dir/tai.bin"
 fi
@@ -163,6 +165,9 @@ page "$dir/truncated.bin" size=112 length=100
 bad "$dir/truncated.bin: bad size" time --page "$dir/truncated.bin" --counter 1
 page "$dir/notime.bin" size=80 length=80
 bad "$dir/notime.bin: field not present" time --page "$dir/notime.bin" --counter 1
+# What QEMU's device publishes: no counter relation, status UNKNOWN, every time field zero.
+page "$dir/qemu.bin" counter_id=0xff time_type=0 flags=0 status=0 tai=0 shift=0 pf=0 sec=0 frac=0
+bad "$dir/qemu.bin: no counter relation (counter_id INVALID)" time --page "$dir/qemu.bin" --counter 1
 page "$dir/unreliable.bin" status=4
 bad "$dir/unreliable.bin: clock status is UNRELIABLE" time --page "$dir/unreliable.bin" --counter 1 --json
 page "$dir/smeared.bin" time_type=3
