@@ -116,6 +116,7 @@ vmclock_checks() {
   vrtc-guest-check verify-time /dev/vmclock0 "$ptp" "$addr" 20
   vrtc-guest-check bracket /dev/vmclock0 "$ptp" "$samples"
   vrtc-guest-check bracket-tool /dev/vmclock0 "$ptp" 20 /bin/vmclock
+  vrtc-guest-check ptp-tool "$ptp" /bin/vrtc-ptp
 
   # A live migration, then a snapshot restore, simulated by vmclock-host on the host, seen by
   # `vmclock watch` in the guest.
@@ -147,6 +148,7 @@ peer_checks() {
   grep -i -E 'AMZNC10C|VMCLOCK' /proc/iomem
   ptp=$(vrtc-guest-check ptp-clock vmclock0)
   check peer-ptp-clock INFO "${ptp:-no PTP clock registered}"
+  check peer-ptp-list INFO "$(vrtc-ptp list 2>&1 | tr '\n' ';')"
   vmclock dump /dev/vmclock0 >/tmp/dump.txt 2>&1
   check peer-dump INFO "$(tr '\n' ';' </tmp/dump.txt)"
   check peer-now INFO "$(vmclock now /dev/vmclock0 2>&1 | tr '\n' ';')"

@@ -6,7 +6,7 @@
 #
 # 1. prepare.sh fetches QEMU (trixie-backports), a 7.x kernel, busybox-static and iasl from
 #    Debian's archive into ${VRTC_GUEST_CACHE:-~/.cache/vrtc} (once; later runs reuse them).
-# 2. A static build of the tools the guest runs (vmclock, this directory's vrtc-guest-check)
+# 2. A static build of the tools the guest runs (vmclock, vrtc-ptp, this directory's vrtc-guest-check)
 #    and the host side (vmclock-host, vmclock-relay), into build/guest-static.
 # 3. "vmclock": vmclock-host publishes a page into a file; vmclock-relay re-anchors it for the
 #    guest's counter into the memory QEMU shares with the guest (ivshmem), which an SSDT of our
@@ -85,7 +85,7 @@ if [[ ! -e $build/CMakeCache.txt ]]; then
     -DVRTC_BUILD_TESTS=OFF -DVRTC_BUILD_FUZZERS=OFF -DVRTC_BUILD_BENCHMARKS=OFF -DVRTC_INSTALL=OFF \
     "${launcher[@]}" >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; die "cmake configure failed"; }
 fi
-cmake --build "$build" --target vmclock vmclock-host >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build failed"; }
+cmake --build "$build" --target vmclock vmclock-host vrtc-ptp >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build failed"; }
 mkdir -p "$build/guest"
 cxx=(${CXX:-g++})
 command -v ccache >/dev/null && cxx=(ccache "${cxx[@]}")
@@ -104,7 +104,7 @@ tools=$build/examples
 stage=$work/initramfs
 mkdir -p "$stage/bin" "$stage/lib/modules" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp"
 cp "$cache/busybox" "$stage/bin/busybox"
-cp "$tools/vmclock" "$build/guest/vrtc-guest-check" "$stage/bin/"
+cp "$tools/vmclock" "$tools/vrtc-ptp" "$build/guest/vrtc-guest-check" "$stage/bin/"
 cp "$here/init.sh" "$stage/init"
 chmod 0755 "$stage/init"
 if [[ -n $modules ]]; then
@@ -220,6 +220,8 @@ run_vmclock() {
   say "  driver, node and PTP clock; the driver's PTP time (clock_gettime, PTP_SYS_OFFSET_EXTENDED,"
   say "  _PRECISE) lies between two vrtc readings of the same page in every one of $samples samples,"
   say "  and within the host's CLOCK_TAI (taken around it) +- the page's maximum error;"
+  say "  vrtc-ptp lists the PHC as vmclock/TAI and its offset to the guest's CLOCK_TAI agrees with"
+  say "  vrtc-guest-check's own measurement (each read method; kernel TAI offset unset, then 37 s);"
   say "  vmclock watch sees a live migration and a snapshot restore made by vmclock-host"
   local hostpage=$work/host-page shared=$work/guest-shared
   "$tools/vmclock-host" --page "$hostpage" --rate 1 >"$work/vmclock.host.log" 2>&1 &
@@ -248,6 +250,7 @@ run_vmclock() {
   sed 's/^/  /' "$work/vmclock.relay.log" | grep -v '^  $' | while read -r l; do say "$l"; done
   results vmclock counter-sync move-bar load-driver probe-device probe-node probe-ptp ptp-clock read-vs-map verify-time \
     bracket-clock_gettime bracket-sys_offset_extended bracket-sys_offset_precise bracket-vmclock-now \
+    ptp-tool-list ptp-tool-read-auto ptp-tool-read-precise ptp-tool-read-extended ptp-tool-read-gettime ptp-tool-read-tai-set \
     watch-live-migration watch-snapshot-restore bracket-clock_gettime-after-restore
 }
 
