@@ -154,7 +154,7 @@ TEST_CASE("malformed virtio-rtc clock names are not virtio-rtc clocks") {
   }
 }
 
-TEST_CASE("vmclock clocks report TAI from Linux 7.0 and UTC before; ptp_kvm is UTC") {
+TEST_CASE("vmclock clocks report TAI from Linux 7.0 and UTC before, ptp_kvm clocks UTC") {
   CHECK(ptp::identify("vmclock0", ptp::kernel_version{7, 3}).scale == ptp::time_scale::tai);
   CHECK(ptp::identify("vmclock12", ptp::kernel_version{7, 0}).scale == ptp::time_scale::tai);
   CHECK(ptp::identify("vmclock0", ptp::kernel_version{6, 13}).scale == ptp::time_scale::utc);
