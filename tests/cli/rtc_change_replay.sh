@@ -48,6 +48,21 @@ expect_output linux-set \
   '{"at_ms": 6010, "last_time": 946684805, "new_time": 1718454600, "delta_time": 771769795}' \
   "$tool" "$traces/linux-set.trace"
 
+# Captured from a real writer (Linux 7.3's rtc-cmos under busybox hwclock, QEMU 11.1's RTC,
+# tests/guest/run.sh rtc). Firmware and kernel writes of registers 0x0f, A and B at boot set no
+# time. hwclock --systohc: SET at 9050 ms, when the RTC read 2026-12-06T02:03:47 (9 s after
+# --initial); it wrote 02:03:46 (the guest's system clock, a fraction of a second behind the
+# RTC) and cleared SET at 9050 ms: one event a window later, 1 s back.
+expect_output linux-hwclock-systohc \
+  '{"at_ms": 10050, "last_time": 1796522627, "new_time": 1796522626, "delta_time": -1}' \
+  "$tool" --initial 2026-12-06T02:03:38 "$traces/linux-hwclock-systohc.trace"
+# date -s 2030-01-02T03:04:05 (1893553445) + hwclock -w: SET at 7619 ms, when the RTC read
+# 2026-12-06T02:03:55 (1796522635), cleared at 7619 ms; the rewrites of A and B at 7620 ms
+# change nothing. delta = 1893553445 - 1796522635.
+expect_output linux-date-hwclock-w \
+  '{"at_ms": 8619, "last_time": 1796522635, "new_time": 1893553445, "delta_time": 97030810}' \
+  "$tool" --initial 2026-12-06T02:03:48 "$traces/linux-date-hwclock-w.trace"
+
 # Windows order through "31 February": last change is the day write at 1505 ms.
 expect_output windows-set \
   '{"at_ms": 2505, "last_time": 1706702401, "new_time": 1709199000, "delta_time": 2496599}' \

@@ -8,6 +8,8 @@
 //   vrtc-guest-check verify-time NODE PTP ADDRESS ROUNDS  the driver's PTP time against the
 //                                                    host's CLOCK_TAI (shared memory at ADDRESS)
 //   vrtc-guest-check read-vs-map NODE SAMPLES        the driver's read() against vrtc's mapped read
+//   vrtc-guest-check ptp-tool PTP TOOL               `TOOL list/read --json` (vrtc-ptp) against the
+//                                                    PHC's offset to CLOCK_TAI measured here
 //
 // PCIDEV is a /sys/bus/pci/devices/... directory. Results are printed as
 // `CHECK name: PASS|FAIL|SKIP detail` lines, which the host parses from the serial console;
@@ -21,6 +23,7 @@
 #include <linux/ptp_clock.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/timex.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -546,6 +549,170 @@ int read_vs_map(const std::string& node, std::uint64_t samples) {
   return equal == samples ? 0 : 1;
 }
 
+// --- ptp-tool ----------------------------------------------------------------------------------
+
+/// Runs `argv` in a child and returns its standard output, or nothing when it did not exit 0.
+std::optional<std::string> run_capture(const std::vector<std::string>& argv) {
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) die("pipe failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) die("fork failed");
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    std::vector<char*> args;
+    for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(pipefd[1]);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(pipefd[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "vrtc-guest-check: %s exited with %d: %s\n", argv[0].c_str(),
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, out.c_str());
+    return std::nullopt;
+  }
+  return out;
+}
+
+/// The value of "key" in one-line JSON text: the raw token (a string without its quotes).
+std::optional<std::string> json_token(std::string_view text, std::string_view key) {
+  const std::string k = "\"" + std::string(key) + "\": ";
+  auto at = text.find(k);
+  if (at == std::string_view::npos) return std::nullopt;
+  at += k.size();
+  if (at < text.size() && text[at] == '"') {
+    const auto end = text.find('"', at + 1);
+    if (end == std::string_view::npos) return std::nullopt;
+    return std::string(text.substr(at + 1, end - at - 1));
+  }
+  const auto end = text.find_first_of(",}", at);
+  return std::string(text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
+}
+
+std::optional<std::int64_t> json_int(std::string_view text, std::string_view key) {
+  const auto t = json_token(text, key);
+  if (!t || t->empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(t->c_str(), &end, 10);
+  if (errno != 0 || end == nullptr || *end != '\0') return std::nullopt;
+  return v;
+}
+
+/// The PHC's offset to CLOCK_TAI as this program measures it: CLOCK_TAI, the PHC
+/// (clock_gettime on its dynamic id), CLOCK_TAI; the narrowest of `samples` brackets.
+struct tai_offset_measure {
+  std::int64_t offset = 0;  ///< PHC - CLOCK_TAI
+  std::int64_t bound = 0;   ///< half the bracket
+};
+
+tai_offset_measure measure_tai_offset(clockid_t phc, int samples) {
+  tai_offset_measure best{0, INT64_MAX};
+  for (int i = 0; i < samples; ++i) {
+    timespec a{}, p{}, b{};
+    if (clock_gettime(CLOCK_TAI, &a) != 0 || clock_gettime(phc, &p) != 0 || clock_gettime(CLOCK_TAI, &b) != 0)
+      die(std::string("clock_gettime: ") + std::strerror(errno));
+    const std::int64_t an = a.tv_sec * ns_per_s + a.tv_nsec, pn = p.tv_sec * ns_per_s + p.tv_nsec,
+                       bn = b.tv_sec * ns_per_s + b.tv_nsec;
+    const std::int64_t width = bn - an;
+    if (width - width / 2 < best.bound) best = {pn - (an + width / 2), width - width / 2};
+  }
+  return best;
+}
+
+int kernel_tai_offset() {
+  timex tx{};
+  if (::adjtimex(&tx) < 0) die(std::string("adjtimex: ") + std::strerror(errno));
+  return tx.tai;
+}
+
+void set_kernel_tai_offset(int tai) {
+  timex tx{};
+  tx.modes = ADJ_TAI;
+  tx.constant = tai;
+  if (::adjtimex(&tx) < 0) die(std::string("adjtimex(ADJ_TAI): ") + std::strerror(errno));
+}
+
+/// vrtc-ptp in the guest: `list --json` must recognize the driver's PHC as vmclock/TAI, and
+/// `read --json` (each method) must give an offset to CLOCK_TAI within what this program
+/// measures just before and after it, widened by both error bounds; first with the kernel's TAI
+/// offset as booted (unset: the tool must say so), then with it set to 37 s.
+int ptp_tool(const std::string& ptp, const std::string& tool) {
+  const std::string name = ptp.substr(ptp.rfind('/') + 1);
+  const auto listed = run_capture({tool, "list", "--json"});
+  if (!listed) {
+    check("ptp-tool-list", "FAIL", "vrtc-ptp list --json failed");
+    return 1;
+  }
+  std::printf("%s", listed->c_str());
+  const auto at = listed->find("{\"clock\": \"" + name + "\"");
+  const std::string entry = at == std::string::npos ? std::string() : listed->substr(at, listed->find('}', at) - at + 1);
+  const auto source = json_token(entry, "source"), scale = json_token(entry, "scale"),
+             clock_name = json_token(entry, "clock_name");
+  const bool recognized = source == "vmclock" && scale == "TAI" && clock_name == "vmclock0";
+  check("ptp-tool-list", recognized ? "PASS" : "FAIL",
+        name + " listed as " + source.value_or("?") + ", " + scale.value_or("?") + ", clock_name " +
+            clock_name.value_or("?"));
+
+  const int fd = open_ptp(ptp);
+  const clockid_t phc = fd_to_clockid(fd);
+  const int booted_tai = kernel_tai_offset();
+  const auto compare = [&](const std::string& check_name, const std::string& method, int tai) {
+    const tai_offset_measure before = measure_tai_offset(phc, 20);
+    const auto out = run_capture({tool, "read", ptp, "--json", "--samples", "20", "--method", method});
+    const tai_offset_measure after = measure_tai_offset(phc, 20);
+    if (!out) {
+      if (method == "precise") check(check_name, "SKIP", "vrtc-ptp read --method precise failed (the driver may not offer it)");
+      else check(check_name, "FAIL", "vrtc-ptp read --method " + method + " failed");
+      return;
+    }
+    std::printf("%s", out->c_str());
+    const auto offset = json_int(*out, "offset_ns"), bound = json_int(*out, "error_bound_ns"),
+               reported_tai = json_int(*out, "tai_offset_s");
+    const auto used = json_token(*out, "method"), system = json_token(*out, "system_clock"),
+               set = json_token(*out, "tai_offset_set");
+    if (!offset || !bound || !reported_tai || system != "CLOCK_TAI") {
+      check(check_name, "FAIL", "no offset to CLOCK_TAI in: " + *out);
+      return;
+    }
+    const std::int64_t lo = std::min(before.offset, after.offset) - std::max(before.bound, after.bound) - *bound;
+    const std::int64_t hi = std::max(before.offset, after.offset) + std::max(before.bound, after.bound) + *bound;
+    const bool inside = *offset >= lo && *offset <= hi;
+    const bool tai_right = *reported_tai == tai && (set == (tai != 0 ? "true" : "false"));
+    const bool noted = tai != 0 || out->find("\"note\": \"the kernel's TAI offset is not set") != std::string::npos;
+    char detail[400];
+    std::snprintf(detail, sizeof detail,
+                  "%s: vrtc-ptp offset to CLOCK_TAI %" PRId64 " ns +- %" PRId64 " ns; measured here before %" PRId64
+                  " +- %" PRId64 ", after %" PRId64 " +- %" PRId64 " ns; kernel TAI offset %d s (tool says %" PRId64
+                  ", set %s)%s",
+                  used.value_or("?").c_str(), *offset, *bound, before.offset, before.bound, after.offset, after.bound,
+                  tai, *reported_tai, set.value_or("?").c_str(), noted ? "" : "; no note that it is unset");
+    check(check_name, inside && tai_right && noted ? "PASS" : "FAIL", detail);
+  };
+  compare("ptp-tool-read-auto", "auto", booted_tai);
+  compare("ptp-tool-read-precise", "precise", booted_tai);
+  compare("ptp-tool-read-extended", "extended", booted_tai);
+  compare("ptp-tool-read-gettime", "gettime", booted_tai);
+  set_kernel_tai_offset(37);
+  compare("ptp-tool-read-tai-set", "auto", 37);
+  set_kernel_tai_offset(booted_tai);
+  ::close(fd);
+  return any_failed ? 1 : 0;
+}
+
 int run(const std::vector<std::string>& a) {
   if (a.size() == 2 && a[0] == "sync") return sync(a[1]);
   if (a.size() == 4 && a[0] == "move-bar")
@@ -555,6 +722,7 @@ int run(const std::vector<std::string>& a) {
     return bracket(a[1], a[2], parse_number(a[3]), a.size() == 5 ? a[4] : "");
   if (a.size() == 3 && a[0] == "read-vs-map") return read_vs_map(a[1], parse_number(a[2]));
   if (a.size() == 5 && a[0] == "verify-time") return verify_against_host(a[1], a[2], parse_number(a[3]), parse_number(a[4]));
+  if (a.size() == 3 && a[0] == "ptp-tool") return ptp_tool(a[1], a[2]);
   if (a.size() == 5 && a[0] == "bracket-tool") return bracket_tool(a[1], a[2], parse_number(a[3]), a[4]);
   die("usage: see the comment at the top of tests/guest/guest_check.cpp");
 }

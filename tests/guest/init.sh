@@ -116,6 +116,7 @@ vmclock_checks() {
   vrtc-guest-check verify-time /dev/vmclock0 "$ptp" "$addr" 20
   vrtc-guest-check bracket /dev/vmclock0 "$ptp" "$samples"
   vrtc-guest-check bracket-tool /dev/vmclock0 "$ptp" 20 /bin/vmclock
+  vrtc-guest-check ptp-tool "$ptp" /bin/vrtc-ptp
 
   # A live migration, then a snapshot restore, simulated by vmclock-host on the host, seen by
   # `vmclock watch` in the guest.
@@ -147,6 +148,7 @@ peer_checks() {
   grep -i -E 'AMZNC10C|VMCLOCK' /proc/iomem
   ptp=$(vrtc-guest-check ptp-clock vmclock0)
   check peer-ptp-clock INFO "${ptp:-no PTP clock registered}"
+  check peer-ptp-list INFO "$(vrtc-ptp list 2>&1 | tr '\n' ';')"
   vmclock dump /dev/vmclock0 >/tmp/dump.txt 2>&1
   check peer-dump INFO "$(tr '\n' ';' </tmp/dump.txt)"
   check peer-now INFO "$(vmclock now /dev/vmclock0 2>&1 | tr '\n' ';')"
@@ -161,9 +163,36 @@ peer_checks() {
   check peer-dump-after-restore INFO "$(tr '\n' ';' </tmp/dump.txt)"
 }
 
+# rtc_checks ACTION: sets the CMOS RTC with busybox hwclock while the host traces QEMU's RTC
+# register accesses. Reads first (150 `hwclock -r`), so the host can tell the phase of the RTC's
+# seconds from the trace; then ACTION: "systohc" writes the system time (taken from the RTC at
+# boot), "date" sets the system clock to 2030-01-02T03:04:05 UTC and writes it with hwclock -w.
+rtc_checks() {
+  [ -e /dev/rtc0 ] || { check rtc-device FAIL "no /dev/rtc0"; return; }
+  echo "guest: rtc0 is $(cat /sys/class/rtc/rtc0/name)"
+  i=0
+  while [ $i -lt 150 ]; do hwclock -r -u >/dev/null; i=$((i + 1)); done
+  case $1 in
+    systohc)
+      if out=$(hwclock --systohc -u 2>&1); then check rtc-hwclock-systohc PASS "hwclock --systohc at system time $(date -u +%FT%T)"
+      else check rtc-hwclock-systohc FAIL "hwclock --systohc: $out"; fi ;;
+    date)
+      date -u -s "2030-01-02 03:04:05" >/dev/null
+      if out=$(hwclock -w -u 2>&1); then
+        now=$(hwclock -r -u 2>&1)
+        case $now in
+          *"Jan  2 03:04:0"*" 2030"*) check rtc-hwclock-w PASS "date -s 2030-01-02 03:04:05; hwclock -w; hwclock -r: $now" ;;
+          *) check rtc-hwclock-w FAIL "the RTC reads $now after hwclock -w" ;;
+        esac
+      else check rtc-hwclock-w FAIL "hwclock -w: $out"; fi ;;
+  esac
+}
+
 case $mode in
   vmclock) vmclock_checks ;;
   peer) peer_checks ;;
+  rtc-systohc) rtc_checks systohc ;;
+  rtc-date) rtc_checks date ;;
   *) check mode FAIL "unknown vrtc.mode=$mode" ;;
 esac
 finish

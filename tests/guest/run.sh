@@ -2,11 +2,11 @@
 # The real-guest test stage: boots Linux guests under QEMU and checks vrtc against the real
 # vmclock driver (ptp_vmclock) and against QEMU's own vmclock device.
 #
-#   tests/guest/run.sh [vmclock] [peer]        (default: both)
+#   tests/guest/run.sh [vmclock] [peer] [rtc]  (default: all three)
 #
 # 1. prepare.sh fetches QEMU (trixie-backports), a 7.x kernel, busybox-static and iasl from
 #    Debian's archive into ${VRTC_GUEST_CACHE:-~/.cache/vrtc} (once; later runs reuse them).
-# 2. A static build of the tools the guest runs (vmclock, this directory's vrtc-guest-check)
+# 2. A static build of the tools the guest runs (vmclock, vrtc-ptp, this directory's vrtc-guest-check)
 #    and the host side (vmclock-host, vmclock-relay), into build/guest-static.
 # 3. "vmclock": vmclock-host publishes a page into a file; vmclock-relay re-anchors it for the
 #    guest's counter into the memory QEMU shares with the guest (ivshmem), which an SSDT of our
@@ -15,6 +15,9 @@
 #    simulated live migration and snapshot restore.
 #    "peer": QEMU's own -device vmclock, probed and dumped, then watched through a migration
 #    to a file and a restore in a second QEMU (recorded in docs/peers.md, not judged).
+#    "rtc": two guests set the CMOS RTC with busybox hwclock while QEMU traces the register
+#    writes; the traces, converted by cmos_trace.py, replay through rtc-change-replay to one
+#    event each with the delta the trace shows (VRTC_GUEST_TRACES=DIR keeps them).
 # 4. virtio-rtc guest checks need a vhost-user backend for vrtc's device: see run_virtio_rtc.
 #
 # Overrides (docs/guest-tests.md): VRTC_GUEST_KERNEL (a bzImage), VRTC_GUEST_MODULES (a
@@ -34,7 +37,7 @@ accel=${VRTC_GUEST_ACCEL:-tcg}
 samples=${VRTC_GUEST_SAMPLES:-200}
 page_address=${VRTC_GUEST_PAGE_ADDRESS:-0xfe000000}
 modes=("$@")
-[[ ${#modes[@]} -gt 0 ]] || modes=(vmclock peer)
+[[ ${#modes[@]} -gt 0 ]] || modes=(vmclock peer rtc)
 
 start=$SECONDS
 say() { printf '[guest %3ds] %s\n' $((SECONDS - start)) "$*"; }
@@ -85,7 +88,7 @@ if [[ ! -e $build/CMakeCache.txt ]]; then
     -DVRTC_BUILD_TESTS=OFF -DVRTC_BUILD_FUZZERS=OFF -DVRTC_BUILD_BENCHMARKS=OFF -DVRTC_INSTALL=OFF \
     "${launcher[@]}" >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; die "cmake configure failed"; }
 fi
-cmake --build "$build" --target vmclock vmclock-host >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build failed"; }
+cmake --build "$build" --target vmclock vmclock-host vrtc-ptp rtc-change-replay >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build failed"; }
 mkdir -p "$build/guest"
 cxx=(${CXX:-g++})
 command -v ccache >/dev/null && cxx=(ccache "${cxx[@]}")
@@ -104,7 +107,7 @@ tools=$build/examples
 stage=$work/initramfs
 mkdir -p "$stage/bin" "$stage/lib/modules" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp"
 cp "$cache/busybox" "$stage/bin/busybox"
-cp "$tools/vmclock" "$build/guest/vrtc-guest-check" "$stage/bin/"
+cp "$tools/vmclock" "$tools/vrtc-ptp" "$build/guest/vrtc-guest-check" "$stage/bin/"
 cp "$here/init.sh" "$stage/init"
 chmod 0755 "$stage/init"
 if [[ -n $modules ]]; then
@@ -220,6 +223,8 @@ run_vmclock() {
   say "  driver, node and PTP clock; the driver's PTP time (clock_gettime, PTP_SYS_OFFSET_EXTENDED,"
   say "  _PRECISE) lies between two vrtc readings of the same page in every one of $samples samples,"
   say "  and within the host's CLOCK_TAI (taken around it) +- the page's maximum error;"
+  say "  vrtc-ptp lists the PHC as vmclock/TAI and its offset to the guest's CLOCK_TAI agrees with"
+  say "  vrtc-guest-check's own measurement (each read method; kernel TAI offset unset, then 37 s);"
   say "  vmclock watch sees a live migration and a snapshot restore made by vmclock-host"
   local hostpage=$work/host-page shared=$work/guest-shared
   "$tools/vmclock-host" --page "$hostpage" --rate 1 >"$work/vmclock.host.log" 2>&1 &
@@ -248,6 +253,7 @@ run_vmclock() {
   sed 's/^/  /' "$work/vmclock.relay.log" | grep -v '^  $' | while read -r l; do say "$l"; done
   results vmclock counter-sync move-bar load-driver probe-device probe-node probe-ptp ptp-clock read-vs-map verify-time \
     bracket-clock_gettime bracket-sys_offset_extended bracket-sys_offset_precise bracket-vmclock-now \
+    ptp-tool-list ptp-tool-read-auto ptp-tool-read-precise ptp-tool-read-extended ptp-tool-read-gettime ptp-tool-read-tai-set \
     watch-live-migration watch-snapshot-restore bracket-clock_gettime-after-restore
 }
 
@@ -296,6 +302,67 @@ peer_migrate() {
   start_qemu -incoming "exec:cat $state"
 }
 
+# --- rtc: a real writer of the CMOS RTC, traced by QEMU ------------------------------------------
+# Two guests set the RTC with busybox hwclock (--systohc; date -s + hwclock -w) while QEMU's
+# mc146818 trace events log every register access with the host's time. cmos_trace.py turns
+# the log into a trace for rtc-change-replay (the phase of the RTC's seconds taken from the
+# guest's reads) and works out, without vrtc, what each burst wrote and what the RTC read then;
+# the replay through vrtc's model and coalescer must give one event with that delta (none for
+# a write of the time the RTC already showed).
+run_rtc() {
+  say "rtc: busybox hwclock --systohc, then date -s 2030-01-02T03:04:05 + hwclock -w, each in its own"
+  say "  guest; QEMU traces the CMOS register writes; replayed through the coalescer: one event per"
+  say "  setting, with the time written and the delta worked out from the trace itself"
+  local action name t0
+  for action in systohc date; do
+    name=rtc-$action
+    t0=$SECONDS
+    boot "$name" "rtc-$action" -msg timestamp=on -D "$work/$name.qemu-trace" -trace 'mc146818_rtc_ioport_*'
+    say "$name: guest ran $((SECONDS - t0)) s"
+    rtc_replay "$name" "$action" >>"$work/$name.console"
+    [[ -n ${VRTC_GUEST_TRACES:-} ]] && cp "$work/$name.trace" "$VRTC_GUEST_TRACES/"
+    results "$name" "rtc-hwclock-$([[ $action == date ]] && echo w || echo systohc)" "rtc-replay-$action"
+  done
+}
+
+# rtc_replay NAME ACTION: the host-side check of one traced guest, printed as a CHECK line.
+rtc_replay() {
+  local name=$1 action=$2 trace=$work/$1.trace summary events initial
+  local title="busybox hwclock --systohc -u in a guest whose system time came from the RTC at boot"
+  [[ $action == date ]] && title="busybox date -u -s '2030-01-02 03:04:05', then hwclock -w -u"
+  if ! summary=$(python3 "$here/cmos_trace.py" "$work/$name.qemu-trace" "$trace" "$title" 2>&1); then
+    echo "CHECK rtc-replay-$action: FAIL converting QEMU's trace: $summary"
+    return
+  fi
+  initial=$(grep -o -- '--initial [0-9T:-]*' "$trace" | cut -d' ' -f2)
+  if ! events=$("$tools/rtc-change-replay" --initial "$initial" "$trace" 2>&1); then
+    echo "CHECK rtc-replay-$action: FAIL rtc-change-replay: $events"
+    return
+  fi
+  python3 - "$summary" "$events" "$action" <<'EOF'
+import json, sys
+summary = json.loads(sys.argv[1])
+events = [json.loads(l) for l in sys.argv[2].splitlines() if l.strip()]
+bursts = summary["bursts"]
+problems = []
+if len(bursts) != 1:
+    problems.append(f"{len(bursts)} bursts of time writes in the trace, expected 1")
+if sys.argv[3] == "date" and bursts and bursts[0]["new_time"] != 1893553445:  # 2030-01-02T03:04:05Z
+    problems.append(f"the guest wrote {bursts[0]['new_time']}, not 2030-01-02T03:04:05")
+expected = [b for b in bursts if b["delta_time"] != 0]  # writing what the RTC shows is no change
+if len(events) != len(expected):
+    problems.append(f"{len(events)} events for {len(expected)} changes")
+for e, b in zip(events, expected):
+    if (e["new_time"], e["delta_time"], e["last_time"]) != (b["new_time"], b["delta_time"], b["rtc_read"]):
+        problems.append(f"event {e}, but the trace says {b}")
+lo, hi = summary["rtc_behind_host_us"]
+detail = (f"{summary['writes']} register writes; {summary['seconds_reads_checked']} seconds reads put the RTC's "
+          f"turnover {lo}-{hi} us after the host's; wrote {[b['new_time'] for b in bursts]} while the RTC read "
+          f"{[b['rtc_read'] for b in bursts]}; replay: {events}")
+print(f"CHECK rtc-replay-{sys.argv[3]}: {'FAIL' if problems else 'PASS'} " + "; ".join(problems + [detail]))
+EOF
+}
+
 # --- virtio-rtc: waits for a vhost-user backend -------------------------------------------------
 # The guest side needs vrtc's device served to QEMU over vhost-user (-device vhost-user-rtc-pci,
 # chardev=SOCK with memory-backend-memfd,share=on) and the virtio_rtc module, which Debian does
@@ -308,7 +375,8 @@ for mode in "${modes[@]}"; do
     vmclock) run_vmclock ;;
     peer) run_peer ;;
     virtio-rtc) run_virtio_rtc ;;
-    *) die "unknown stage $mode (vmclock, peer, virtio-rtc)" ;;
+    rtc) run_rtc ;;
+    *) die "unknown stage $mode (vmclock, peer, rtc, virtio-rtc)" ;;
   esac
 done
 

@@ -1,0 +1,370 @@
+// vrtc-ptp: the guest's PTP hardware clocks — which are paravirtual clocks (virtio-rtc,
+// vmclock, ptp_kvm), how far each is from the system clock of its time scale, and the chrony
+// and udev configuration that uses them.
+//
+//   vrtc-ptp list [--json] [--root DIR]
+//   vrtc-ptp read CLOCK [--samples N] [--method auto|precise|extended|gettime] [--scale S]
+//                       [--json] [--root DIR]
+//   vrtc-ptp chrony CLOCK [--allow-smeared] [--poll N] [--scale S] [--root DIR]
+//   vrtc-ptp udev
+//
+// Any failure exits with status 2 and prints one line {"error": "..."}; success exits 0.
+// Library side: vrtc/ptp.hpp.
+#include <vrtc/ptp.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/cli.hpp"
+#include "support/files.hpp"
+#include "support/json.hpp"
+
+namespace {
+
+namespace ptp = vrtc::ptp;
+using vrtc_tools::fail;
+using vrtc_tools::json_object;
+
+constexpr const char* usage_text =
+    "usage: vrtc-ptp list [--json] [--root DIR]\n"
+    "       vrtc-ptp read CLOCK [--samples N] [--method auto|precise|extended|gettime]\n"
+    "                           [--scale SCALE] [--json] [--root DIR]\n"
+    "       vrtc-ptp chrony CLOCK [--allow-smeared] [--poll N] [--scale SCALE] [--root DIR]\n"
+    "       vrtc-ptp udev\n"
+    "\n"
+    "list: the PTP hardware clocks in /sys/class/ptp (ptpN, clock_name, device node) and what\n"
+    "each is: a virtio-rtc clock (\"Virtio PTP type T/variant V\": its clock type and smearing\n"
+    "variant), vmclock (ptp_vmclock, \"vmclockN\"), ptp_kvm, or another clock.\n"
+    "read: samples the clock (PTP_SYS_OFFSET_PRECISE2 where the driver offers it, else\n"
+    "PTP_SYS_OFFSET_EXTENDED2, else clock_gettime on the clock's dynamic id) and prints its\n"
+    "offset to the system clock of its time scale (TAI: CLOCK_TAI; UTC and smeared UTC:\n"
+    "CLOCK_REALTIME; MONOTONIC: none, the reading only) from the sample with the narrowest\n"
+    "bracket, the bracket's width (delay) and an error bound (half of it). --samples N\n"
+    "(1..1000, default 10); --method forces one way of reading; --scale utc|tai|monotonic|\n"
+    "utc_smeared|utc_maybe_smeared says the scale of a clock vrtc does not recognize.\n"
+    "chrony: a `refclock PHC` line for chrony.conf (with `tai` for a TAI clock). A smeared\n"
+    "clock (UTC_SMEARED, UTC_MAYBE_SMEARED) is refused unless --allow-smeared: only a system\n"
+    "that smears leap seconds itself should follow one. A MONOTONIC clock is refused.\n"
+    "udev: rules that give the clocks stable names (/dev/ptp_vrtc_tai, /dev/ptp_vmclock, ...).\n"
+    "\n"
+    "CLOCK is /dev/ptpN (or a link to it, as the udev rules make), ptpN, or an exact\n"
+    "clock_name. --root DIR looks for /sys, /dev and /proc below DIR (for a copy or a fake tree).\n"
+    "JSON numbers are exact integers (nanoseconds since 1970 for times).\n"
+    "\n"
+    "Exit status: 0 on success, 2 on bad arguments or any failure, with {\"error\": \"...\"}.\n";
+
+struct options {
+  bool json = false;
+  bool allow_smeared = false;
+  std::string root = "/";
+  unsigned samples = 10;
+  unsigned poll = 2;
+  std::optional<ptp::read_method> method;
+  std::optional<ptp::time_scale> scale;
+  std::vector<std::string> positional;
+};
+
+unsigned parse_count(std::string_view text, unsigned lo, unsigned hi, const char* what) {
+  unsigned v = 0;
+  if (text.empty() || text.size() > 6) fail(std::string("bad ") + what + ": \"" + ptp::printable(text) + "\"");
+  for (const char c : text) {
+    if (c < '0' || c > '9') fail(std::string("bad ") + what + ": \"" + ptp::printable(text) + "\"");
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (v < lo || v > hi)
+    fail(std::string(what) + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", not " + std::to_string(v));
+  return v;
+}
+
+ptp::time_scale parse_scale(std::string_view s) {
+  for (const auto t : {ptp::time_scale::utc, ptp::time_scale::tai, ptp::time_scale::monotonic,
+                       ptp::time_scale::utc_smeared, ptp::time_scale::utc_maybe_smeared}) {
+    std::string name = ptp::to_string(t);
+    for (char& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (s == name) return t;
+  }
+  fail("bad --scale \"" + ptp::printable(s) + "\" (utc, tai, monotonic, utc_smeared, utc_maybe_smeared)");
+}
+
+/// Parses the options a subcommand accepts (`allowed`, e.g. "json root"), leaving the rest as
+/// positional arguments.
+options parse(const std::vector<std::string_view>& args, std::string_view allowed) {
+  options o;
+  const auto accepts = [&](std::string_view name) {
+    std::size_t at = 0;
+    while ((at = allowed.find(name, at)) != std::string_view::npos) {
+      const bool start = at == 0 || allowed[at - 1] == ' ';
+      const bool end = at + name.size() == allowed.size() || allowed[at + name.size()] == ' ';
+      if (start && end) return true;
+      at += name.size();
+    }
+    return false;
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    if (a.size() < 2 || a.substr(0, 2) != "--") {
+      o.positional.emplace_back(a);
+      continue;
+    }
+    const std::string_view name = a.substr(2);
+    if (!accepts(name)) fail("unknown option " + ptp::printable(a) + " for this command (see --help)");
+    const auto value = [&]() -> std::string_view {
+      if (i + 1 >= args.size()) fail("option " + std::string(a) + " needs a value");
+      return args[++i];
+    };
+    if (name == "json") o.json = true;
+    else if (name == "allow-smeared") o.allow_smeared = true;
+    else if (name == "root") {
+      o.root = std::string(value());
+      if (o.root.empty()) fail("--root needs a directory");
+    } else if (name == "samples") o.samples = parse_count(value(), 1, 1000, "--samples");
+    else if (name == "poll") o.poll = parse_count(value(), 0, 10, "--poll");
+    else if (name == "scale") o.scale = parse_scale(value());
+    else if (name == "method") {
+      const std::string_view m = value();
+      if (m == "auto") o.method.reset();
+      else if (m == "precise") o.method = ptp::read_method::precise;
+      else if (m == "extended") o.method = ptp::read_method::extended;
+      else if (m == "gettime") o.method = ptp::read_method::gettime;
+      else fail("bad --method \"" + ptp::printable(m) + "\" (auto, precise, extended, gettime)");
+    }
+  }
+  return o;
+}
+
+std::string json_string(std::string_view s) { return '"' + vrtc_tools::json_escape(s) + '"'; }
+
+/// A clock_name as printed: printable ASCII, cut to 64 bytes.
+std::string shown_name(const ptp::phc_info& c) { return c.clock_name ? ptp::printable(*c.clock_name) : std::string(); }
+
+std::string clock_json(const ptp::phc_info& c) {
+  json_object o;
+  o.add("clock", c.name).add("device", c.device_path).add("node_present", c.node_present);
+  if (c.clock_name) o.add("clock_name", shown_name(c));
+  else o.add_null("clock_name");
+  if (!c.clock_name_problem.empty()) o.add("clock_name_problem", c.clock_name_problem);
+  o.add("source", ptp::to_string(c.identity.source)).add("scale", ptp::to_string(c.identity.scale));
+  if (c.identity.virtio) {
+    o.add("virtio_type", unsigned{c.identity.virtio->type}).add("virtio_variant", unsigned{c.identity.virtio->variant});
+    const char* t = ptp::virtio_type_name(c.identity.virtio->type);
+    const char* v = ptp::virtio_variant_name(c.identity.virtio->variant);
+    if (t) o.add("virtio_type_name", t);
+    else o.add_null("virtio_type_name");
+    if (v) o.add("virtio_variant_name", v);
+    else o.add_null("virtio_variant_name");
+  }
+  o.add("description", c.identity.description);
+  return o.str();
+}
+
+std::string kernel_text(const std::optional<ptp::kernel_version>& k) {
+  return k ? std::to_string(k->major) + "." + std::to_string(k->minor) : std::string("unknown");
+}
+
+int cmd_list(const options& o) {
+  if (!o.positional.empty()) fail("list takes no arguments");
+  const ptp::environment env{o.root, ptp::system_calls::real()};
+  const auto list = ptp::list_clocks(env);
+  if (o.json) {
+    std::string clocks = "[";
+    for (const auto& c : list.clocks) clocks += (clocks.size() > 1 ? ", " : "") + clock_json(c);
+    clocks += "]";
+    json_object out;
+    out.raw("clocks", clocks).add("kernel", kernel_text(list.kernel));
+    if (!list.problem.empty()) out.add("problem", list.problem);
+    std::printf("%s\n", out.str().c_str());
+    return 0;
+  }
+  if (!list.problem.empty()) std::printf("no PTP clocks: %s\n", list.problem.c_str());
+  else if (list.clocks.empty()) std::printf("no PTP clocks in /sys/class/ptp\n");
+  for (const auto& c : list.clocks) {
+    std::printf("%s  %s%s  \"%s\"  %s\n", c.name.c_str(), c.device_path.c_str(), c.node_present ? "" : " (no node)",
+                shown_name(c).c_str(), c.identity.description.c_str());
+    if (!c.clock_name_problem.empty()) std::printf("    clock_name: %s\n", c.clock_name_problem.c_str());
+  }
+  return 0;
+}
+
+/// The clock a command names, with its time scale (the --scale override applied).
+struct chosen {
+  ptp::phc_info clock;
+  std::string path;
+  ptp::time_scale scale = ptp::time_scale::unknown;
+};
+
+chosen choose(const options& o, const ptp::environment& env, const char* command) {
+  if (o.positional.size() != 1) fail(std::string(command) + " needs exactly one CLOCK (see --help)");
+  const auto list = ptp::list_clocks(env);
+  const auto r = ptp::resolve(env, list, o.positional[0]);
+  if (!r.clock) fail(r.problem + (list.problem.empty() ? "" : " (" + list.problem + ")"));
+  chosen c{*r.clock, r.path, o.scale.value_or(r.clock->identity.scale)};
+  return c;
+}
+
+std::string seconds_text(std::int64_t ns) {
+  const bool negative = ns < 0;
+  const std::uint64_t m = negative ? 0 - static_cast<std::uint64_t>(ns) : static_cast<std::uint64_t>(ns);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%" PRIu64 ".%09" PRIu64 " s", negative ? "-" : "+", m / 1'000'000'000u,
+                m % 1'000'000'000u);
+  return buf;
+}
+
+int cmd_read(const options& o) {
+  const ptp::environment env{o.root, ptp::system_calls::real()};
+  const chosen c = choose(o, env, "read");
+  const vrtc_tools::open_file f(c.path, O_RDONLY, vrtc_tools::file_kinds::character_device);
+  const auto r = ptp::read_samples(env.calls, f.fd(), o.samples, o.method);
+  if (!r.ok()) fail(c.clock.name + ": " + r.problem);
+
+  const ptp::system_clock target = ptp::system_clock_for(c.scale);
+  int tai = 0;
+  std::string note;
+  bool tai_known = false;
+  if (target == ptp::system_clock::tai) {
+    const int e = env.calls.tai_offset(tai);
+    if (e != 0) fail(std::string("cannot read the kernel's TAI offset (adjtimex): ") + std::strerror(e));
+    tai_known = true;
+    if (tai == 0)
+      note = "the kernel's TAI offset is not set (CLOCK_TAI = CLOCK_REALTIME), so the offset to CLOCK_TAI "
+             "includes TAI - UTC; chrony (leapsectz) or ptp4l sets it";
+  }
+  if (target == ptp::system_clock::none)
+    note = c.scale == ptp::time_scale::monotonic ? "a MONOTONIC clock has no system clock to compare with"
+                                                 : "time scale unknown (--scale says it): no system clock to compare with";
+  const auto est = ptp::estimate_offset(r.samples, target == ptp::system_clock::tai ? tai : 0);
+  if (!est) fail(c.clock.name + ": the readings do not fit in 64-bit nanoseconds");
+
+  if (o.json) {
+    json_object out;
+    out.add("clock", c.clock.name).add("device", c.path);
+    if (c.clock.clock_name) out.add("clock_name", shown_name(c.clock));
+    else out.add_null("clock_name");
+    out.add("source", ptp::to_string(c.clock.identity.source)).add("scale", ptp::to_string(c.scale));
+    out.add("method", ptp::to_string(r.method)).add("samples", static_cast<std::uint64_t>(r.samples.size()));
+    std::string skipped = "[";
+    for (const auto& s : r.not_offered) skipped += (skipped.size() > 1 ? ", " : "") + json_string(s);
+    out.raw("not_offered", skipped + "]");
+    out.add("phc_ns", est->best.phc).add("realtime_before_ns", est->best.system_before)
+        .add("realtime_after_ns", est->best.system_after).add("delay_ns", est->delay_ns);
+    out.add("system_clock", ptp::to_string(target));
+    if (target != ptp::system_clock::none) {
+      out.add("system_ns", est->system_ns).add("offset_ns", est->offset_ns).add("error_bound_ns", est->error_bound_ns)
+          .add("min_offset_ns", est->min_offset_ns).add("max_offset_ns", est->max_offset_ns);
+    } else {
+      out.add_null("system_ns").add_null("offset_ns").add_null("error_bound_ns");
+    }
+    if (tai_known) out.add("tai_offset_s", tai).add("tai_offset_set", tai != 0);
+    if (!note.empty()) out.add("note", note);
+    std::printf("%s\n", out.str().c_str());
+    return 0;
+  }
+  std::printf("%s (%s): %s\n", c.clock.name.c_str(), shown_name(c.clock).c_str(), c.clock.identity.description.c_str());
+  for (const auto& s : r.not_offered) std::printf("not offered: %s\n", s.c_str());
+  std::printf("method %s, %zu samples\n", ptp::to_string(r.method), r.samples.size());
+  std::printf("PHC %s (%" PRId64 " ns), read within %" PRId64 " ns\n", seconds_text(est->best.phc).c_str() + 1,
+              est->best.phc, est->delay_ns);
+  if (target != ptp::system_clock::none) {
+    std::printf("offset to %s: %s (%" PRId64 " ns) +- %" PRId64 " ns; over the samples %" PRId64 "..%" PRId64 " ns\n",
+                ptp::to_string(target), seconds_text(est->offset_ns).c_str(), est->offset_ns, est->error_bound_ns,
+                est->min_offset_ns, est->max_offset_ns);
+  }
+  if (tai_known) std::printf("kernel TAI offset: %d s\n", tai);
+  if (!note.empty()) std::printf("note: %s\n", note.c_str());
+  return 0;
+}
+
+/// The stable name `vrtc-ptp udev` gives a clock, if any.
+std::optional<std::string> stable_name(const ptp::phc_info& c) {
+  if (!c.clock_name) return std::nullopt;
+  for (const auto& rule : ptp::udev_rules())
+    if (rule.match == *c.clock_name) return "/dev/" + rule.symlink;
+  return std::nullopt;
+}
+
+int cmd_chrony(const options& o) {
+  const ptp::environment env{o.root, ptp::system_calls::real()};
+  const chosen c = choose(o, env, "chrony");
+  const std::string given = o.positional[0];
+  const std::string device = given[0] == '/' ? given : c.clock.device_path;
+  switch (c.scale) {
+    case ptp::time_scale::monotonic: fail(c.clock.name + " is a MONOTONIC clock: it keeps no time of day for chrony");
+    case ptp::time_scale::unknown:
+      fail(c.clock.name + " (\"" + shown_name(c.clock) + "\") is not a clock vrtc knows; --scale says its time scale");
+    case ptp::time_scale::utc_smeared:
+    case ptp::time_scale::utc_maybe_smeared:
+      if (!o.allow_smeared)
+        fail(c.clock.name + " is " + ptp::to_string(c.scale) +
+             ": it smears leap seconds, so a system that follows it is off by up to a second around "
+             "one; use it only on a system that smears too (--allow-smeared)");
+      break;
+    case ptp::time_scale::utc:
+    case ptp::time_scale::tai: break;
+  }
+  std::string refid = "PHC";
+  switch (c.clock.identity.source) {
+    case ptp::clock_source::virtio_rtc: refid = c.scale == ptp::time_scale::tai ? "VTAI" : "VUTC"; break;
+    case ptp::clock_source::vmclock: refid = "VMCK"; break;
+    case ptp::clock_source::kvm: refid = "PKVM"; break;
+    case ptp::clock_source::other: break;
+  }
+  std::printf("# %s: \"%s\", %s\n", c.clock.name.c_str(), shown_name(c.clock).c_str(), c.clock.identity.description.c_str());
+  if (const auto stable = stable_name(c.clock); stable && given[0] != '/')
+    std::printf("# with the rules of `vrtc-ptp udev`, %s names this clock on every boot\n", stable->c_str());
+  if (c.scale == ptp::time_scale::tai)
+    std::printf("# tai: chrony needs TAI - UTC from its leapsectz directive (e.g. leapsectz right/UTC)\n");
+  if (ptp::is_smeared(c.scale)) std::printf("# a smeared clock: only for a system that smears leap seconds too\n");
+  std::printf("refclock PHC %s poll %u dpoll -2 refid %s%s\n", device.c_str(), o.poll, refid.c_str(),
+              c.scale == ptp::time_scale::tai ? " tai" : "");
+  return 0;
+}
+
+int cmd_udev(const options& o) {
+  if (!o.positional.empty()) fail("udev takes no arguments");
+  std::printf("# udev rules for the PTP clocks of paravirtual devices (vrtc-ptp udev), e.g. as\n"
+              "# /etc/udev/rules.d/70-vrtc-ptp.rules. Two devices with clocks of the same kind\n"
+              "# would claim one name: the later one wins.\n");
+  for (const auto& r : ptp::udev_rules()) {
+    std::printf("# %s\n", r.comment.c_str());
+    std::printf("SUBSYSTEM==\"ptp\", ATTR{clock_name}==\"%s\", SYMLINK+=\"%s\"\n", r.match.c_str(), r.symlink.c_str());
+  }
+  return 0;
+}
+
+bool wants_help(const std::vector<std::string_view>& args) {
+  for (const auto a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
+int run(const std::vector<std::string_view>& args) {
+  if (args.empty()) {
+    std::fputs(usage_text, stderr);
+    fail("no command (list, read, chrony, udev)");
+  }
+  if (wants_help(args)) {
+    std::fputs(usage_text, stdout);
+    return 0;
+  }
+  const std::string_view command = args[0];
+  const std::vector<std::string_view> rest(args.begin() + 1, args.end());
+  if (command == "list") return cmd_list(parse(rest, "json root"));
+  if (command == "read") return cmd_read(parse(rest, "json root samples method scale"));
+  if (command == "chrony") return cmd_chrony(parse(rest, "root allow-smeared poll scale"));
+  if (command == "udev") return cmd_udev(parse(rest, ""));
+  fail("unknown command \"" + ptp::printable(command) + "\" (list, read, chrony, udev; --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return vrtc_tools::report_failures([&] { return run(std::vector<std::string_view>(argv + 1, argv + argc)); });
+}
