@@ -255,3 +255,17 @@ TEST_CASE("5.23.6.4.2 stepping UTC deadlines follow the leap second's step") {
     }
   }
 }
+
+TEST_CASE("leap schedules far from the present are an overflow for every offset and never undefined") {
+  // Leap seconds at the last valid day before 2^63 s and the first after it, with the most
+  // negative and most positive TAI - UTC: the TAI instant of the step is out of range.
+  constexpr std::uint64_t below = 106'751'991'167'300ULL * 86'400, above = below + 86'400;
+  for (const std::uint64_t day : {below, above, UINT64_MAX / 86'400 * 86'400 - 2 * 86'400})
+    for (const std::int16_t offset : {std::int16_t{-32768}, std::int16_t{-1}, std::int16_t{37}, std::int16_t{32767}})
+      for (const auto sign : {vrtc::leap_sign::positive, vrtc::leap_sign::negative}) {
+        INFO("end of day " << day << ", TAI - UTC " << offset);
+        const vrtc::leap_schedule s{offset, vrtc::leap_second{day, sign}};
+        CHECK(vrtc::utc_from_tai_ns(0, s) == vrtc::errc::overflow);
+        CHECK(vrtc::tai_ns_from_utc(vrtc::utc_time{{day, 0}, false}, s).error() == vrtc::errc::overflow);
+      }
+}

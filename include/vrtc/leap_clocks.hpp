@@ -31,12 +31,13 @@ namespace detail {
 inline constexpr std::uint64_t ns_per_s = 1'000'000'000;
 
 /// The TAI nanosecond at which the UTC second `posix_sec` begins (before any leap in `s`).
+// Unsigned throughout: posix_sec may be any second count of a schedule, offset any value.
 [[nodiscard]] constexpr result<std::uint64_t> tai_ns_at(std::uint64_t posix_sec, std::int64_t offset) noexcept {
-  const std::int64_t sec = static_cast<std::int64_t>(posix_sec) + offset;
-  if (posix_sec > static_cast<std::uint64_t>(INT64_MAX) - 86400 * 4 || sec < 0 ||
-      static_cast<std::uint64_t>(sec) > UINT64_MAX / ns_per_s)
-    return errc::overflow;
-  return static_cast<std::uint64_t>(sec) * ns_per_s;
+  const std::uint64_t magnitude = offset < 0 ? 0 - static_cast<std::uint64_t>(offset) : static_cast<std::uint64_t>(offset);
+  if (offset < 0 ? posix_sec < magnitude : posix_sec > UINT64_MAX - magnitude) return errc::overflow;
+  const std::uint64_t sec = offset < 0 ? posix_sec - magnitude : posix_sec + magnitude;
+  if (sec > UINT64_MAX / ns_per_s) return errc::overflow;
+  return sec * ns_per_s;
 }
 
 }  // namespace detail

@@ -6,7 +6,7 @@
 //   vrtc-guest-check bracket NODE PTP SAMPLES        the driver's PTP time between two vrtc readings
 //   vrtc-guest-check bracket-tool NODE PTP SAMPLES TOOL   the same with `TOOL now --json NODE`
 //   vrtc-guest-check verify-time NODE PTP ADDRESS ROUNDS  the driver's PTP time against the
-//                                                    host's CLOCK_TAI (shared memory at ADDRESS)
+//                                                    host's TAI (shared memory at ADDRESS)
 //   vrtc-guest-check read-vs-map NODE SAMPLES        the driver's read() against vrtc's mapped read
 //   vrtc-guest-check ptp-tool PTP TOOL               `TOOL list/read --json` (vrtc-ptp) against the
 //                                                    PHC's offset to CLOCK_TAI measured here
@@ -432,7 +432,7 @@ int bracket_tool(const std::string& node, const std::string& ptp, std::uint64_t 
 
 // --- verify-time -------------------------------------------------------------------------------
 
-/// The driver's PTP time against the host's CLOCK_TAI, through the handshake page (which the
+/// The driver's PTP time against the host's TAI, through the handshake page (which the
 /// guest reaches through /dev/mem once the BAR has moved): each reading must lie within the
 /// host's bracket widened by the page's maximum error.
 int verify_against_host(const std::string& node, const std::string& ptp, std::uint64_t address, std::uint64_t rounds) {
@@ -500,7 +500,7 @@ int verify_against_host(const std::string& node, const std::string& ptp, std::ui
   ::close(fd);
   char detail[256];
   std::snprintf(detail, sizeof detail,
-                "%" PRIu64 "/%" PRIu64 " PTP readings within the host's CLOCK_TAI bracket +- the page's max error; "
+                "%" PRIu64 "/%" PRIu64 " PTP readings within the host's TAI bracket +- the page's max error; "
                 "largest guest - host offset %" PRId64 " ns, widest host bracket %" PRId64 " ns",
                 good, rounds, worst_offset, widest);
   check("verify-time", good == rounds ? "PASS" : "FAIL", detail + first_failure);

@@ -13,7 +13,7 @@
 // the time error bounds, until SIGTERM/SIGINT. Nothing else of the page is changed: markers,
 // status and period reach the guest as vmclock-host wrote them.
 //
-// Meanwhile it answers the guest's verification rounds (counter_sync.hpp) with CLOCK_TAI.
+// Meanwhile it answers the guest's verification rounds (counter_sync.hpp) with the host's TAI.
 // --counter-offset N publishes with the offset N instead of the measured one (to see the
 // guest's verification fail).
 //
@@ -22,6 +22,7 @@
 #include <vmclock/reader.hpp>
 #include <vmclock/writer.hpp>
 #include <vrtc/counter.hpp>
+#include <vrtc/host_tai.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -181,13 +182,17 @@ offset_estimate measure(const sync_page& sync, std::uint64_t rounds, std::uint64
   return {*base + static_cast<std::uint64_t>(hi) + gap / 2, gap, rounds, narrowest, gap};
 }
 
+// TAI from the same source vmclock-host publishes: CLOCK_TAI when the kernel knows its TAI
+// offset, else CLOCK_REALTIME plus the leap-second table (CLOCK_TAI alone is UTC then).
 std::uint64_t tai_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_TAI, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  static const auto source = vrtc::host_tai::detect();
+  if (!source) throw std::runtime_error(std::string("no TAI on this host: ") + vrtc::to_string(source.error()));
+  const auto t = source->now_ns();
+  if (!t) throw std::runtime_error(std::string("TAI: ") + vrtc::to_string(t.error()));
+  return *t;
 }
 
-/// Answers the guest's verification round, if it started one: CLOCK_TAI before and after the
+/// Answers the guest's verification round, if it started one: the host's TAI before and after the
 /// guest reads its clock.
 void serve_verification(const sync_page& sync, std::uint64_t& answered) {
   const std::uint64_t n = sync.load(verify_request);
