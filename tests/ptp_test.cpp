@@ -15,31 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace ptp = vrtc::ptp;
 
 namespace {
 
-/// A temporary directory, removed with everything in it.
-class temp_dir {
- public:
-  temp_dir() {
-    char tmpl[] = "/tmp/vrtc-ptp-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
- private:
-  std::string path_;
-};
+using vrtc_test::temp_dir;
 
 void mkdirs(const std::string& path) {
   std::error_code ec;

@@ -29,32 +29,14 @@
 #include <thread>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace {
 
 namespace vmc = vrtc::vmclock;
 using namespace std::chrono_literals;
 
-/// A temporary directory, removed with everything in it.
-class temp_dir {
- public:
-  temp_dir() {
-    char tmpl[] = "/tmp/vmclock-linux-XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    const std::string cmd = "rm -rf '" + path_ + "'";
-    if (std::system(cmd.c_str()) != 0) WARN("could not remove " << path_);
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
- private:
-  std::string path_;
-};
+using vrtc_test::temp_dir;
 
 void mkdirs(const std::string& path) {
   for (std::size_t pos = 1; pos != std::string::npos;) {
