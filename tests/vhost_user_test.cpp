@@ -465,3 +465,113 @@ TEST_CASE("vhost-user serving requests allocates nothing", "[vhost_user]") {
   CHECK(allocations.load() == before);
   CHECK(f.calls(0) >= 1);
 }
+
+TEST_CASE("vhost-user rings start disabled once protocol features are negotiated, enabled otherwise",
+          "[vhost_user]") {
+  for (const bool protocol : {true, false}) {
+    INFO("protocol features " << protocol);
+    rig r;
+    frontend f;
+    std::uint64_t features = f.get_u64(r.backend, vu::request::get_features);
+    if (!protocol) features &= ~(1ULL << vu::f_protocol_features);
+    f.ok(r.backend, vu::make_request(vu::request::set_features, features));
+    vu::memory_table table;
+    table.count = 1;
+    table.regions[0] = vu::region{guest_base, guest_size, f.user(guest_base), 0};
+    f.ok(r.backend, vu::make_request(vu::request::set_mem_table, table), {f.memfd});
+    const vrtc::queue_config config{ring_size, ring_area(0), ring_area(0) + 0x1000, ring_area(0) + 0x2000, true, true};
+    auto d = vrtc::split_queue_driver::make(f.memory(), config);
+    REQUIRE(d.has_value());
+    f.driver[0].emplace(std::move(*d));
+    f.ok(r.backend, vu::make_request(vu::request::set_vring_num, vu::vring_state{0, ring_size}));
+    f.ok(r.backend, vu::make_request(vu::request::set_vring_addr,
+                                     vu::vring_address{0, 0, f.user(config.desc_addr), f.user(config.used_addr),
+                                                       f.user(config.avail_addr), 0}));
+    f.ok(r.backend, vu::make_request(vu::request::set_vring_kick, vu::vring_file{0}), {f.kick[0]});
+    CHECK(r.backend.serving(vu::requestq) == !protocol);
+    if (protocol) {
+      f.ok(r.backend, vu::make_request(vu::request::set_vring_enable, vu::vring_state{0, 1}));
+      CHECK(r.backend.serving(vu::requestq));
+    }
+    CHECK(f.ask(r.backend, vrtc::cfg_request{}).used.len == vrtc::cfg_response::size);
+  }
+}
+
+TEST_CASE("vhost-user memory slots: ADD_MEM_REG and REM_MEM_REG, and a table replaced under running rings",
+          "[vhost_user]") {
+  rig r;
+  frontend f;
+  f.negotiate(r.backend);
+  CHECK(f.get_u64(r.backend, vu::request::get_max_mem_slots) == 8);
+
+  SECTION("a new table maps again and the rings go on where they were") {
+    (void)f.ask(r.backend, vrtc::cfg_request{});
+    vu::memory_table table;
+    table.count = 1;
+    table.regions[0] = vu::region{guest_base, guest_size, f.user(guest_base), 0};
+    f.ok(r.backend, vu::make_request(vu::request::set_mem_table, table, true), {f.memfd});
+    CHECK(r.backend.serving(vu::requestq));
+    const auto read = f.ask(r.backend, vrtc::read_request{1}, 32, 5);
+    CHECK(decoded<vrtc::read_response>(read.bytes, read.used.len).clock_reading == 5);
+  }
+
+  SECTION("removing the region that holds the rings stops them, and the session goes on") {
+    const vu::single_region whole{0, vu::region{guest_base, guest_size, f.user(guest_base), 0}};
+    f.ok(r.backend, vu::make_request(vu::request::rem_mem_reg, whole, true));
+    CHECK_FALSE(r.backend.serving(vu::requestq));
+    CHECK_FALSE(r.backend.serving(vu::alarmq));
+    CHECK(logged(r, "queue 0 stopped: vhost-user: address not in guest memory"));
+    CHECK(f.get_u64(r.backend, vu::request::get_queue_num) == 2);
+  }
+
+  SECTION("regions added one by one serve like a table") {
+    rig r2;
+    frontend g;
+    g.ok(r2.backend, vu::make_request(vu::request::set_features, g.get_u64(r2.backend, vu::request::get_features)));
+    g.ok(r2.backend, vu::make_request(vu::request::set_protocol_features, vu::backend::offered_protocol_features));
+    // Two regions over one memfd: the second half at an mmap offset, at its own user address.
+    const std::uint64_t half = guest_size / 2;
+    const vu::single_region low{0, vu::region{guest_base, half, g.user(guest_base), 0}};
+    const vu::single_region high{0, vu::region{guest_base + half, half, g.user(guest_base + half), half}};
+    g.ok(r2.backend, vu::make_request(vu::request::add_mem_reg, low, true), {g.memfd});
+    g.ok(r2.backend, vu::make_request(vu::request::add_mem_reg, high, true), {g.memfd});
+    const vrtc::queue_config config{ring_size, ring_area(0), ring_area(0) + 0x1000, ring_area(0) + 0x2000, true, true};
+    auto d = vrtc::split_queue_driver::make(g.memory(), config);
+    REQUIRE(d.has_value());
+    g.driver[0].emplace(std::move(*d));
+    g.ok(r2.backend, vu::make_request(vu::request::set_vring_num, vu::vring_state{0, ring_size}));
+    g.ok(r2.backend, vu::make_request(vu::request::set_vring_addr,
+                                      vu::vring_address{0, 0, g.user(config.desc_addr), g.user(config.used_addr),
+                                                        g.user(config.avail_addr), 0}));
+    g.ok(r2.backend, vu::make_request(vu::request::set_vring_kick, vu::vring_file{0}), {g.kick[0]});
+    g.ok(r2.backend, vu::make_request(vu::request::set_vring_enable, vu::vring_state{0, 1}));
+    // Request and response buffers live in the high region, reached through its offset.
+    CHECK(buffers >= guest_base + half);
+    const auto cfg = g.ask(r2.backend, vrtc::cfg_request{});
+    CHECK(decoded<vrtc::cfg_response>(cfg.bytes, cfg.used.len).num_clocks == 2);
+    // Removing the high region leaves the rings mapped (they are in the low one); a removed
+    // region cannot be removed twice.
+    g.ok(r2.backend, vu::make_request(vu::request::rem_mem_reg, high, true));
+    CHECK(g.exchange(r2.backend, vu::make_request(vu::request::rem_mem_reg, high)) == errc::vhost_unexpected_message);
+  }
+}
+
+TEST_CASE("vhost-user a ring that breaks a virtqueue rule stops alone and says so", "[vhost_user]") {
+  rig r;
+  frontend f;
+  f.negotiate(r.backend);
+  const int err = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  f.ok(r.backend, vu::make_request(vu::request::set_vring_err, vu::vring_file{0}, true), {::dup(err)});
+  // A descriptor that chains to itself.
+  f.driver[0]->write_raw_descriptor(3, vrtc::virtq::descriptor{buffers, 16, vrtc::virtq::desc_f_next, 3});
+  f.driver[0]->publish_raw(3);
+  r.backend.on_kick(0, 0);
+  CHECK_FALSE(r.backend.serving(vu::requestq));
+  CHECK(r.backend.serving(vu::alarmq));
+  CHECK(logged(r, "queue 0 stopped: descriptor chain loops"));
+  std::uint64_t signalled = 0;
+  CHECK(::read(err, &signalled, sizeof signalled) == sizeof signalled);
+  CHECK(signalled == 1);
+  CHECK((f.get_u64(r.backend, vu::request::get_status) & vu::status_device_needs_reset) != 0);
+  ::close(err);
+}

@@ -440,7 +440,7 @@ class backend {
     for (std::size_t i = 0; i < map_count_; ++i) ::munmap(maps_[i].base, maps_[i].length);
     maps_ = fresh;
     map_count_ = n;
-    if (auto r = memory_changed(); !r) return r.error();
+    memory_changed();
     logf("memory table: %u region(s)", t.count);
     return std::optional<message>{};
   }
@@ -450,7 +450,7 @@ class backend {
     const auto m = map_region(r, fds.fds.empty() ? -1 : fds.fds[0]);
     if (!m) return m.error();
     maps_[map_count_++] = *m;
-    if (auto c = memory_changed(); !c) return c.error();
+    memory_changed();
     logf("memory region added: guest 0x%llx, %llu bytes", static_cast<unsigned long long>(r.guest_address),
          static_cast<unsigned long long>(r.size));
     return std::optional<message>{};
@@ -463,14 +463,15 @@ class backend {
       ::munmap(maps_[i].base, maps_[i].length);
       for (std::size_t k = i + 1; k < map_count_; ++k) maps_[k - 1] = maps_[k];
       --map_count_;
-      if (auto c = memory_changed(); !c) return c.error();
+      memory_changed();
       return std::optional<message>{};
     }
     return errc::vhost_unexpected_message;
   }
 
   // The regions moved: the guest_memory view and every started queue's pointers are redone.
-  result<void> memory_changed() {
+  // A ring the new memory no longer holds stops, like a broken one; the session goes on.
+  void memory_changed() noexcept {
     for (std::size_t i = 0; i < map_count_; ++i)
       guest_[i] = memory_region{maps_[i].r.guest_address, maps_[i].r.size,
                                 static_cast<std::byte*>(maps_[i].base) + maps_[i].r.mmap_offset};
@@ -478,9 +479,8 @@ class backend {
       vring& v = rings_[q];
       if (!v.made) continue;
       v.base = v.queue.next_avail();
-      if (auto r = make_queue(q); !r) return r;
+      if (auto r = make_queue(q); !r) report_broken(q, r.error());
     }
-    return {};
   }
 
   [[nodiscard]] std::optional<std::uint64_t> to_guest(std::uint64_t user) const noexcept {
@@ -491,7 +491,7 @@ class backend {
     return std::nullopt;
   }
 
-  result<void> make_queue(std::uint32_t index) {
+  result<void> make_queue(std::uint32_t index) noexcept {
     vring& v = rings_[index];
     v.made = false;
     if (v.num == 0 || !v.addr) return errc::vhost_unexpected_message;
