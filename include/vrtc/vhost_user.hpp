@@ -539,7 +539,8 @@ constexpr void store_region(std::span<std::byte> p, std::size_t at, const region
       const auto& t = std::get<memory_table>(m.body);
       store_le<std::uint32_t>(p, 0, t.count);
       store_le<std::uint32_t>(p, 4, t.padding);
-      for (std::uint32_t i = 0; i < t.count; ++i) detail::store_region(p, memory_table_header_size + region_size * i, t.regions[i]);
+      for (std::uint32_t i = 0; i < t.count && i < max_regions; ++i)
+        detail::store_region(p, memory_table_header_size + region_size * i, t.regions[i]);
       break;
     }
     case payload_kind::config: {
@@ -547,7 +548,7 @@ constexpr void store_region(std::span<std::byte> p, std::size_t at, const region
       store_le<std::uint32_t>(p, 0, c.offset);
       store_le<std::uint32_t>(p, 4, c.size);
       store_le<std::uint32_t>(p, 8, c.flags);
-      for (std::size_t i = 0; i < c.size; ++i) p[config_header_size + i] = c.data[i];
+      for (std::size_t i = 0; i < c.size && i < max_config_size; ++i) p[config_header_size + i] = c.data[i];
       break;
     }
   }
