@@ -385,6 +385,10 @@ int run(const std::vector<std::string_view>& args) {
           continue;
         }
         conn.reset(c);
+        // A message is read whole once its first byte arrives; a front-end that stops
+        // mid-message ends its session instead of stalling the loop.
+        const timeval limit{5, 0};
+        ::setsockopt(conn.fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
         set.refresh_schedule();
         watch(epoll.fd, conn.fd, tag_conn);
         say("front-end connected");

@@ -422,6 +422,19 @@ TEST_CASE("vhost-user malformed or unacceptable messages end the session with a 
     CHECK(std::get<std::uint64_t>(ack->body) != 0);
   }
 
+  SECTION("a region larger than the file it maps") {
+    rig r;
+    frontend f;
+    vu::memory_table table;
+    table.count = 1;
+    table.regions[0] = vu::region{guest_base, 2 * guest_size, f.user(guest_base), 0};
+    CHECK(f.exchange(r.backend, vu::make_request(vu::request::set_mem_table, table), {f.memfd}) ==
+          errc::vhost_bad_address);
+    table.regions[0] = vu::region{guest_base, guest_size, f.user(guest_base), 4096};
+    CHECK(f.exchange(r.backend, vu::make_request(vu::request::add_mem_reg, vu::single_region{0, table.regions[0]}),
+                     {f.memfd}) == errc::vhost_bad_address);
+  }
+
   SECTION("a ring outside guest memory") {
     rig r;
     frontend f;

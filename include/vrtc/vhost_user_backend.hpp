@@ -30,6 +30,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -420,6 +421,13 @@ class backend {
       return errc::vhost_bad_address;
     const std::uint64_t length = r.size + r.mmap_offset;
     if (length > SIZE_MAX) return errc::vhost_bad_address;
+    // A file shorter than the region would map, but touching the part past its end raises
+    // SIGBUS: refuse it. (A front-end that shrinks the file later can still do that; memfd
+    // seals are the front-end's to set.)
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return errc::map_refused;
+    if (S_ISREG(st.st_mode) && (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) < length))
+      return errc::vhost_bad_address;
     // Mapped from offset 0, so that mmap_offset needs no page alignment.
     void* base = ::mmap(nullptr, static_cast<std::size_t>(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) return errc::map_refused;
