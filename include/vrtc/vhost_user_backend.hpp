@@ -104,7 +104,8 @@ class backend {
   /// Handles one decoded message and the descriptors that came with it (adopted: kept or
   /// closed, in every case). Returns the reply to send, if any, or why the session must end.
   /// On an error whose request asked for an acknowledgement, `failure_ack` gets the failure
-  /// acknowledgement to send before closing.
+  /// acknowledgement to send before closing. Whether REPLY_ACK applies is judged after the
+  /// message: a SET_PROTOCOL_FEATURES that negotiates it is acknowledged itself.
   [[nodiscard]] result<std::optional<message>> handle(const message& m, std::span<const int> fds, std::uint64_t now,
                                                       std::optional<message>* failure_ack = nullptr) {
     fd_guard guard{fds};
