@@ -14,8 +14,9 @@
 //    GET_VRING_BASE, which returns the next available index.
 //  * Ring addresses are the front-end's user addresses: translated to guest-physical through
 //    the regions' user addresses.
-//  * DRIVER_OK comes only as SET_STATUS, with the STATUS protocol feature. Without it the
-//    nearest signal is the request queue starting, which this session takes as DRIVER_OK.
+//  * DRIVER_OK comes only as SET_STATUS, with the STATUS protocol feature, and not every
+//    front-end sends it then either. The request queue starting, which a front-end does when
+//    the driver sets DRIVER_OK, is taken as DRIVER_OK too.
 //  * With REPLY_ACK, a request with NEED_REPLY that has no reply of its own is acknowledged
 //    (0 success, 1 failure).
 // Any message the session cannot accept ends the session with a named errc (after a failure
@@ -382,12 +383,14 @@ class backend {
     }
   }
 
-  // Without the STATUS protocol feature, the request queue starting is the driver's DRIVER_OK.
+  // The request queue starting is the driver's DRIVER_OK: a front-end starts the rings when
+  // the driver sets DRIVER_OK, and does not always say so with SET_STATUS even when STATUS is
+  // negotiated (QEMU 11.1's vhost-user-rtc-pci sends FEATURES_OK only).
   void queue_became_active(std::uint32_t index, std::uint64_t now) {
     if (!active(rings_[index])) return;
-    if (index == requestq && !negotiated(protocol_feature::status) && !device_->live()) {
+    if (index == requestq && !device_->live()) {
       device_->set_driver_ok();
-      log("request queue started: taken as DRIVER_OK (no STATUS protocol feature)");
+      log("request queue started: taken as DRIVER_OK");
     }
     process(now);
   }
