@@ -369,6 +369,7 @@ class backend {
         }
         const bool was_ok = (status_ & status_driver_ok) != 0;
         status_ = st & 0xFF;
+        logf("status 0x%llx", static_cast<unsigned long long>(status_));
         if (!was_ok && (status_ & status_driver_ok) != 0) {
           device_->set_driver_ok();
           log("DRIVER_OK");
