@@ -398,6 +398,20 @@ TEST_CASE("vhost-user malformed or unacceptable messages end the session with a 
     r.backend.end(0);
   }
 
+  SECTION("a message value built by hand with the wrong payload or descriptors") {
+    rig r;
+    std::optional<vu::message> failure;
+    CHECK(r.backend.handle(vu::message{vu::request::set_features, vu::version, vu::vring_state{}}, {}, 0, &failure) ==
+          errc::invalid_argument);
+    vu::memory_table table;
+    table.count = 2;
+    CHECK(r.backend.handle(vu::make_request(vu::request::set_mem_table, table), {}, 0) == errc::vhost_bad_fd_count);
+    table.count = 9;
+    CHECK(r.backend.handle(vu::make_request(vu::request::set_mem_table, table), {}, 0) == errc::vhost_too_many_regions);
+    CHECK(r.backend.handle(vu::make_request(vu::request::set_log_base, std::uint64_t{0}), {}, 0) ==
+          errc::vhost_unknown_request);
+  }
+
   SECTION("a truncated message and a closed socket") {
     rig r;
     frontend f;

@@ -111,6 +111,14 @@ class backend {
                                                       std::optional<message>* failure_ack = nullptr) {
     fd_guard guard{fds};
     if (m.is_reply()) return errc::vhost_unexpected_message;
+    // Messages built by hand get the decoder's checks too: the payload the request carries and
+    // the number of descriptors that go with it.
+    const auto kind = request_payload(m.req);
+    if (!kind) return errc::vhost_unknown_request;
+    if (*kind != kind_of(m.body)) return errc::invalid_argument;
+    if (const auto* t = std::get_if<memory_table>(&m.body); t && t->count > max_regions) return errc::vhost_too_many_regions;
+    const fd_count expected = fd_range(m);
+    if (fds.size() < expected.min || fds.size() > expected.max) return errc::vhost_bad_fd_count;
     const auto r = dispatch(m, guard, now);
     const bool ack = (protocol_features_ & (1ULL << protocol_feature::reply_ack)) != 0 && m.needs_reply() &&
                      !always_replied(m.req);
