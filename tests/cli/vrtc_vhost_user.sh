@@ -9,8 +9,10 @@ set -euo pipefail
 tools="$1"
 dir=$(mktemp -d)
 daemon=
+other=
 cleanup() {
   [[ -n $daemon ]] && kill "$daemon" 2>/dev/null || true
+  [[ -n $other ]] && kill "$other" 2>/dev/null || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -198,6 +200,20 @@ python3 "$dir/frontend.py" "$sock" malformed >"$dir/fe2" 2>&1 || fail "malformed
 wait_for "$dir/log" "session ended: vhost-user: unknown request" || true
 python3 "$dir/frontend.py" "$sock" features >"$dir/fe3" 2>&1 || fail "reconnect: $(cat "$dir/fe3")"
 grep -q "^features 0x" "$dir/fe3" || fail "reconnect: $(cat "$dir/fe3")"
+
+# Clock options and --no-alarm-feature: the clock list is printed, F_ALARM (bit 0) not offered.
+"$tools/vrtc-vhost-user" --socket-path "$dir/other.sock" --clock realtime,alarm --clock boottime \
+  --no-alarm-feature >"$dir/log2" 2>&1 &
+other=$!
+wait_for "$dir/log2" "listening on" || true
+grep -q "0 realtime (UTC_MAYBE_SMEARED) with alarm, 1 boottime (MONOTONIC); VIRTIO_RTC_F_ALARM not offered" "$dir/log2" ||
+  fail "clock list: $(cat "$dir/log2")"
+python3 "$dir/frontend.py" "$dir/other.sock" features >"$dir/fe4" 2>&1 || fail "features: $(cat "$dir/fe4")"
+offered=$(sed -n 's/^features //p' "$dir/fe4")
+[[ -n $offered && $((offered & 1)) -eq 0 ]] || fail "--no-alarm-feature still offers F_ALARM: $offered"
+kill -TERM "$other"
+wait "$other" || fail "second daemon: exit $?"
+other=
 
 kill -TERM "$daemon"
 set +e
