@@ -219,8 +219,8 @@ class backend {
       return fds[i];
     }
     ~fd_guard() {
-      for (std::size_t i = 0; i < fds.size() && i < max_fds; ++i)
-        if (!taken[i] && fds[i] >= 0) ::close(fds[i]);
+      for (std::size_t i = 0; i < fds.size(); ++i)
+        if ((i >= max_fds || !taken[i]) && fds[i] >= 0) ::close(fds[i]);
     }
     fd_guard(const fd_guard&) = delete;
     fd_guard& operator=(const fd_guard&) = delete;
