@@ -70,6 +70,18 @@ enum class errc : unsigned char {
   bad_indirect_table,    ///< an indirect table not negotiated, nested, chained or of a bad length
   chain_too_large,       ///< a chain of more than 2^32 - 1 bytes
   bad_guest_address,     ///< a buffer outside guest memory
+
+  // --- vhost-user ----------------------------------------------------------------------
+  vhost_bad_version,        ///< a message header whose version bits are not 1
+  vhost_unknown_request,    ///< a request number the codec or the session does not handle
+  vhost_bad_payload_size,   ///< a payload size other than the request's layout needs
+  vhost_too_many_regions,   ///< a memory table of more regions than the limit
+  vhost_bad_fd_count,       ///< more or fewer file descriptors than the message carries
+  vhost_unexpected_message, ///< a message the session cannot accept now (a reply, a bad order)
+  vhost_bad_queue_index,    ///< a queue index the device does not have
+  vhost_bad_feature,        ///< features the back-end did not offer
+  vhost_bad_address,        ///< a front-end address or guest range no mapped region covers
+  vhost_disconnected,       ///< the peer closed the connection
 };
 
 /// A short, stable, human-readable name for an error code.
@@ -120,6 +132,16 @@ enum class errc : unsigned char {
     case errc::bad_indirect_table: return "bad indirect descriptor table";
     case errc::chain_too_large: return "descriptor chain too large";
     case errc::bad_guest_address: return "buffer outside guest memory";
+    case errc::vhost_bad_version: return "vhost-user: bad version";
+    case errc::vhost_unknown_request: return "vhost-user: unknown request";
+    case errc::vhost_bad_payload_size: return "vhost-user: bad payload size";
+    case errc::vhost_too_many_regions: return "vhost-user: too many memory regions";
+    case errc::vhost_bad_fd_count: return "vhost-user: wrong number of file descriptors";
+    case errc::vhost_unexpected_message: return "vhost-user: unexpected message";
+    case errc::vhost_bad_queue_index: return "vhost-user: bad queue index";
+    case errc::vhost_bad_feature: return "vhost-user: feature not offered";
+    case errc::vhost_bad_address: return "vhost-user: address not in guest memory";
+    case errc::vhost_disconnected: return "vhost-user: peer disconnected";
   }
   return "unknown error";
 }
