@@ -28,30 +28,8 @@
 #include <string>
 #include <vector>
 
-// Every allocation of this binary is counted, so that a test can show a stretch of calls
-// allocates nothing.
-namespace {
-std::atomic<std::size_t> allocations{0};
-}
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-// Catch2 registers test cases with new (std::nothrow): the same heap, so that every delete
-// below frees what this file allocated.
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(n == 0 ? 1 : n);
-}
-// g++ sees the replaced new only as "new" and its free() here as a mismatch: both are ours.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
+
+#include "count_allocations.hpp"
 
 namespace vu = vrtc::vhost_user;
 using vrtc::errc;
@@ -494,13 +472,13 @@ TEST_CASE("vhost-user serving requests allocates nothing", "[vhost_user]") {
   std::memcpy(f.host + (buffers - guest_base), wire.data(), wire.size());
   const vrtc::guest_buffer in{buffers, 16};
   const vrtc::guest_buffer out{buffers + 0x100, 16};
-  const std::size_t before = allocations.load();
+  const std::size_t before = vrtc_test::allocations.load();
   for (int round = 0; round < 100; ++round) {
     for (int i = 0; i < 8; ++i) (void)f.driver[0]->add(std::span(&in, 1), std::span(&out, 1));
     r.backend.on_kick(0, static_cast<std::uint64_t>(round));
     for (int i = 0; i < 8; ++i) (void)f.driver[0]->take_used();
   }
-  CHECK(allocations.load() == before);
+  CHECK(vrtc_test::allocations.load() == before);
   CHECK(f.calls(0) >= 1);
 }
 

@@ -15,25 +15,9 @@
 #include <new>
 #include <vector>
 
+#include "count_allocations.hpp"
 #include "virtqueue_support.hpp"
 
-// Every allocation of this binary is counted, so that a test can show a stretch of calls
-// allocates nothing.
-namespace {
-std::atomic<std::size_t> allocations{0};
-}
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-// g++ sees the replaced new only as "new" and its free() here as a mismatch: both are ours.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
 
 using namespace vrtc;
 using vrtc_test::guest_arena;
@@ -491,7 +475,7 @@ TEST_CASE("popping, gathering, scattering and publishing allocate nothing") {
   const auto response = pattern(24, 1);
   for (int i = 0; i < 5; ++i) REQUIRE(q.driver.add(rd, wr));  // 15 of 16 descriptors
   REQUIRE(q.driver.add_indirect(guest_arena::data + 0x2000, rd, wr));
-  const std::size_t before = allocations.load();
+  const std::size_t before = vrtc_test::allocations.load();
   std::size_t served = 0;
   for (;;) {
     auto chain = q.device.pop(in);
@@ -499,7 +483,7 @@ TEST_CASE("popping, gathering, scattering and publishing allocate nothing") {
     if (!q.device.complete(**chain, response)) break;
     ++served;
   }
-  const std::size_t after = allocations.load();
+  const std::size_t after = vrtc_test::allocations.load();
   CHECK(served == 6);
   CHECK(after == before);
 }
