@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# vrtc-conformance --vhost-user against vhost-user back-ends through real rings: vrtc-vhost-user
+# passes the device suite and the transport checks (exit 0; only the checks that need a clock
+# step or READ_CROSS are not applicable); each fault of tests/vhost_mutant_backend.cpp fails
+# exactly the checks named below (exit 1); a back-end that never answers, a missing socket and
+# bad arguments exit 2, never hang.
+set -euo pipefail
+tools="$1"
+runner="$tools/vrtc-conformance"
+mutant="$tools/../tests/vhost_mutant_backend"
+src="${VRTC_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+dir=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+failures=0
+fail() {
+  printf 'FAIL: %s\n' "$*"
+  failures=$((failures + 1))
+}
+wait_for_socket() {
+  for _ in $(seq 500); do
+    [[ -S $1 ]] && return 0
+    sleep 0.01
+  done
+  fail "no socket at $1"
+  return 1
+}
+# run EXPECTED_STATUS OUTFILE ARGS...
+run() {
+  local want=$1 out=$2 status
+  shift 2
+  set +e
+  timeout 60 "$runner" "$@" >"$out" 2>"$out.err"
+  status=$?
+  set -e
+  if [[ $status -ne $want ]]; then
+    fail "vrtc-conformance $* exited $status, expected $want: $(head -c 600 "$out.err") $(grep -A4 '^FAIL' "$out" | head -c 800)"
+    return 1
+  fi
+}
+
+device_checks=$(grep -c '^    {"5\.23' "$src/include/vrtc/conformance/device_suite.hpp")
+transport_checks=$(sed -n '/vhost_user_checks\[\] = {/,/^};/p' "$src/include/vrtc/conformance/vhost_user_suite.hpp" | grep -c '^    {"')
+checks=$((device_checks + transport_checks))
+
+# --- vrtc's daemon passes ------------------------------------------------------------------
+"$tools/vrtc-vhost-user" --socket-path "$dir/rtc.sock" >"$dir/daemon.log" 2>&1 &
+pids+=($!)
+wait_for_socket "$dir/rtc.sock"
+if run 0 "$dir/daemon.txt" --vhost-user "$dir/rtc.sock"; then
+  last=$(tail -n 1 "$dir/daemon.txt")
+  [[ $last == "$checks checks: $((checks - 2)) passed, 0 failed, 2 not applicable" ]] || fail "daemon summary: $last"
+  na=$(grep '^N/A ' "$dir/daemon.txt" | awk '{print $2}' | sort | tr '\n' ' ')
+  [[ $na == "5.23.6.5.2/cross-counter-nondecreasing 5.23.6.6.1/expire-on-clock-step " ]] || fail "daemon: not applicable: $na"
+  grep -q '^PASS 5.23.6.6.1/expire-on-clock-progress$' "$dir/daemon.txt" || fail "the real-time alarm check did not pass"
+  grep -q '^PASS 5.23.6.6.1/notification-consumed-once$' "$dir/daemon.txt" || fail "the alarmq buffer check did not run"
+fi
+# The daemon serves the next front-end as well (JSON this time).
+if run 0 "$dir/daemon.json" --json --vhost-user "$dir/rtc.sock"; then
+  python3 - "$dir/daemon.json" "$checks" <<'EOF' || fail "daemon JSON report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r["checks"]) == int(sys.argv[2]) and r["failed"] == 0, r
+assert any(c["id"] == "2.7.8.2/used-length-bytes-written" and c["verdict"] == "pass" for c in r["checks"])
+EOF
+fi
+
+# --- each mutant back-end fails exactly its checks -----------------------------------------
+expect_failures() {
+  local name=$1 expected=$2 sock="$dir/$1.sock"
+  "$mutant" --socket-path "$sock" --fault "$name" >"$dir/$name.log" 2>&1 &
+  local pid=$!
+  pids+=($pid)
+  wait_for_socket "$sock"
+  if run 1 "$dir/$name.txt" --vhost-user "$sock"; then
+    local got
+    got=$(grep '^FAIL ' "$dir/$name.txt" | awk '{print $2}' | sort | tr '\n' ' ')
+    [[ $got == "$expected" ]] || fail "--fault $name failed: $got; expected: $expected"
+  fi
+  kill "$pid" 2>/dev/null || true
+}
+expect_failures wrong-used-length \
+  "2.7.4/response-across-buffers 2.7.8.2/used-length-bytes-written 5.23.6.2/no-status-if-it-does-not-fit 5.23.6.2/used-length "
+expect_failures einval-for-enodev \
+  "5.23.6.2/unknown-clock-enodev 5.23.6.6.2.2/alarm-requests-no-alarm-clock-enodev 5.23.6.6.2.2/alarm-requests-without-feature-enodev "
+expect_failures late-alarm "5.23.6.6.1/expire-on-clock-progress "
+expect_failures lost-alarmq-buffer \
+  "5.23.6.6.1/expire-on-clock-progress 5.23.6.6.1/expire-on-enable-past 5.23.6.6.1/expire-on-set-past-enabled 5.23.6.6.1/notification-consumed-once 5.23.6.6.1/one-notification-per-expiration "
+
+# --- transport errors and usage: exit 2, no hang --------------------------------------------
+python3 - "$dir/mute.sock" <<'EOF' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(1)
+c, _ = s.accept()
+time.sleep(30)  # reads nothing, answers nothing
+EOF
+pids+=($!)
+wait_for_socket "$dir/mute.sock"
+start=$SECONDS
+if run 2 "$dir/mute.txt" --timeout 300 --vhost-user "$dir/mute.sock"; then
+  grep -q "no reply to GET_FEATURES within 300 ms" "$dir/mute.txt.err" || fail "silent back-end: $(cat "$dir/mute.txt.err")"
+fi
+((SECONDS - start < 10)) || fail "a silent back-end took $((SECONDS - start)) s"
+if run 2 "$dir/none.txt" --timeout 200 --vhost-user "$dir/no-such.sock"; then
+  grep -q "cannot connect" "$dir/none.txt.err" || fail "missing socket: $(cat "$dir/none.txt.err")"
+fi
+run 2 "$dir/both.txt" --vhost-user "$dir/rtc.sock" -- true || true
+run 2 "$dir/wait.txt" --alarm-wait 0 --vhost-user "$dir/rtc.sock" || true
+
+if ((failures > 0)); then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "vrtc-conformance --vhost-user: all good"
