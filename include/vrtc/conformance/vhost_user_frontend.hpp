@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "../config.hpp"
+#include "../messages.hpp"
 #include "../protocol.hpp"
 #include "../vhost_user.hpp"
 #include "../vhost_user_socket.hpp"
