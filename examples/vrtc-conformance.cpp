@@ -45,7 +45,7 @@ constexpr const char* usage_text =
     "  --junit FILE     also write the report as JUnit XML to FILE\n"
     "  --timeout MS     longest wait for one reply (default 10000)\n"
     "  --alarm-wait MS  vhost-user: how long an alarmq buffer is watched before \"no\n"
-    "                   notification\" is concluded (default 50)\n"
+    "                   notification\" is concluded (default 100)\n"
     "Exit status: 0 all applicable checks pass, 1 a check fails, 2 usage or protocol error.\n";
 
 constexpr std::byte fill_byte{0xA5};
@@ -361,7 +361,7 @@ int main(int argc, char** argv) {
   bool json = false;
   std::string junit;
   int timeout_ms = 10'000;
-  int alarm_wait_ms = 50;
+  int alarm_wait_ms = 100;
   std::string vhost_socket;
   int i = 1;
   for (; i < argc; ++i) {

@@ -55,7 +55,7 @@ struct vhost_user_frontend_options {
   /// Longest wait for a control reply or a requestq answer, in milliseconds.
   int timeout_ms = 10'000;
   /// How long an alarmq buffer is watched before "no notification" is concluded.
-  int quiet_ms = 50;
+  int quiet_ms = 100;
   /// Descriptors per ring (a power of 2).
   std::uint16_t queue_size = 64;
 };

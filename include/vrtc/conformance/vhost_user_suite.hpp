@@ -427,7 +427,7 @@ class vhost_user_run {
 /// Runs every transport check against the back-end behind `f` (connected); one result per
 /// entry of vhost_user_checks, in that order. `quiet_ms`: how long an alarmq buffer is watched
 /// before "not used" is concluded.
-[[nodiscard]] inline report run_vhost_user_checks(vhost_user_frontend& f, int quiet_ms = 50) {
+[[nodiscard]] inline report run_vhost_user_checks(vhost_user_frontend& f, int quiet_ms = 100) {
   return detail::vhost_user_run(f, quiet_ms).run();
 }
 
