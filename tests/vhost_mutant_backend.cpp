@@ -7,11 +7,17 @@
 //   late-alarm           alarms are looked at 2 s after their time (requests still see them)
 //   lost-alarmq-buffer   an alarmq buffer that comes while no notification is pending is
 //                        taken off the ring and dropped
+//   no-version-1         VIRTIO_F_VERSION_1 is not offered
+//   none                 no fault
+//
+// --minimal-features offers only VERSION_1 and the device's features: no protocol features
+// (so no REPLY_ACK, RESET_DEVICE or STATUS: a front-end resets the device by reconnecting), no
+// indirect descriptors, no event index.
 //
 // For the first two and the last, this program serves the faulty queue itself (through the
 // same split_queue and device the session uses) and hands every other message to the session.
 //
-//   vhost_mutant_backend --socket-path PATH --fault NAME
+//   vhost_mutant_backend --socket-path PATH --fault NAME [--minimal-features]
 #include <vrtc/device.hpp>
 #include <vrtc/host_clocks.hpp>
 #include <vrtc/vhost_user.hpp>
@@ -42,7 +48,7 @@ namespace {
 
 namespace vu = vrtc::vhost_user;
 
-enum class fault { wrong_used_length, einval_for_enodev, late_alarm, lost_alarmq_buffer };
+enum class fault { none, no_version_1, wrong_used_length, einval_for_enodev, late_alarm, lost_alarmq_buffer };
 
 constexpr std::uint64_t late_by = 2'000'000'000;
 
@@ -134,7 +140,7 @@ std::uint32_t queue_of(const vu::message& m) {
 
 class mutant {
  public:
-  mutant(fault f, vrtc::device& dev) : fault_(f), dev_(dev), session_(dev) {
+  mutant(fault f, bool minimal, vrtc::device& dev) : fault_(f), minimal_(minimal), dev_(dev), session_(dev) {
     if (f == fault::wrong_used_length || f == fault::einval_for_enodev) own_.emplace().index = vu::requestq;
     if (f == fault::lost_alarmq_buffer) own_.emplace().index = vu::alarmq;
   }
@@ -169,11 +175,15 @@ class mutant {
                         (m->req == vu::request::set_status && std::get<std::uint64_t>(m->body) == 0);
     if (resets && own_) own_->stop();
     std::optional<vu::message> failure;
-    const auto reply = session_.handle(*m, given, now, &failure);
+    auto reply = session_.handle(*m, given, now, &failure);
     if (!reply) {
       if (failure) (void)vu::send(sock, *failure);
       return false;
     }
+    if (*reply && minimal_ && m->req == vu::request::get_features)
+      (*reply)->body = std::uint64_t{(1ULL << vrtc::virtq::feature_version_1) | dev_.offered_features()};
+    if (*reply && fault_ == fault::no_version_1 && m->req == vu::request::get_features)
+      (*reply)->body = std::get<std::uint64_t>((*reply)->body) & ~(1ULL << vrtc::virtq::feature_version_1);
     if (*reply && !vu::send(sock, **reply)) return false;
     serve(now, false);
     return true;
@@ -321,6 +331,7 @@ class mutant {
   }
 
   fault fault_;
+  bool minimal_;
   vrtc::device& dev_;
   vu::backend session_;
   std::optional<own_queue> own_;
@@ -354,16 +365,23 @@ void arm(int timer, std::optional<std::uint64_t> deadline) {
 int main(int argc, char** argv) {
   std::string path;
   std::optional<fault> which;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool minimal = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    const std::string_view v = argv[i + 1];
+    if (a == "--minimal-features") {
+      minimal = true;
+      continue;
+    }
+    const std::string_view v = i + 1 < argc ? argv[++i] : "";
     if (a == "--socket-path") path = v;
+    else if (a == "--fault" && v == "none") which = fault::none;
+    else if (a == "--fault" && v == "no-version-1") which = fault::no_version_1;
     else if (a == "--fault" && v == "wrong-used-length") which = fault::wrong_used_length;
     else if (a == "--fault" && v == "einval-for-enodev") which = fault::einval_for_enodev;
     else if (a == "--fault" && v == "late-alarm") which = fault::late_alarm;
     else if (a == "--fault" && v == "lost-alarmq-buffer") which = fault::lost_alarmq_buffer;
     else die("usage: vhost_mutant_backend --socket-path PATH --fault "
-             "wrong-used-length|einval-for-enodev|late-alarm|lost-alarmq-buffer");
+             "none|no-version-1|wrong-used-length|einval-for-enodev|late-alarm|lost-alarmq-buffer [--minimal-features]");
   }
   if (path.empty() || !which) die("--socket-path and --fault are required");
   ::signal(SIGPIPE, SIG_IGN);
@@ -373,7 +391,7 @@ int main(int argc, char** argv) {
   const std::array<vrtc::clock_ref, 2> clocks{vrtc::clock_ref(realtime), vrtc::clock_ref(monotonic)};
   auto dev = vrtc::device::create(clocks);
   if (!dev) die("cannot build the device");
-  mutant m(*which, *dev);
+  mutant m(*which, minimal, *dev);
 
   const int listener = listen_on(path);
   const int timer = ::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);

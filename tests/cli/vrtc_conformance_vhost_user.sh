@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vrtc-conformance --vhost-user against vhost-user back-ends through real rings: vrtc-vhost-user
 # passes the device suite and the transport checks (exit 0; only the checks that need a clock
-# step or READ_CROSS are not applicable); each fault of tests/vhost_mutant_backend.cpp fails
+# step or READ_CROSS are not applicable), and so does a back-end with no protocol features
+# (reset by reconnecting); each fault of tests/vhost_mutant_backend.cpp fails
 # exactly the checks named below (exit 1); a back-end that never answers, a missing socket and
 # bad arguments exit 2, never hang.
 set -euo pipefail
@@ -16,11 +17,8 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-failures=0
-fail() {
-  printf 'FAIL: %s\n' "$*"
-  failures=$((failures + 1))
-}
+# Failures go to a file: the back-ends are tested in parallel subshells (their runs mostly wait).
+fail() { printf 'FAIL: %s\n' "$*" | tee -a "$dir/failures"; }
 wait_for_socket() {
   for _ in $(seq 500); do
     [[ -S $1 ]] && return 0
@@ -47,6 +45,51 @@ device_checks=$(grep -c '^    {"5\.23' "$src/include/vrtc/conformance/device_sui
 transport_checks=$(sed -n '/vhost_user_checks\[\] = {/,/^};/p' "$src/include/vrtc/conformance/vhost_user_suite.hpp" | grep -c '^    {"')
 checks=$((device_checks + transport_checks))
 
+# --- a minimal back-end and the mutants, in parallel with the daemon's run ------------------
+# with_backend NAME ARGS...: starts the test back-end on $dir/NAME.sock, stops it on return.
+with_backend() {
+  local name=$1
+  shift
+  "$mutant" --socket-path "$dir/$name.sock" "$@" >"$dir/$name.log" 2>&1 &
+  local pid=$!
+  trap "kill $pid 2>/dev/null || true" EXIT
+  wait_for_socket "$dir/$name.sock"
+}
+minimal() {
+  with_backend minimal --fault none --minimal-features
+  if run 0 "$dir/minimal.txt" --vhost-user "$dir/minimal.sock"; then
+    local na
+    na=$(grep '^N/A ' "$dir/minimal.txt" | awk '{print $2}' | sort | tr '\n' ' ')
+    [[ $na == "2.7.5.3/indirect-descriptors 5.23.6.4.2/smearing-variant-valid 5.23.6.5.2/cross-counter-nondecreasing 5.23.6.6.1/expire-on-clock-step " ]] ||
+      fail "minimal back-end (no protocol features): not applicable: $na"
+  fi
+}
+expect_failures() {
+  local name=$1 expected=$2
+  with_backend "$name" --fault "$name"
+  if run 1 "$dir/$name.txt" --vhost-user "$dir/$name.sock"; then
+    local got
+    got=$(grep '^FAIL ' "$dir/$name.txt" | awk '{print $2}' | sort | tr '\n' ' ')
+    [[ $got == "$expected" ]] || fail "--fault $name failed: $got; expected: $expected"
+  fi
+}
+jobs_started=()
+(minimal) &
+jobs_started+=($!)
+(expect_failures wrong-used-length \
+  "2.7.4/response-across-buffers 2.7.8.2/used-length-bytes-written 5.23.6.2/no-status-if-it-does-not-fit 5.23.6.2/used-length ") &
+jobs_started+=($!)
+(expect_failures einval-for-enodev \
+  "5.23.6.2/unknown-clock-enodev 5.23.6.6.2.2/alarm-requests-no-alarm-clock-enodev 5.23.6.6.2.2/alarm-requests-without-feature-enodev ") &
+jobs_started+=($!)
+(expect_failures late-alarm "5.23.6.6.1/expire-on-clock-progress ") &
+jobs_started+=($!)
+(expect_failures no-version-1 "6/version-1-offered ") &
+jobs_started+=($!)
+(expect_failures lost-alarmq-buffer \
+  "5.23.6.6.1/expire-on-clock-progress 5.23.6.6.1/expire-on-enable-past 5.23.6.6.1/expire-on-set-past-enabled 5.23.6.6.1/notification-consumed-once 5.23.6.6.1/one-notification-per-expiration ") &
+jobs_started+=($!)
+
 # --- vrtc's daemon passes ------------------------------------------------------------------
 "$tools/vrtc-vhost-user" --socket-path "$dir/rtc.sock" >"$dir/daemon.log" 2>&1 &
 pids+=($!)
@@ -67,28 +110,6 @@ for i in ["5.23.6.6.1/expire-on-clock-progress", "5.23.6.5.2/reading-unit-nanose
     assert verdicts[i] == "pass", i
 EOF
 fi
-
-# --- each mutant back-end fails exactly its checks -----------------------------------------
-expect_failures() {
-  local name=$1 expected=$2 sock="$dir/$1.sock"
-  "$mutant" --socket-path "$sock" --fault "$name" >"$dir/$name.log" 2>&1 &
-  local pid=$!
-  pids+=($pid)
-  wait_for_socket "$sock"
-  if run 1 "$dir/$name.txt" --vhost-user "$sock"; then
-    local got
-    got=$(grep '^FAIL ' "$dir/$name.txt" | awk '{print $2}' | sort | tr '\n' ' ')
-    [[ $got == "$expected" ]] || fail "--fault $name failed: $got; expected: $expected"
-  fi
-  kill "$pid" 2>/dev/null || true
-}
-expect_failures wrong-used-length \
-  "2.7.4/response-across-buffers 2.7.8.2/used-length-bytes-written 5.23.6.2/no-status-if-it-does-not-fit 5.23.6.2/used-length "
-expect_failures einval-for-enodev \
-  "5.23.6.2/unknown-clock-enodev 5.23.6.6.2.2/alarm-requests-no-alarm-clock-enodev 5.23.6.6.2.2/alarm-requests-without-feature-enodev "
-expect_failures late-alarm "5.23.6.6.1/expire-on-clock-progress "
-expect_failures lost-alarmq-buffer \
-  "5.23.6.6.1/expire-on-clock-progress 5.23.6.6.1/expire-on-enable-past 5.23.6.6.1/expire-on-set-past-enabled 5.23.6.6.1/notification-consumed-once 5.23.6.6.1/one-notification-per-expiration "
 
 # --- transport errors and usage: exit 2, no hang --------------------------------------------
 python3 - "$dir/mute.sock" <<'EOF' &
@@ -112,8 +133,9 @@ fi
 run 2 "$dir/both.txt" --vhost-user "$dir/rtc.sock" -- true || true
 run 2 "$dir/wait.txt" --alarm-wait 0 --vhost-user "$dir/rtc.sock" || true
 
-if ((failures > 0)); then
-  echo "$failures failure(s)"
+for j in "${jobs_started[@]}"; do wait "$j" || fail "a back-end test job exited $?"; done
+if [[ -s $dir/failures ]]; then
+  echo "$(wc -l <"$dir/failures") failure(s)"
   exit 1
 fi
 echo "vrtc-conformance --vhost-user: all good"

@@ -154,10 +154,9 @@ class vhost_user_frontend {
     namespace vu = vhost_user;
     const std::uint64_t transport = (1ULL << virtq::feature_version_1) | (1ULL << vu::f_protocol_features) |
                                     (1ULL << virtq::feature_indirect_desc) | (1ULL << virtq::feature_event_idx);
+    // Only what is offered (a driver accepts nothing else); a missing VERSION_1 is reported
+    // by the feature check, and the rings still work as a modern device's would.
     features_ = (offered_ & transport) | (offered_ & device_features & device_feature_mask);
-    // VERSION_1 is negotiated even when not offered: the back-end is then told what a modern
-    // driver needs, and the feature check reports the omission.
-    features_ |= 1ULL << virtq::feature_version_1;
     if (!send_plain(vu::request::set_features, features_)) return false;
     protocol_ = 0;
     if ((features_ & (1ULL << vu::f_protocol_features)) != 0) {
@@ -196,10 +195,7 @@ class vhost_user_frontend {
     for (std::uint32_t q = 0; q < 2; ++q)
       if (!request_reply(vu::make_request(vu::request::get_vring_base, vu::vring_state{q, 0}))) return false;
     if (path_.empty()) return true;  // an adopted socket cannot be dialled again
-    close_socket();
-    probed_ = false;
-    protocol_ = 0;
-    return dial() && probe();
+    return reconnect();
   }
 
   /// Posts `spec` on requestq, kicks, and waits for its used element.
@@ -358,6 +354,23 @@ class vhost_user_frontend {
       if (std::chrono::steady_clock::now() >= deadline)
         return fail("cannot connect to " + path_ + ": " + std::strerror(e));
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  // A new connection, as after a restart of the VMM. A back-end that serves one front-end at
+  // a time may take the new connection before it noticed the old one close, and drop it: then
+  // the attempt is repeated, within the timeout.
+  bool reconnect() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(opt_.timeout_ms);
+    for (;;) {
+      close_socket();
+      probed_ = false;
+      protocol_ = 0;
+      if (!dial()) return false;
+      if (probe()) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      error_.clear();  // this attempt's error only: the front-end was fine before it
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
 
