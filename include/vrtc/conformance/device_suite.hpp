@@ -5,7 +5,9 @@
 // device-writable buffer filled, used length out) and optional hooks: reset, feature
 // negotiation, the passing of time, clock steps and alarmq buffers. Checks that need a missing
 // hook or feature report not_applicable with the reason. The suite is sans-I/O and
-// deterministic: the same device behaviour gives the same report.
+// deterministic: the same device behaviour gives the same report. A device whose clocks run in
+// real time (a vhost-user back-end) gives hooks that measure and wait real time instead of
+// advancing it; only then does the suite wait, never longer than a second in one check.
 //
 // Every check is named "<section>/<short-id>" after the requirement it tests (see
 // device_checks below and docs/conformance.md). A check looks only at its own requirement, so a
