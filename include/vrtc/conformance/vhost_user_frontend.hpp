@@ -209,6 +209,12 @@ class vhost_user_frontend {
   std::optional<std::uint16_t> post(const chain_spec& spec) {
     if (!ok()) return std::nullopt;
     if (!started_) return fail_opt<std::uint16_t>("requestq is not set up");
+    std::uint64_t total = 0;
+    for (const auto& piece : spec.readable) total += round_up(piece.size());
+    for (const std::uint32_t n : spec.writable) total += round_up(n);
+    if (total > request_area_size) return fail_opt<std::uint16_t>("a chain larger than the request area");
+    if (spec.indirect && spec.readable.size() + spec.writable.size() > indirect_entries)
+      return fail_opt<std::uint16_t>("an indirect table larger than its area");
     std::vector<guest_buffer> readable;
     std::vector<guest_buffer> writable;
     std::uint64_t at = request_area;
@@ -223,7 +229,6 @@ class vhost_user_frontend {
       writable.push_back({at, n});
       at += round_up(n);
     }
-    if (at > request_area + request_area_size) return fail_opt<std::uint16_t>("a chain larger than the request area");
     auto& d = *driver_[requestq];
     const auto head = spec.indirect ? d.add_indirect(indirect_area, readable, writable) : d.add(readable, writable);
     if (!head) return fail_opt<std::uint16_t>(std::string("cannot post a chain: ") + to_string(head.error()));
@@ -297,6 +302,7 @@ class vhost_user_frontend {
  private:
   static constexpr std::uint64_t ring_area(std::uint32_t q) { return guest_base + 0x4000ULL * q; }
   static constexpr std::uint64_t indirect_area = guest_base + 0x8000;
+  static constexpr std::size_t indirect_entries = 0x8000 / virtq::descriptor_size;
   static constexpr std::uint64_t request_area = guest_base + 0x10000;
   static constexpr std::uint64_t request_area_size = 0x20000;
   static constexpr std::uint64_t alarm_area = guest_base + 0x40000;
@@ -458,7 +464,11 @@ class vhost_user_frontend {
       if (*fd >= 0) ::close(*fd);
       *fd = fresh;
     }
-    if (q == alarmq) std::fill(slot_used_.begin(), slot_used_.end(), false);
+    if (q == alarmq) {  // buffers of the old ring are gone with it
+      std::fill(slot_used_.begin(), slot_used_.end(), false);
+      alarm_outstanding_.clear();
+      pending_notes_.clear();
+    }
     return send_plain(vu::request::set_vring_num, vu::vring_state{q, n}) &&
            send_plain(vu::request::set_vring_base, vu::vring_state{q, 0}) &&
            send_plain(vu::request::set_vring_addr,
