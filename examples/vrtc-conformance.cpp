@@ -3,7 +3,8 @@
 // or against a vhost-user back-end through real rings.
 //
 //   vrtc-conformance [--json] [--junit FILE] [--timeout MS] -- COMMAND [ARGS...]
-//   vrtc-conformance [--json] [--junit FILE] [--timeout MS] [--alarm-wait MS] --vhost-user SOCKET
+//   vrtc-conformance [--json] [--junit FILE] [--timeout MS] [--alarm-wait MS] [--reuse-eventfds]
+//                    --vhost-user SOCKET
 //
 // Exit status: 0 every applicable check passed; 1 some check failed; 2 usage or protocol error
 // (the device died, sent a malformed record, or did not answer within the timeout).
@@ -36,7 +37,8 @@ using namespace vrtc::conformance;
 
 constexpr const char* usage_text =
     "usage: vrtc-conformance [--json] [--junit FILE] [--timeout MS] -- COMMAND [ARGS...]\n"
-    "       vrtc-conformance [--json] [--junit FILE] [--timeout MS] [--alarm-wait MS] --vhost-user SOCKET\n"
+    "       vrtc-conformance [--json] [--junit FILE] [--timeout MS] [--alarm-wait MS] [--reuse-eventfds]\n"
+    "                        --vhost-user SOCKET\n"
     "Starts COMMAND as a virtio-rtc device speaking the vrtc-conformance framing on its\n"
     "stdin/stdout and runs the device conformance suite against it; or connects to the\n"
     "vhost-user back-end listening on SOCKET as its front-end and runs the device suite and the\n"
@@ -46,6 +48,8 @@ constexpr const char* usage_text =
     "  --timeout MS     longest wait for one reply (default 10000)\n"
     "  --alarm-wait MS  vhost-user: how long an alarmq buffer is watched before \"no\n"
     "                   notification\" is concluded (default 100)\n"
+    "  --reuse-eventfds vhost-user: give the same kick and call eventfds again after a\n"
+    "                   device reset, as QEMU does (default: fresh ones)\n"
     "Exit status: 0 all applicable checks pass, 1 a check fails, 2 usage or protocol error.\n";
 
 constexpr std::byte fill_byte{0xA5};
@@ -335,8 +339,9 @@ int finish(const report& rep, bool json, const std::string& junit) {
 
 /// The device suite through real rings, then the transport checks, in one report; an empty
 /// report after a transport error (printed).
-report run_vhost_user(const std::string& socket, int timeout_ms, int alarm_wait_ms) {
+report run_vhost_user(const std::string& socket, int timeout_ms, int alarm_wait_ms, bool reuse_eventfds) {
   vhost_user_frontend_options options;
+  options.reuse_eventfds = reuse_eventfds;
   options.timeout_ms = timeout_ms;
   options.quiet_ms = alarm_wait_ms;
   vhost_user_frontend f(options);
@@ -362,6 +367,7 @@ int main(int argc, char** argv) {
   std::string junit;
   int timeout_ms = 10'000;
   int alarm_wait_ms = 100;
+  bool reuse_eventfds = false;
   std::string vhost_socket;
   int i = 1;
   for (; i < argc; ++i) {
@@ -378,6 +384,8 @@ int main(int argc, char** argv) {
       json = true;
     } else if (a == "--junit" && i + 1 < argc) {
       junit = argv[++i];
+    } else if (a == "--reuse-eventfds") {
+      reuse_eventfds = true;
     } else if (a == "--vhost-user" && i + 1 < argc) {
       vhost_socket = argv[++i];
     } else if (a == "--alarm-wait" && i + 1 < argc) {
@@ -410,7 +418,7 @@ int main(int argc, char** argv) {
       std::fputs(usage_text, stderr);
       return 2;
     }
-    rep = run_vhost_user(vhost_socket, timeout_ms, alarm_wait_ms);
+    rep = run_vhost_user(vhost_socket, timeout_ms, alarm_wait_ms, reuse_eventfds);
     if (rep.results.empty()) return 2;
     return finish(rep, json, junit);
   }

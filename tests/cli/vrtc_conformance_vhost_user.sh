@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # vrtc-conformance --vhost-user against vhost-user back-ends through real rings: vrtc-vhost-user
 # passes the device suite and the transport checks (exit 0; only the checks that need a clock
-# step or READ_CROSS are not applicable), and so does a back-end with no protocol features
-# (reset by reconnecting); each fault of tests/vhost_mutant_backend.cpp fails
+# step or READ_CROSS are not applicable), and so do a back-end with no protocol features
+# (reset by reconnecting) and one given the same eventfds after each reset; each fault of tests/vhost_mutant_backend.cpp fails
 # exactly the checks named below (exit 1); a back-end that never answers, a missing socket and
 # bad arguments exit 2, never hang.
 set -euo pipefail
@@ -73,8 +73,14 @@ expect_failures() {
     [[ $got == "$expected" ]] || fail "--fault $name failed: $got; expected: $expected"
   fi
 }
+reused() {
+  with_backend reused --fault none
+  run 0 "$dir/reused.txt" --reuse-eventfds --vhost-user "$dir/reused.sock" || true
+}
 jobs_started=()
 (minimal) &
+jobs_started+=($!)
+(reused) &
 jobs_started+=($!)
 (expect_failures wrong-used-length \
   "2.7.4/response-across-buffers 2.7.8.2/used-length-bytes-written 5.23.6.2/no-status-if-it-does-not-fit 5.23.6.2/used-length ") &

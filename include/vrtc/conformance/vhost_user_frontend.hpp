@@ -58,6 +58,9 @@ struct vhost_user_frontend_options {
   int quiet_ms = 100;
   /// Descriptors per ring (a power of 2).
   std::uint16_t queue_size = 64;
+  /// Give the back-end the same kick and call eventfds again after a reset, as a VMM that
+  /// keeps its notifiers does (QEMU), instead of fresh ones.
+  bool reuse_eventfds = false;
 };
 
 /// One chain for requestq: readable pieces then writable buffers of the given sizes.
@@ -456,9 +459,11 @@ class vhost_user_frontend {
     auto d = split_queue_driver::make(guest_memory(std::span<const memory_region>(&region_, 1)), config);
     if (!d) return fail(std::string("ring layout: ") + to_string(d.error()));
     driver_[q].emplace(std::move(*d));
-    // Fresh eventfds for every start: nothing signalled for the old rings can be taken for the
-    // new ones.
+    // Fresh eventfds for every start, unless asked to reuse them: nothing signalled for the old
+    // rings can then be taken for the new ones.
+    if (opt_.reuse_eventfds && kick_[q] >= 0) drain_eventfd(call_[q]);
     for (int* fd : {&kick_[q], &call_[q]}) {
+      if (opt_.reuse_eventfds && *fd >= 0) continue;
       const int fresh = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
       if (fresh < 0) return fail(std::string("eventfd: ") + std::strerror(errno));
       if (*fd >= 0) ::close(*fd);
