@@ -2,6 +2,7 @@
 // another thread, over a socketpair: the device suite and the transport checks through real
 // rings, and bounded waits when a back-end does not answer.
 #include <vrtc/conformance/device_suite.hpp>
+#include <vrtc/conformance/reference_device.hpp>
 #include <vrtc/conformance/vhost_user_frontend.hpp>
 #include <vrtc/conformance/vhost_user_suite.hpp>
 #include <vrtc/device.hpp>
@@ -170,4 +171,45 @@ TEST_CASE("conformance_vhost_user: a transport error fails every transport check
   const report r = run_vhost_user_checks(f, 20);
   CHECK(r.failed() == std::size(vhost_user_checks));
   for (const auto& c : r.results) CHECK(c.detail == f.error());
+}
+
+// The suite's real-time branches, deterministic: the reference device's time passes only in
+// `wait`, and `real_time` reads it, as a back-end in real time would be seen.
+namespace {
+device_under_test real_time_view(reference_device& dev, std::uint64_t& clock) {
+  device_under_test d = dev.under_test();
+  auto advance = d.advance;
+  d.advance = nullptr;
+  d.step = nullptr;
+  d.real_time = [&clock] { return clock; };
+  d.wait = [&clock, advance](std::uint64_t ns) {
+    clock += ns;
+    advance(ns);
+  };
+  return d;
+}
+}  // namespace
+
+TEST_CASE("conformance_vhost_user: with real-time hooks the reference device passes the timing checks") {
+  reference_device dev{reference_options{}};
+  std::uint64_t clock = 0;
+  const report r = run_device_suite(real_time_view(dev, clock));
+  CHECK(r.failed_ids().empty());
+  CHECK(ids_with(r, verdict::not_applicable) == std::set<std::string>{"5.23.6.6.1/expire-on-clock-step"});
+  CHECK(clock > 0);  // the suite waited
+  CHECK(clock < 10'000'000'000ULL);
+}
+
+TEST_CASE("conformance_vhost_user: with real-time hooks a late alarm and a wrong reading unit fail their checks") {
+  std::uint64_t clock = 0;
+  reference_options late;
+  late.broken = fault::alarm_noticed_only_on_request;
+  reference_device late_dev{late};
+  CHECK(run_device_suite(real_time_view(late_dev, clock)).failed_ids() ==
+        std::vector<std::string>{"5.23.6.6.1/expire-on-clock-progress"});
+  reference_options micro;
+  micro.broken = fault::readings_in_microseconds;
+  reference_device micro_dev{micro};
+  CHECK(run_device_suite(real_time_view(micro_dev, clock)).failed_ids() ==
+        std::vector<std::string>{"5.23.6.5.2/reading-unit-nanoseconds"});
 }
