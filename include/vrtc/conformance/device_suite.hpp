@@ -7,7 +7,7 @@
 // hook or feature report not_applicable with the reason. The suite is sans-I/O and
 // deterministic: the same device behaviour gives the same report. A device whose clocks run in
 // real time (a vhost-user back-end) gives hooks that measure and wait real time instead of
-// advancing it; only then does the suite wait, never longer than a second in one check.
+// advancing it; only then does the suite wait, a few hundred milliseconds at a time.
 //
 // Every check is named "<section>/<short-id>" after the requirement it tests (see
 // device_checks below and docs/conformance.md). A check looks only at its own requirement, so a
@@ -58,7 +58,8 @@ struct device_under_test {
   std::function<std::size_t(std::span<std::byte> buffer)> alarmq;
   /// For a device whose clocks run in real time (a back-end in another process), in place of
   /// `advance`: the host's monotonic time in nanoseconds, and a wait of `ns` nanoseconds.
-  /// Checks that need time to pass then wait real time, under a second each.
+  /// Checks that need time to pass then wait real time, a few hundred milliseconds at a time
+  /// (200 ms per clock and counter for the reading unit, about 1 s for each alarm check).
   std::function<std::uint64_t()> real_time;
   std::function<void(std::uint64_t ns)> wait;
   /// Whether an alarmq buffer the device did not use stays available after `alarmq` returned
