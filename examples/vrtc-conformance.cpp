@@ -1,13 +1,18 @@
 // vrtc-conformance: runs the device conformance suite against a virtio-rtc device in another
-// process, in any language, that speaks the framing of docs/conformance.md on stdin/stdout.
+// process, in any language, that speaks the framing of docs/conformance.md on stdin/stdout,
+// or against a vhost-user back-end through real rings.
 //
 //   vrtc-conformance [--json] [--junit FILE] [--timeout MS] -- COMMAND [ARGS...]
+//   vrtc-conformance [--json] [--junit FILE] [--timeout MS] [--alarm-wait MS] [--reuse-eventfds]
+//                    --vhost-user SOCKET
 //
 // Exit status: 0 every applicable check passed; 1 some check failed; 2 usage or protocol error
 // (the device died, sent a malformed record, or did not answer within the timeout).
 #include <vrtc/conformance/device_suite.hpp>
 #include <vrtc/conformance/framing.hpp>
 #include <vrtc/conformance/report.hpp>
+#include <vrtc/conformance/vhost_user_frontend.hpp>
+#include <vrtc/conformance/vhost_user_suite.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -33,11 +38,19 @@ using namespace vrtc::conformance;
 
 constexpr const char* usage_text =
     "usage: vrtc-conformance [--json] [--junit FILE] [--timeout MS] -- COMMAND [ARGS...]\n"
+    "       vrtc-conformance [--json] [--junit FILE] [--timeout MS] [--alarm-wait MS] [--reuse-eventfds]\n"
+    "                        --vhost-user SOCKET\n"
     "Starts COMMAND as a virtio-rtc device speaking the vrtc-conformance framing on its\n"
-    "stdin/stdout and runs the device conformance suite against it.\n"
-    "  --json        print the report as JSON instead of text\n"
-    "  --junit FILE  also write the report as JUnit XML to FILE\n"
-    "  --timeout MS  longest wait for one reply (default 10000)\n"
+    "stdin/stdout and runs the device conformance suite against it; or connects to the\n"
+    "vhost-user back-end listening on SOCKET as its front-end and runs the device suite and the\n"
+    "transport checks through real rings in shared memory.\n"
+    "  --json           print the report as JSON instead of text\n"
+    "  --junit FILE     also write the report as JUnit XML to FILE\n"
+    "  --timeout MS     longest wait for one reply (default 10000)\n"
+    "  --alarm-wait MS  vhost-user: how long an alarmq buffer is watched before \"no\n"
+    "                   notification\" is concluded (default 100)\n"
+    "  --reuse-eventfds vhost-user: give the same kick and call eventfds again after a\n"
+    "                   device reset, as QEMU does (default: fresh ones)\n"
     "Exit status: 0 all applicable checks pass, 1 a check fails, 2 usage or protocol error.\n";
 
 constexpr std::byte fill_byte{0xA5};
@@ -322,12 +335,48 @@ bool write_junit(const report& r, const std::string& path) {
   return ::close(f.fd) == 0 && ok;
 }
 
+int finish(const report& rep, bool json, const std::string& junit) {
+  if (json) print_json(rep);
+  else print_text(rep);
+  if (!junit.empty() && !write_junit(rep, junit)) {
+    std::fprintf(stderr, "vrtc-conformance: cannot write %s\n", junit.c_str());
+    return 2;
+  }
+  return rep.ok() ? 0 : 1;
+}
+
+/// The device suite through real rings, then the transport checks, in one report; an empty
+/// report after a transport error (printed).
+report run_vhost_user(const std::string& socket, int timeout_ms, int alarm_wait_ms, bool reuse_eventfds) {
+  vhost_user_frontend_options options;
+  options.reuse_eventfds = reuse_eventfds;
+  options.timeout_ms = timeout_ms;
+  options.quiet_ms = alarm_wait_ms;
+  vhost_user_frontend f(options);
+  report rep;
+  if (f.connect(socket) && f.probe() && f.start(f.offered_features() & vhost_user_frontend::device_feature_mask)) {
+    rep = run_device_suite(vhost_user_device(f, alarm_wait_ms));
+    if (f.ok()) {
+      report transport = run_vhost_user_checks(f, alarm_wait_ms);
+      for (auto& r : transport.results) rep.results.push_back(std::move(r));
+    }
+  }
+  if (!f.ok()) {
+    std::fprintf(stderr, "vrtc-conformance: vhost-user transport error: %s\n", f.error().c_str());
+    return {};
+  }
+  return rep;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bool json = false;
   std::string junit;
   int timeout_ms = 10'000;
+  int alarm_wait_ms = 100;
+  bool reuse_eventfds = false;
+  std::string vhost_socket;
   int i = 1;
   for (; i < argc; ++i) {
     const std::string_view a = argv[i];
@@ -343,6 +392,19 @@ int main(int argc, char** argv) {
       json = true;
     } else if (a == "--junit" && i + 1 < argc) {
       junit = argv[++i];
+    } else if (a == "--reuse-eventfds") {
+      reuse_eventfds = true;
+    } else if (a == "--vhost-user" && i + 1 < argc) {
+      vhost_socket = argv[++i];
+    } else if (a == "--alarm-wait" && i + 1 < argc) {
+      const std::string v = argv[++i];
+      char* end = nullptr;
+      const long ms = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || ms <= 0 || ms > 60'000) {
+        std::fprintf(stderr, "vrtc-conformance: bad --alarm-wait '%s' (1 to 60000 ms)\n", v.c_str());
+        return 2;
+      }
+      alarm_wait_ms = static_cast<int>(ms);
     } else if (a == "--timeout" && i + 1 < argc) {
       const std::string v = argv[++i];
       char* end = nullptr;
@@ -357,14 +419,23 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  ::signal(SIGPIPE, SIG_IGN);  // a dead device shows as a write error, not a signal
+  report rep;
+  if (!vhost_socket.empty()) {
+    if (i < argc) {
+      std::fputs(usage_text, stderr);
+      return 2;
+    }
+    rep = run_vhost_user(vhost_socket, timeout_ms, alarm_wait_ms, reuse_eventfds);
+    if (rep.results.empty()) return 2;
+    return finish(rep, json, junit);
+  }
   if (i >= argc) {
     std::fputs(usage_text, stderr);
     return 2;
   }
 
-  ::signal(SIGPIPE, SIG_IGN);  // a dead device shows as a write error, not a signal
   child_device child;
-  report rep;
   if (child.start(argv + i, timeout_ms)) {
     const auto p = child.call(make_hello(), record_type::hello_reply);
     const auto hello = p ? parse_hello_reply(*p) : result<hello_reply_payload>(errc::bad_size);
@@ -380,11 +451,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "vrtc-conformance: protocol error: %s\n", child.error.c_str());
     return 2;
   }
-  if (json) print_json(rep);
-  else print_text(rep);
-  if (!junit.empty() && !write_junit(rep, junit)) {
-    std::fprintf(stderr, "vrtc-conformance: cannot write %s\n", junit.c_str());
-    return 2;
-  }
-  return rep.ok() ? 0 : 1;
+  return finish(rep, json, junit);
 }

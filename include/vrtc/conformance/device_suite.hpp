@@ -5,7 +5,9 @@
 // device-writable buffer filled, used length out) and optional hooks: reset, feature
 // negotiation, the passing of time, clock steps and alarmq buffers. Checks that need a missing
 // hook or feature report not_applicable with the reason. The suite is sans-I/O and
-// deterministic: the same device behaviour gives the same report.
+// deterministic: the same device behaviour gives the same report. A device whose clocks run in
+// real time (a vhost-user back-end) gives hooks that measure and wait real time instead of
+// advancing it; only then does the suite wait, a few hundred milliseconds at a time.
 //
 // Every check is named "<section>/<short-id>" after the requirement it tests (see
 // device_checks below and docs/conformance.md). A check looks only at its own requirement, so a
@@ -54,6 +56,16 @@ struct device_under_test {
   /// Makes one alarmq buffer available. The device writes at most one notification into it and
   /// returns the used length; 0 means no notification is pending.
   std::function<std::size_t(std::span<std::byte> buffer)> alarmq;
+  /// For a device whose clocks run in real time (a back-end in another process), in place of
+  /// `advance`: the host's monotonic time in nanoseconds, and a wait of `ns` nanoseconds.
+  /// Checks that need time to pass then wait real time, a few hundred milliseconds at a time
+  /// (200 ms per clock and counter for the reading unit, about 1 s for each alarm check).
+  std::function<std::uint64_t()> real_time;
+  std::function<void(std::uint64_t ns)> wait;
+  /// Whether an alarmq buffer the device did not use stays available after `alarmq` returned
+  /// 0 (real rings: a driver cannot take a buffer back). A notification may then be delivered
+  /// as soon as it is due, before the suite asks for it.
+  bool alarmq_buffers_stay = false;
 };
 
 /// A check's identity: "<section>/<short-id>", the section, and the requirement in one line.
@@ -311,6 +323,18 @@ class device_suite_run {
   // --- plumbing ------------------------------------------------------------------------------
 
   [[nodiscard]] bool can_renegotiate() const { return d_.reset && d_.negotiate; }
+  /// Time passes only in real time: the suite measures and waits instead of advancing.
+  [[nodiscard]] bool real_time() const { return !d_.advance && d_.real_time && d_.wait; }
+
+  /// Real time: offers alarmq buffers until one for `clock` comes or the real time reaches
+  /// `deadline`; returns whether one came.
+  bool await_notification(std::uint16_t clock, std::uint64_t deadline) {
+    for (;;) {
+      if (count_for(drain(), clock) != 0) return true;
+      if (d_.real_time() >= deadline) return false;
+      d_.wait(10'000'000);
+    }
+  }
   [[nodiscard]] bool alarm_negotiated() const { return (features_ & feature_alarm_mask) != 0; }
   [[nodiscard]] bool alarm_offered() const { return (d_.offered_features & feature_alarm_mask) != 0; }
 
@@ -815,8 +839,39 @@ class device_suite_run {
     if (!any) v.not_applicable("no MONOTONIC clock");
   }
 
+  // Real time: two readings 200 ms apart differ by the real time between them (the span
+  // from after the first answer to before the second, up to the span around both), 10 % either
+  // way for a slewed or smeared clock.
+  void unit_ns_real_time(verdict_builder& v) {
+    constexpr std::uint64_t apart = 200'000'000;
+    auto measure = [&](auto request, std::size_t size) {
+      const std::uint64_t t0 = d_.real_time();
+      const exchange& a = send(request);
+      const std::uint64_t t1 = d_.real_time();
+      if (!a.ok_with(size)) return;
+      const std::uint64_t before = a.u64(8);
+      d_.wait(apart);
+      const std::uint64_t t2 = d_.real_time();
+      const exchange& b = send(request);
+      const std::uint64_t t3 = d_.real_time();
+      if (!b.ok_with(size)) return;
+      const std::uint64_t low = (t2 - t1) / 10 * 9;
+      const std::uint64_t high = (t3 - t0) / 10 * 11;
+      const std::uint64_t delta = b.u64(8) >= before ? b.u64(8) - before : 0;
+      if (delta < low || delta > high)
+        v.fail(b, "clock_reading " + std::to_string(low) + " to " + std::to_string(high) + " ns after " +
+                      std::to_string(before) + " (the real time between the readings, 10 % either way)");
+    };
+    for (std::uint16_t id = 0; id < probed_; ++id) {
+      measure(read_request{id}, read_response::size);
+      for (const hw_counter h : {hw_counter::arm_vct, hw_counter::x86_tsc})
+        measure(read_cross_request{id, h}, read_cross_response::size);
+    }
+  }
+
   void unit_ns(verdict_builder& v) {
     if (!need_clock(v)) return;
+    if (real_time()) return unit_ns_real_time(v);
     if (!d_.advance) return v.not_applicable("no time hook (advance)");
     // One second of time; a slewed or smearing clock deviates by far less than 10 %.
     auto one_second_apart = [&](const exchange& b, std::uint64_t before) {
@@ -1030,19 +1085,47 @@ class device_suite_run {
     const std::uint16_t c = alarm_clock();
     clear_alarm();
     (void)send(set_alarm_request{minus(read_alarm_clock(), ns_per_s), c, flag_alarm_enabled});
+    // With buffers that stay available the notification may rightly be out already; only
+    // what comes after the disabling answer counts.
+    if (d_.alarmq_buffers_stay) (void)drain();
     const exchange& off = send(set_alarm_enabled_request{c, 0});
     if (off.ok() && count_for(drain(), c) != 0)
       v.fail(off, "no NOTIF_ALARM after SET_ALARM_ENABLED (disable) got S_OK", "a stale notification arrived");
     const std::uint64_t past = minus(read_alarm_clock(), ns_per_s);
     (void)send(set_alarm_request{past, c, flag_alarm_enabled});
+    if (d_.alarmq_buffers_stay) (void)drain();
     const exchange& off2 = send(set_alarm_request{past, c, 0});
     if (off2.ok() && count_for(drain(), c) != 0)
       v.fail(off2, "no NOTIF_ALARM after SET_ALARM without ENABLED got S_OK", "a stale notification arrived");
     clear_alarm();
   }
 
+  // Real time: an alarm 400 ms ahead must not come before the clock reads its time, and must
+  // come within 500 ms after the clock could have reached it.
+  static constexpr std::uint64_t real_alarm_ahead = 400'000'000;
+  static constexpr std::uint64_t real_alarm_slack = 500'000'000;
+
+  void expire_progress_real_time(verdict_builder& v) {
+    const std::uint16_t c = alarm_clock();
+    clear_alarm();
+    const std::uint64_t target = plus(read_alarm_clock(), real_alarm_ahead);
+    const std::uint64_t reached_by = d_.real_time() + real_alarm_ahead;  // the reading was taken before now
+    const exchange& set = send(set_alarm_request{target, c, flag_alarm_enabled});
+    const bool came = await_notification(c, reached_by + real_alarm_slack);
+    const exchange& rd = send(read_request{c});
+    if (came && rd.ok_with(read_response::size) && rd.u64(8) < target)
+      v.fail(rd, "no notification before the clock reads the alarm time " + std::to_string(target),
+             "a NOTIF_ALARM arrived before this reading");
+    if (!came)
+      v.fail(set, "a NOTIF_ALARM at most " + std::to_string(real_alarm_slack / 1'000'000) +
+                      " ms after the clock reached the alarm time (real time)",
+             "none by then");
+    clear_alarm();
+  }
+
   void expire_progress(verdict_builder& v) {
     if (!need_alarmq(v)) return;
+    if (real_time()) return expire_progress_real_time(v);
     if (!d_.advance) return v.not_applicable("no time hook (advance)");
     for (const std::uint64_t ahead : alarm_offsets_ns) {
       std::uint64_t alarm = 0;
@@ -1156,6 +1239,7 @@ class device_suite_run {
 
   void no_early_reading(verdict_builder& v) {
     if (!need_alarmq(v)) return;
+    if (real_time()) return no_early_reading_real_time(v);
     if (!d_.advance && !d_.step) return v.not_applicable("no time hook (advance) and no clock step hook");
     const std::uint16_t c = alarm_clock();
     bool judged = false;
@@ -1182,6 +1266,27 @@ class device_suite_run {
     }
     clear_alarm();
     if (!judged) v.not_applicable("no time hook (advance) and the alarm clock cannot be stepped");
+  }
+
+  // Real time: an alarm half the usual distance ahead; once its notification has come, the
+  // clock must read at least the alarm time.
+  void no_early_reading_real_time(verdict_builder& v) {
+    const std::uint16_t c = alarm_clock();
+    clear_alarm();
+    const std::uint64_t ahead = real_alarm_ahead / 2;
+    const std::uint64_t target = plus(read_alarm_clock(), ahead);
+    const std::uint64_t reached_by = d_.real_time() + ahead;
+    const exchange& set = send(set_alarm_request{target, c, flag_alarm_enabled});
+    if (!await_notification(c, reached_by + real_alarm_slack)) {
+      v.fail(set, "a NOTIF_ALARM at most " + std::to_string(real_alarm_slack / 1'000'000) +
+                      " ms after the clock reached the alarm time (real time)",
+             "none by then");
+      return clear_alarm();
+    }
+    const exchange& e = send(read_request{c});
+    if (e.ok_with(read_response::size) && e.u64(8) < target)
+      v.fail(e, "clock_reading >= " + std::to_string(target) + " (the notified alarm time)");
+    clear_alarm();
   }
 
   void without_feature(verdict_builder& v) {
