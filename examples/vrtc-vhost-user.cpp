@@ -349,7 +349,16 @@ int run(const std::vector<std::string_view>& args) {
     for (std::uint32_t q = 0; q < vu::queue_count; ++q) {
       if (watched_kicks[q] >= 0) ::epoll_ctl(epoll.fd, EPOLL_CTL_DEL, watched_kicks[q], nullptr);  // may be closed already
       watched_kicks[q] = backend.kick_fd(q);
-      if (watched_kicks[q] >= 0) watch(epoll.fd, watched_kicks[q], tag_kick + q);
+      if (watched_kicks[q] < 0) continue;
+      // A front-end may hand the same eventfd again (after a reset, say). The session closed
+      // its old descriptor, but epoll keeps an entry while the eventfd lives, and the new
+      // descriptor usually gets the old number: then the entry is updated, not added.
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = tag_kick + q;
+      if (::epoll_ctl(epoll.fd, EPOLL_CTL_ADD, watched_kicks[q], &ev) != 0 &&
+          (errno != EEXIST || ::epoll_ctl(epoll.fd, EPOLL_CTL_MOD, watched_kicks[q], &ev) != 0))
+        fail(os_error("epoll_ctl"));
     }
   };
   auto disconnect = [&](const std::string& why) {
