@@ -264,8 +264,8 @@ TEST_CASE("leap schedules far from the present are an overflow for every offset 
     for (const std::int16_t offset : {std::int16_t{-32768}, std::int16_t{-1}, std::int16_t{37}, std::int16_t{32767}})
       for (const auto sign : {vrtc::leap_sign::positive, vrtc::leap_sign::negative}) {
         INFO("end of day " << day << ", TAI - UTC " << offset);
-        const vrtc::leap_schedule s{offset, vrtc::leap_second{day, sign}};
-        CHECK(vrtc::utc_from_tai_ns(0, s) == vrtc::errc::overflow);
-        CHECK(vrtc::tai_ns_from_utc(vrtc::utc_time{{day, 0}, false}, s).error() == vrtc::errc::overflow);
+        const vrtc::leap_schedule far{offset, vrtc::leap_second{day, sign}};
+        CHECK(vrtc::utc_from_tai_ns(0, far) == vrtc::errc::overflow);
+        CHECK(vrtc::tai_ns_from_utc(vrtc::utc_time{{day, 0}, false}, far).error() == vrtc::errc::overflow);
       }
 }
