@@ -23,77 +23,14 @@
 #include <string>
 #include <thread>
 
+#include "vhost_user_support.hpp"
+
 using namespace vrtc;
 using namespace vrtc::conformance;
 
 namespace {
 
-std::uint64_t monotonic_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-// vrtc's session serving CLOCK_REALTIME (with an alarm) and CLOCK_MONOTONIC in a thread of its
-// own, as a daemon's loop would: the socket, the kick eventfds and the device's deadline.
-// With serve_kicks false it answers control messages only, and never a ring.
-class backend_thread {
- public:
-  explicit backend_thread(bool serve_kicks = true) : serve_kicks_(serve_kicks) {
-    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv_) == 0);
-    stop_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~backend_thread() {
-    const std::uint64_t one = 1;
-    (void)!::write(stop_, &one, sizeof one);
-    thread_.join();
-    ::close(sv_[1]);
-    ::close(stop_);
-  }
-  backend_thread(const backend_thread&) = delete;
-  backend_thread& operator=(const backend_thread&) = delete;
-
-  /// The front-end's end of the socket (to be adopted).
-  [[nodiscard]] int frontend_socket() const { return sv_[0]; }
-
- private:
-  void loop() {
-    host_clock realtime = host_clock::realtime(true);
-    host_clock monotonic = host_clock::monotonic(false);
-    const std::array<clock_ref, 2> clocks{clock_ref(realtime), clock_ref(monotonic)};
-    auto dev = device::create(clocks);
-    if (!dev) return;
-    vhost_user::backend b(*dev);
-    bool connected = true;
-    for (;;) {
-      std::array<pollfd, 4> p{{{stop_, POLLIN, 0},
-                               {connected ? sv_[1] : -1, POLLIN, 0},
-                               {serve_kicks_ ? b.kick_fd(0) : -1, POLLIN, 0},
-                               {serve_kicks_ ? b.kick_fd(1) : -1, POLLIN, 0}}};
-      int timeout = -1;
-      if (const auto d = b.next_deadline(monotonic_now())) {
-        const std::uint64_t now = monotonic_now();
-        timeout = *d <= now ? 0 : static_cast<int>((*d - now) / 1'000'000 + 1);
-      }
-      const int n = ::poll(p.data(), p.size(), timeout);
-      if (n < 0) continue;
-      if (p[0].revents != 0) break;
-      if (n == 0) b.process(monotonic_now());
-      if (p[1].revents != 0 && !b.serve_message(sv_[1], monotonic_now())) {
-        b.end(monotonic_now());
-        connected = false;
-      }
-      for (std::uint32_t q = 0; q < 2; ++q)
-        if (p[2 + q].fd >= 0 && (p[2 + q].revents & POLLIN) != 0) b.on_kick(q, monotonic_now());
-    }
-  }
-
-  bool serve_kicks_;
-  int sv_[2] = {-1, -1};
-  int stop_ = -1;
-  std::thread thread_;
-};
+using vrtc_test::backend_thread;
 
 std::set<std::string> ids_with(const report& r, verdict v) {
   std::set<std::string> out;
