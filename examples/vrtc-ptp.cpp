@@ -36,7 +36,7 @@ using vrtc_tools::json_object;
 constexpr const char* usage_text =
     "usage: vrtc-ptp list [--json] [--root DIR]\n"
     "       vrtc-ptp read CLOCK [--samples N] [--method auto|precise|extended|gettime]\n"
-    "                           [--scale SCALE] [--json] [--root DIR]\n"
+    "                           [--scale SCALE] [--leap-seconds LIST] [--json] [--root DIR]\n"
     "       vrtc-ptp chrony CLOCK [--allow-smeared] [--poll N] [--scale SCALE] [--root DIR]\n"
     "       vrtc-ptp udev\n"
     "\n"
@@ -45,7 +45,9 @@ constexpr const char* usage_text =
     "variant), vmclock (ptp_vmclock, \"vmclockN\"), ptp_kvm, or another clock.\n"
     "read: samples the clock (PTP_SYS_OFFSET_PRECISE2 where the driver offers it, else\n"
     "PTP_SYS_OFFSET_EXTENDED2, else clock_gettime on the clock's dynamic id) and prints its\n"
-    "offset to the system clock of its time scale (TAI: CLOCK_TAI; UTC and smeared UTC:\n"
+    "offset to the system clock of its time scale (TAI: CLOCK_TAI when the kernel knows its TAI\n"
+    "offset, else CLOCK_REALTIME plus TAI - UTC from the leap-second list, --leap-seconds LIST,\n"
+    "default /usr/share/zoneinfo/leap-seconds.list, or the built-in one; UTC and smeared UTC:\n"
     "CLOCK_REALTIME; MONOTONIC: none, the reading only) from the sample with the narrowest\n"
     "bracket, the bracket's width (delay) and an error bound (half of it). --samples N\n"
     "(1..1000, default 10); --method forces one way of reading; --scale utc|tai|monotonic|\n"
@@ -69,6 +71,7 @@ struct options {
   unsigned poll = 2;
   std::optional<ptp::read_method> method;
   std::optional<ptp::time_scale> scale;
+  std::string leap_list = vrtc::system_leap_seconds_list;
   std::vector<std::string> positional;
 };
 
@@ -126,6 +129,7 @@ options parse(const std::vector<std::string_view>& args, std::string_view allowe
       o.root = std::string(value());
       if (o.root.empty()) fail("--root needs a directory");
     } else if (name == "samples") o.samples = parse_count(value(), 1, 1000, "--samples");
+    else if (name == "leap-seconds") o.leap_list = value();
     else if (name == "poll") o.poll = parse_count(value(), 0, 10, "--poll");
     else if (name == "scale") o.scale = parse_scale(value());
     else if (name == "method") {
@@ -229,18 +233,27 @@ int cmd_read(const options& o) {
   int tai = 0;
   std::string note;
   bool tai_known = false;
+  // The system's TAI: CLOCK_TAI when the kernel knows its offset, else CLOCK_REALTIME plus the
+  // leap-second table (CLOCK_TAI would be UTC then, 37 s off).
+  std::optional<ptp::tai_shift> shift;
   if (target == ptp::system_clock::tai) {
     const int e = env.calls.tai_offset(tai);
     if (e != 0) fail(std::string("cannot read the kernel's TAI offset (adjtimex): ") + std::strerror(e));
     tai_known = true;
-    if (tai == 0)
-      note = "the kernel's TAI offset is not set (CLOCK_TAI = CLOCK_REALTIME), so the offset to CLOCK_TAI "
-             "includes TAI - UTC; chrony (leapsectz) or ptp4l sets it";
+    const std::uint64_t utc_sec = static_cast<std::uint64_t>(std::max<std::int64_t>(r.samples.front().system_before, 0)) / 1'000'000'000u;
+    const vrtc::host_leap_table leaps = vrtc::load_host_leap_table(utc_sec, o.leap_list.c_str());
+    shift = ptp::system_tai_shift(tai, leaps.table, utc_sec);
+    if (!shift)
+      note = "the kernel's TAI offset is not set and no leap-second table is current (" + vrtc::describe(leaps) +
+             "), so the offset is to CLOCK_TAI, which is UTC; chrony (leapsectz) or ptp4l sets the kernel's offset";
+    else if (shift->source == vrtc::tai_source::leap_table)
+      note = "the kernel's TAI offset is not set, so TAI is CLOCK_REALTIME + " + std::to_string(shift->seconds) +
+             " s from the leap-second table (" + vrtc::describe(leaps) + ")";
   }
   if (target == ptp::system_clock::none)
     note = c.scale == ptp::time_scale::monotonic ? "a MONOTONIC clock has no system clock to compare with"
                                                  : "time scale unknown (--scale says it): no system clock to compare with";
-  const auto est = ptp::estimate_offset(r.samples, target == ptp::system_clock::tai ? tai : 0);
+  const auto est = ptp::estimate_offset(r.samples, shift ? shift->seconds : 0);
   if (!est) fail(c.clock.name + ": the readings do not fit in 64-bit nanoseconds");
 
   if (o.json) {
@@ -262,7 +275,11 @@ int cmd_read(const options& o) {
     } else {
       out.add_null("system_ns").add_null("offset_ns").add_null("error_bound_ns");
     }
-    if (tai_known) out.add("tai_offset_s", tai).add("tai_offset_set", tai != 0);
+    if (tai_known) {
+      out.add("tai_offset_s", tai).add("tai_offset_set", tai != 0);
+      if (shift) out.add("tai_source", vrtc::to_string(shift->source)).add("tai_minus_utc_s", shift->seconds);
+      else out.add_null("tai_source");
+    }
     if (!note.empty()) out.add("note", note);
     std::printf("%s\n", out.str().c_str());
     return 0;
@@ -278,6 +295,7 @@ int cmd_read(const options& o) {
                 est->min_offset_ns, est->max_offset_ns);
   }
   if (tai_known) std::printf("kernel TAI offset: %d s\n", tai);
+  if (shift) std::printf("TAI = CLOCK_REALTIME + %d s (%s)\n", shift->seconds, vrtc::to_string(shift->source));
   if (!note.empty()) std::printf("note: %s\n", note.c_str());
   return 0;
 }
@@ -357,7 +375,7 @@ int run(const std::vector<std::string_view>& args) {
   const std::string_view command = args[0];
   const std::vector<std::string_view> rest(args.begin() + 1, args.end());
   if (command == "list") return cmd_list(parse(rest, "json root"));
-  if (command == "read") return cmd_read(parse(rest, "json root samples method scale"));
+  if (command == "read") return cmd_read(parse(rest, "json root samples method scale leap-seconds"));
   if (command == "chrony") return cmd_chrony(parse(rest, "root allow-smeared poll scale"));
   if (command == "udev") return cmd_udev(parse(rest, ""));
   fail("unknown command \"" + ptp::printable(command) + "\" (list, read, chrony, udev; --help)");

@@ -508,3 +508,22 @@ TEST_CASE("system clocks by time scale, and the udev rules cover every recognize
   CHECK(has("ptp_vmclock"));
   CHECK(has("ptp_kvm"));
 }
+
+TEST_CASE("ptp: the system's TAI is CLOCK_TAI with the kernel's offset, else CLOCK_REALTIME plus the leap table") {
+  const std::optional<vrtc::leap_table> table = vrtc::builtin_leap_table();
+  constexpr std::uint64_t utc_2026 = 1'780'000'000;  // 2026-05-28: TAI - UTC is 37 s
+  constexpr std::uint64_t utc_2016 = 1'480'000'000;  // 2016-11-24: 36 s
+  const auto kernel = ptp::system_tai_shift(37, table, utc_2026);
+  REQUIRE(kernel);
+  CHECK(kernel->seconds == 37);
+  CHECK(kernel->source == vrtc::tai_source::kernel);
+  const auto derived = ptp::system_tai_shift(0, table, utc_2026);
+  REQUIRE(derived);
+  CHECK(derived->seconds == 37);
+  CHECK(derived->source == vrtc::tai_source::leap_table);
+  CHECK(ptp::system_tai_shift(0, table, utc_2016)->seconds == 36);
+  // No table (or one that has expired at that instant): no TAI but the kernel's.
+  CHECK(!ptp::system_tai_shift(0, std::nullopt, utc_2026));
+  CHECK(!ptp::system_tai_shift(0, table, table->expires()));
+  CHECK(ptp::system_tai_shift(35, std::nullopt, utc_2026)->seconds == 35);
+}

@@ -29,6 +29,7 @@
 
 #include "../vmclock/linux_file.hpp"
 #include "config.hpp"
+#include "host_tai.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace ptp {
@@ -629,6 +630,24 @@ struct readings {
     r.samples.push_back({*an, *pn, *bn});
   }
   return r;
+}
+
+/// How to get from CLOCK_REALTIME to the system's TAI: add `seconds`, taken from `source`.
+struct tai_shift {
+  std::int32_t seconds = 0;
+  tai_source source = tai_source::kernel;
+};
+
+/// The system's TAI at UTC second `utc_sec`, as host_tai chooses it: the kernel's TAI offset
+/// when it is set (non-zero), else TAI - UTC from `table` (the host's leap-second table);
+/// nullopt when the offset is unset and no table covers `utc_sec`.
+[[nodiscard]] inline std::optional<tai_shift> system_tai_shift(int kernel_offset, const std::optional<leap_table>& table,
+                                                                std::uint64_t utc_sec) noexcept {
+  if (kernel_offset != 0) return tai_shift{kernel_offset, tai_source::kernel};
+  if (!table) return std::nullopt;
+  const auto off = table->tai_minus_utc(utc_sec);
+  if (!off) return std::nullopt;
+  return tai_shift{*off, tai_source::leap_table};
 }
 
 /// The system clock a PHC of a time scale is compared with.

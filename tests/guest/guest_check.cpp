@@ -681,25 +681,34 @@ int ptp_tool(const std::string& ptp, const std::string& tool) {
     }
     std::printf("%s", out->c_str());
     const auto offset = json_int(*out, "offset_ns"), bound = json_int(*out, "error_bound_ns"),
-               reported_tai = json_int(*out, "tai_offset_s");
+               reported_tai = json_int(*out, "tai_offset_s"), shift = json_int(*out, "tai_minus_utc_s");
     const auto used = json_token(*out, "method"), system = json_token(*out, "system_clock"),
-               set = json_token(*out, "tai_offset_set");
-    if (!offset || !bound || !reported_tai || system != "CLOCK_TAI") {
-      check(check_name, "FAIL", "no offset to CLOCK_TAI in: " + *out);
+               set = json_token(*out, "tai_offset_set"), tai_from = json_token(*out, "tai_source");
+    if (!offset || !bound || !reported_tai || !shift || system != "CLOCK_TAI") {
+      check(check_name, "FAIL", "no offset to TAI in: " + *out);
       return;
     }
-    const std::int64_t lo = std::min(before.offset, after.offset) - std::max(before.bound, after.bound) - *bound;
-    const std::int64_t hi = std::max(before.offset, after.offset) + std::max(before.bound, after.bound) + *bound;
+    // Measured here against CLOCK_TAI, which is CLOCK_REALTIME + the kernel's offset; the tool
+    // takes TAI as CLOCK_REALTIME + its shift (the kernel's offset, or the leap table's when the
+    // kernel's is unset).
+    const std::int64_t correction = (static_cast<std::int64_t>(tai) - *shift) * 1'000'000'000;
+    const std::int64_t lo =
+        std::min(before.offset, after.offset) + correction - std::max(before.bound, after.bound) - *bound;
+    const std::int64_t hi =
+        std::max(before.offset, after.offset) + correction + std::max(before.bound, after.bound) + *bound;
     const bool inside = *offset >= lo && *offset <= hi;
-    const bool tai_right = *reported_tai == tai && (set == (tai != 0 ? "true" : "false"));
-    const bool noted = tai != 0 || out->find("\"note\": \"the kernel's TAI offset is not set") != std::string::npos;
-    char detail[400];
+    const bool tai_right = *reported_tai == tai && (set == (tai != 0 ? "true" : "false")) &&
+                           tai_from == (tai != 0 ? "kernel" : "leap_table") && (tai == 0 || *shift == tai);
+    const bool noted = tai != 0 || out->find("\"note\": \"the kernel's TAI offset is not set, so TAI is CLOCK_REALTIME + ") !=
+                                       std::string::npos;
+    char detail[512];
     std::snprintf(detail, sizeof detail,
-                  "%s: vrtc-ptp offset to CLOCK_TAI %" PRId64 " ns +- %" PRId64 " ns; measured here before %" PRId64
-                  " +- %" PRId64 ", after %" PRId64 " +- %" PRId64 " ns; kernel TAI offset %d s (tool says %" PRId64
-                  ", set %s)%s",
-                  used.value_or("?").c_str(), *offset, *bound, before.offset, before.bound, after.offset, after.bound,
-                  tai, *reported_tai, set.value_or("?").c_str(), noted ? "" : "; no note that it is unset");
+                  "%s: vrtc-ptp offset to TAI %" PRId64 " ns +- %" PRId64 " ns (TAI = CLOCK_REALTIME + %" PRId64
+                  " s from %s); to CLOCK_TAI measured here before %" PRId64 " +- %" PRId64 ", after %" PRId64
+                  " +- %" PRId64 " ns; kernel TAI offset %d s (tool says %" PRId64 ", set %s)%s",
+                  used.value_or("?").c_str(), *offset, *bound, *shift, tai_from.value_or("?").c_str(), before.offset,
+                  before.bound, after.offset, after.bound, tai, *reported_tai, set.value_or("?").c_str(),
+                  noted ? "" : "; no note that it is unset");
     check(check_name, inside && tai_right && noted ? "PASS" : "FAIL", detail);
   };
   compare("ptp-tool-read-auto", "auto", booted_tai);
