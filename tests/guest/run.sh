@@ -222,7 +222,7 @@ results() {
     say "$name FAILED; guest console:"
     sed 's/^/    | /' "$console"
     for extra in "$work/$name".*.log; do
-      [[ -s $extra ]] && { say "$(basename "$extra"):"; sed 's/^/    | /' "$extra"; }
+      if [[ -s $extra ]]; then say "$(basename "$extra"):"; sed 's/^/    | /' "$extra"; fi
     done
   else
     say "$name: all checks passed"
