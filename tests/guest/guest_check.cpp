@@ -905,8 +905,10 @@ int virtio_time(const std::string& tai, const std::string& realtime, const std::
   between(sm_c, 0, "virtio-smeared-vs-host-realtime", "smeared UTC");
 
   // PTP_SYS_OFFSET_EXTENDED of the TAI PHC against the guest's CLOCK_REALTIME + 37 s. The
-  // guest's clock was set from the CMOS RTC at boot in whole seconds (the fraction dropped), so
-  // the PHC runs ahead of it by that fraction and whatever the clocks drifted since: 0..2 s.
+  // guest's clock was set from the CMOS RTC at boot in whole seconds (the fraction dropped,
+  // putting the PHC ahead by up to 1 s), and under TCG the clock runs imprecisely in early boot
+  // (seen up to 0.21 s ahead of the host): -1..2 s. The host-realtime comparison above is the
+  // fine check; this one catches a PHC that is not TAI at all (37 s off) or a broken ioctl.
   std::int64_t lo = INT64_MAX, hi = INT64_MIN, narrowest = INT64_MAX;
   int error = 0;
   for (std::uint64_t i = 0; i < samples && error == 0; ++i) {
@@ -930,10 +932,10 @@ int virtio_time(const std::string& tai, const std::string& realtime, const std::
     char d[300];
     std::snprintf(d, sizeof d,
                   "%" PRIu64 "x10 readings: TAI PHC - 37 s - guest CLOCK_REALTIME = %" PRId64 "..%" PRId64
-                  " ns (allowed 0..2 s: the guest's clock came from the RTC in whole seconds), spread %" PRId64
+                  " ns (allowed -1..2 s: the guest's clock came from the RTC in whole seconds), spread %" PRId64
                   " ns, narrowest system bracket %" PRId64 " ns",
                   samples, lo, hi, hi - lo, narrowest);
-    check("virtio-tai-sys-offset-extended", lo >= -50'000'000 && hi <= 2 * ns_per_s && hi - lo < 50'000'000 ? "PASS" : "FAIL", d);
+    check("virtio-tai-sys-offset-extended", lo >= -ns_per_s && hi <= 2 * ns_per_s && hi - lo < 50'000'000 ? "PASS" : "FAIL", d);
   }
 
   // MONOTONIC: counts at the guest's rate (both follow the host under TCG).

@@ -384,7 +384,7 @@ run_virtio_rtc() {
   say "  driver probes; one PTP clock per served clock, named as vrtc's make_ptp_name names it, and"
   say "  vrtc-ptp recognizes each; an RTC (with wakealarm) exactly for the smeared clock with an alarm;"
   say "  TAI PHC - 37 s and the smeared PHC between two host-realtime PHC readings; PTP_SYS_OFFSET_EXTENDED"
-  say "  of the TAI PHC against the guest's CLOCK_REALTIME + 37 s (0..2 s: the guest's clock came from"
+  say "  of the TAI PHC against the guest's CLOCK_REALTIME + 37 s (-1..2 s: the guest's clock came from"
   say "  the CMOS RTC in whole seconds); vrtc-ptp read on every PHC; RTC alarms (ahead, in the past,"
   say "  disabled, kept through rmmod + insmod)"
   [[ -n $virtio_rtc_ko ]] || { say "virtio-rtc: no virtio_rtc module (see VRTC_GUEST_VIRTIO_RTC)"; failed=$((failed + 1)); stages_failed=$((stages_failed + 1)); return; }
