@@ -16,6 +16,8 @@
 //   vrtc-guest-check virtio-rtc-node                 print /dev/rtcN of the virtio_rtc RTC
 //   vrtc-guest-check virtio-time TAI REALTIME SMEARED MONOTONIC SAMPLES
 //                                                    the PHCs against each other and the guest
+//   vrtc-guest-check verify-phc PCIDEV PTP ROUNDS    a TAI PHC against the host's TAI, through the
+//                                                    handshake page of the shared memory
 //   vrtc-guest-check rtc-alarm RTC SMEARED STEP       one alarm step (future, past, disabled,
 //                                                    arm-for-reset, after-reset)
 //
@@ -951,6 +953,67 @@ int virtio_time(const std::string& tai, const std::string& realtime, const std::
   return any_failed ? 1 : 0;
 }
 
+/// A TAI PHC (virtio-rtc: the device reads the host's TAI when the request arrives) against the
+/// host's TAI read just before and after, through the relay's verification rounds on the
+/// handshake page (the BAR mapped through sysfs). No widening: the device's reading is taken
+/// between the two host readings.
+int verify_phc(const std::string& pcidev, const std::string& ptp, std::uint64_t rounds) {
+  const std::string path = pcidev + "/resource2";
+  const int bar = ::open(path.c_str(), O_RDWR | O_SYNC | O_CLOEXEC);
+  if (bar < 0) die("cannot open " + path + ": " + std::strerror(errno));
+  void* const m = ::mmap(nullptr, shared_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, bar, 0);
+  if (m == MAP_FAILED) die("cannot map " + path + ": " + std::strerror(errno));
+  auto* const words = reinterpret_cast<std::uint64_t*>(static_cast<std::byte*>(m) + sync_page_offset);
+  const auto load = [&](sync_word w) { return std::atomic_ref<std::uint64_t>(words[w]).load(std::memory_order_acquire); };
+  const auto store = [&](sync_word w, std::uint64_t v) {
+    std::atomic_ref<std::uint64_t>(words[w]).store(v, std::memory_order_release);
+  };
+  const auto wait_for = [&](sync_word w, std::uint64_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (load(w) != n)
+      if (std::chrono::steady_clock::now() > deadline) return false;
+    return true;
+  };
+  const int fd = open_ptp(ptp);
+  const clockid_t clock = fd_to_clockid(fd);
+  std::uint64_t good = 0;
+  std::int64_t lo = INT64_MAX, hi = INT64_MIN, widest = 0, narrowest = INT64_MAX;
+  std::string first_failure;
+  for (std::uint64_t n = load(verify_request) + 1, end = n + rounds; n < end; ++n) {
+    store(verify_request, n);
+    if (!wait_for(verify_ack, n)) {
+      check("virtio-tai-vs-host-tai", "FAIL", "the host did not answer round " + std::to_string(n));
+      return 1;
+    }
+    const std::int64_t guest = read_clock(clock);
+    store(verify_time, static_cast<std::uint64_t>(guest));
+    store(verify_done, n);
+    if (!wait_for(verify_result, n)) {
+      check("virtio-tai-vs-host-tai", "FAIL", "the host did not finish round " + std::to_string(n));
+      return 1;
+    }
+    const auto h1 = static_cast<std::int64_t>(load(verify_h1));
+    const auto h2 = static_cast<std::int64_t>(load(verify_h2));
+    lo = std::min(lo, guest - h1);
+    hi = std::max(hi, guest - h1);
+    widest = std::max(widest, h2 - h1);
+    narrowest = std::min(narrowest, h2 - h1);
+    if (guest >= h1 && guest <= h2) ++good;
+    else if (first_failure.empty())
+      first_failure = "; first miss: host " + std::to_string(h1) + ".." + std::to_string(h2) + ", PHC " + std::to_string(guest) + " ns TAI";
+  }
+  ::munmap(m, shared_bytes);
+  ::close(bar);
+  ::close(fd);
+  char detail[300];
+  std::snprintf(detail, sizeof detail,
+                "%" PRIu64 "/%" PRIu64 " TAI PHC readings between two host TAI readings; PHC - earlier host TAI %" PRId64
+                "..%" PRId64 " ns; host brackets %" PRId64 "..%" PRId64 " ns wide",
+                good, rounds, lo, hi, narrowest, widest);
+  check("virtio-tai-vs-host-tai", good == rounds ? "PASS" : "FAIL", detail + first_failure);
+  return good == rounds ? 0 : 1;
+}
+
 // --- rtc-alarm ---------------------------------------------------------------------------------
 
 std::int64_t rtc_now_s(int fd) {
@@ -1073,6 +1136,7 @@ int run(const std::vector<std::string>& a) {
   if (a.size() == 3 && a[0] == "virtio-phc") return virtio_phc(a[1], a[2]);
   if (a.size() == 1 && a[0] == "virtio-rtc-node") return virtio_rtc_node();
   if (a.size() == 6 && a[0] == "virtio-time") return virtio_time(a[1], a[2], a[3], a[4], parse_number(a[5]));
+  if (a.size() == 4 && a[0] == "verify-phc") return verify_phc(a[1], a[2], parse_number(a[3]));
   if (a.size() == 4 && a[0] == "rtc-alarm") return rtc_alarm(a[1], a[2], a[3]);
   if (a.size() == 5 && a[0] == "bracket-tool") return bracket_tool(a[1], a[2], parse_number(a[3]), a[4]);
   die("usage: see the comment at the top of tests/guest/guest_check.cpp");

@@ -88,11 +88,15 @@ probe_checks() {
   fi
 }
 
-vmclock_checks() {
-  dev=
+# ivshmem_device: the /sys/bus/pci/devices/... directory of the ivshmem device (1af4:1110).
+ivshmem_device() {
   for d in /sys/bus/pci/devices/*; do
-    [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ] && dev=$d
+    [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ] && echo "$d"
   done
+}
+
+vmclock_checks() {
+  dev=$(ivshmem_device)
   if [ -z "$dev" ]; then
     check ivshmem FAIL "no ivshmem device (1af4:1110) on the PCI bus"
     return
@@ -219,6 +223,14 @@ virtio_rtc_checks() {
   mono=$(vrtc-guest-check virtio-phc monotonic "$clocks")
   if [ -n "$tai" ] && [ -n "$rt" ] && [ -n "$sm" ] && [ -n "$mono" ]; then
     vrtc-guest-check virtio-time "$tai" "$rt" "$sm" "$mono" "$samples"
+    # The host's TAI itself, through the relay's handshake page in shared memory.
+    dev=$(ivshmem_device)
+    if [ -z "$dev" ]; then
+      check virtio-tai-vs-host-tai FAIL "no ivshmem device (1af4:1110) on the PCI bus"
+    else
+      echo 1 >"$dev/enable" 2>/dev/null
+      vrtc-guest-check sync "$dev" && vrtc-guest-check verify-phc "$dev" "$tai" 50
+    fi
   else
     check virtio-time FAIL "missing PHCs: tai '$tai', realtime '$rt', smeared '$sm', monotonic '$mono'"
   fi

@@ -27,7 +27,8 @@
 # qemu-system-x86_64 to run as it is), VRTC_GUEST_ACCEL (tcg, or kvm where it works),
 # VRTC_GUEST_TIMEOUT (seconds per boot, default 300), VRTC_GUEST_SAMPLES (default 200),
 # VRTC_GUEST_PAGE_ADDRESS (default 0xfe000000), VRTC_GUEST_VIRTIO_RTC (a virtio_rtc.ko for the
-# kernel), VRTC_GUEST_KEEP=1 keeps the work directory.
+# kernel), VRTC_GUEST_DAEMON_ARGS (more vrtc-vhost-user options), VRTC_GUEST_KEEP=1 keeps the
+# work directory.
 # Exit status 0 when every check passed (or was skipped with a reason), 1 otherwise.
 set -euo pipefail
 
@@ -229,6 +230,24 @@ results() {
   fi
 }
 
+# start_relay NAME SHARED: vmclock-host publishing a page, and vmclock-relay giving it to the
+# guest through the file SHARED (for ivshmem), with the counter handshake and the verification
+# rounds against the host's TAI on its second page. Logs: NAME.host.log, NAME.relay.log.
+start_relay() {
+  local name=$1 shared=$2 hostpage=$work/$1-host-page
+  "$tools/vmclock-host" --page "$hostpage" --rate 1 >"$work/$name.host.log" 2>&1 &
+  host_pid=$!
+  pids+=("$host_pid")
+  for _ in $(seq 100); do grep -q publishing "$work/$name.host.log" && break; sleep 0.1; done
+  grep -q publishing "$work/$name.host.log" || { cat "$work/$name.host.log"; die "vmclock-host did not start"; }
+  say "  $(head -n 1 "$work/$name.host.log")"
+  "$build/guest/vmclock-relay" --source "$hostpage" --target "$shared" --timeout-s "$boot_timeout" \
+    ${VRTC_GUEST_RELAY_ARGS:-} >"$work/$name.relay.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do [[ -s $shared ]] && break; sleep 0.1; done
+  [[ -s $shared ]] || { cat "$work/$name.relay.log"; die "vmclock-relay did not start"; }
+}
+
 # --- vmclock: vrtc's page through the real driver -----------------------------------------------
 run_vmclock() {
   say "vmclock: what is checked -- the driver binds our ACPI device, vmclock probe reports device,"
@@ -238,18 +257,8 @@ run_vmclock() {
   say "  vrtc-ptp lists the PHC as vmclock/TAI and its offset to the guest's CLOCK_TAI agrees with"
   say "  vrtc-guest-check's own measurement (each read method; kernel TAI offset unset, then 37 s);"
   say "  vmclock watch sees a live migration and a snapshot restore made by vmclock-host"
-  local hostpage=$work/host-page shared=$work/guest-shared
-  "$tools/vmclock-host" --page "$hostpage" --rate 1 >"$work/vmclock.host.log" 2>&1 &
-  host_pid=$!
-  pids+=("$host_pid")
-  for _ in $(seq 100); do grep -q publishing "$work/vmclock.host.log" && break; sleep 0.1; done
-  grep -q publishing "$work/vmclock.host.log" || { cat "$work/vmclock.host.log"; die "vmclock-host did not start"; }
-  say "  $(head -n 1 "$work/vmclock.host.log")"
-  "$build/guest/vmclock-relay" --source "$hostpage" --target "$shared" --timeout-s "$boot_timeout" \
-    ${VRTC_GUEST_RELAY_ARGS:-} >"$work/vmclock.relay.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do [[ -s $shared ]] && break; sleep 0.1; done
-  [[ -s $shared ]] || { cat "$work/vmclock.relay.log"; die "vmclock-relay did not start"; }
+  local shared=$work/guest-shared
+  start_relay vmclock "$shared"
   on_request() {
     case $1 in
       live-migration) say "  host: simulating a live migration (SIGUSR1 to vmclock-host)"; kill -USR1 "$host_pid" ;;
@@ -385,7 +394,8 @@ run_virtio_rtc() {
   say "  vrtc-ptp recognizes each; an RTC (with wakealarm) exactly for the smeared clock with an alarm;"
   say "  TAI PHC - 37 s and the smeared PHC between two host-realtime PHC readings; PTP_SYS_OFFSET_EXTENDED"
   say "  of the TAI PHC against the guest's CLOCK_REALTIME + 37 s (-1..2 s: the guest's clock came from"
-  say "  the CMOS RTC in whole seconds); vrtc-ptp read on every PHC; RTC alarms (ahead, in the past,"
+  say "  the CMOS RTC in whole seconds); the TAI PHC between two host TAI readings (relay handshake);"
+  say "  vrtc-ptp read on every PHC; RTC alarms (ahead, in the past,"
   say "  disabled, kept through rmmod + insmod)"
   [[ -n $virtio_rtc_ko ]] || { say "virtio-rtc: no virtio_rtc module (see VRTC_GUEST_VIRTIO_RTC)"; failed=$((failed + 1)); stages_failed=$((stages_failed + 1)); return; }
   local sock=$work/rtc.sock t0=$SECONDS
@@ -397,15 +407,20 @@ run_virtio_rtc() {
   for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
   [[ -S $sock ]] || { cat "$work/virtio-rtc.daemon.log"; die "vrtc-vhost-user did not start"; }
   say "  $(head -n 1 "$work/virtio-rtc.daemon.log")"
+  local shared=$work/virtio-rtc-shared
+  start_relay virtio-rtc "$shared"
   boot_append="vrtc.clocks=$virtio_rtc_clocks"
   boot virtio-rtc virtio-rtc -object memory-backend-memfd,id=mem,size=512M,share=on -machine memory-backend=mem \
-    -chardev "socket,id=rtc,path=$sock" -device vhost-user-rtc-pci,chardev=rtc
+    -chardev "socket,id=rtc,path=$sock" -device vhost-user-rtc-pci,chardev=rtc \
+    -object "memory-backend-file,id=relaymem,share=on,mem-path=$shared,size=8192" -device ivshmem-plain,memdev=relaymem
   boot_append=
   say "virtio-rtc: guest ran $((SECONDS - t0)) s; the daemon's events:"
   grep -v '^vrtc-vhost-user: listening' "$work/virtio-rtc.daemon.log" | sort | uniq -c | sed 's/^ */    /' | while read -r l; do say "  $l"; done
   kill "$daemon" 2>/dev/null || true
+  grep -i -E "offset|verif" "$work/virtio-rtc.relay.log" | while read -r l; do say "  relay: $l"; done
   results virtio-rtc virtio-load-driver virtio-ptp-names virtio-ptp-tool-list virtio-rtc-class \
     virtio-tai-vs-host-realtime virtio-smeared-vs-host-realtime virtio-tai-sys-offset-extended virtio-monotonic-rate \
+    counter-sync virtio-tai-vs-host-tai \
     virtio-ptp-tool-read virtio-alarm-fires virtio-alarm-past virtio-alarm-disabled virtio-reload-driver \
     virtio-alarm-after-reset
 }
