@@ -217,6 +217,19 @@ virtio_rtc_checks() {
   dmesg | grep -i -E 'virtio_rtc|rtc[0-9]|ptp' | grep -v 'Command line'
   for p in /sys/class/ptp/ptp*; do echo "guest: $p: $(cat "$p/clock_name")"; done
   vrtc-guest-check virtio-clocks "$clocks" /bin/vrtc-ptp
+  # What the driver says of each clock that may step at leap seconds (UTC_MAYBE_SMEARED).
+  id=0; want=; bad=
+  for c in $(echo "$clocks" | tr ',' ' '); do
+    if [ "${c%%:*}" = realtime ]; then
+      want="$want $id"
+      dmesg | grep -q "not creating RTC class device for clock $id, which may step on leap seconds" || bad="$bad $id"
+    fi
+    id=$((id + 1))
+  done
+  registered=$(dmesg | grep -o 'virtio_rtc virtio[0-9]*: registered as rtc[0-9]*' | head -n 1)
+  [ -z "$bad" ] && [ -n "$registered" ] &&
+    check virtio-rtc-dmesg PASS "'not creating RTC class device' for clock(s)$want; '$registered'" ||
+    check virtio-rtc-dmesg FAIL "no 'not creating RTC class device' for clock(s)$bad; registered: '${registered:-none}'"
   tai=$(vrtc-guest-check virtio-phc tai "$clocks")
   rt=$(vrtc-guest-check virtio-phc realtime "$clocks")
   sm=$(vrtc-guest-check virtio-phc smeared-noon-linear "$clocks")

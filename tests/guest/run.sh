@@ -418,7 +418,7 @@ run_virtio_rtc() {
   grep -v '^vrtc-vhost-user: listening' "$work/virtio-rtc.daemon.log" | sort | uniq -c | sed 's/^ */    /' | while read -r l; do say "  $l"; done
   kill "$daemon" 2>/dev/null || true
   grep -i -E "offset|verif" "$work/virtio-rtc.relay.log" | while read -r l; do say "  relay: $l"; done
-  results virtio-rtc virtio-load-driver virtio-ptp-names virtio-ptp-tool-list virtio-rtc-class \
+  results virtio-rtc virtio-load-driver virtio-ptp-names virtio-ptp-tool-list virtio-rtc-class virtio-rtc-dmesg \
     virtio-tai-vs-host-realtime virtio-smeared-vs-host-realtime virtio-tai-sys-offset-extended virtio-monotonic-rate \
     counter-sync virtio-tai-vs-host-tai \
     virtio-ptp-tool-read virtio-alarm-fires virtio-alarm-past virtio-alarm-disabled virtio-reload-driver \
