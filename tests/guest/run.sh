@@ -397,7 +397,12 @@ run_virtio_rtc() {
   say "  the CMOS RTC in whole seconds); the TAI PHC between two host TAI readings (relay handshake);"
   say "  vrtc-ptp read on every PHC; RTC alarms (ahead, in the past,"
   say "  disabled, kept through rmmod + insmod)"
-  [[ -n $virtio_rtc_ko ]] || { say "virtio-rtc: no virtio_rtc module (see VRTC_GUEST_VIRTIO_RTC)"; failed=$((failed + 1)); stages_failed=$((stages_failed + 1)); return; }
+  if [[ -z $virtio_rtc_ko ]]; then
+    # Only with a kernel of the user's own (VRTC_GUEST_KERNEL): the cache has none for it.
+    say "virtio-rtc: SKIP: no virtio_rtc module for $kernel (VRTC_GUEST_VIRTIO_RTC=KO gives one)"
+    skipped=$((skipped + 1))
+    return
+  fi
   local sock=$work/rtc.sock t0=$SECONDS
   local args=() c
   for c in ${virtio_rtc_clocks//,/ }; do args+=(--clock "${c/:/,}"); done
