@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real-guest test stage: boots Linux guests under QEMU and checks vrtc against the real
-# vmclock driver (ptp_vmclock) and against QEMU's own vmclock device.
+# vmclock driver (ptp_vmclock), QEMU's own vmclock device, the real virtio_rtc driver (through
+# vrtc-vhost-user) and QEMU's own virtio-rtc device.
 #
 #   tests/guest/run.sh [vmclock] [peer] [rtc] [virtio-rtc] [virtio-rtc-peer]  (default: all)
 #
@@ -233,6 +234,7 @@ results() {
 # start_relay NAME SHARED: vmclock-host publishing a page, and vmclock-relay giving it to the
 # guest through the file SHARED (for ivshmem), with the counter handshake and the verification
 # rounds against the host's TAI on its second page. Logs: NAME.host.log, NAME.relay.log.
+# stop_relay ends both (the relay spins while it waits for the guest).
 start_relay() {
   local name=$1 shared=$2 hostpage=$work/$1-host-page
   "$tools/vmclock-host" --page "$hostpage" --rate 1 >"$work/$name.host.log" 2>&1 &
@@ -243,9 +245,15 @@ start_relay() {
   say "  $(head -n 1 "$work/$name.host.log")"
   "$build/guest/vmclock-relay" --source "$hostpage" --target "$shared" --timeout-s "$boot_timeout" \
     ${VRTC_GUEST_RELAY_ARGS:-} >"$work/$name.relay.log" 2>&1 &
-  pids+=($!)
+  relay_pid=$!
+  pids+=("$relay_pid")
   for _ in $(seq 100); do [[ -s $shared ]] && break; sleep 0.1; done
   [[ -s $shared ]] || { cat "$work/$name.relay.log"; die "vmclock-relay did not start"; }
+}
+
+stop_relay() {
+  kill "$host_pid" "$relay_pid" 2>/dev/null || true
+  wait "$host_pid" "$relay_pid" 2>/dev/null || true
 }
 
 # --- vmclock: vrtc's page through the real driver -----------------------------------------------
@@ -271,6 +279,7 @@ run_vmclock() {
     -object "memory-backend-file,id=vmclockmem,share=on,mem-path=$shared,size=8192" \
     -device ivshmem-plain,memdev=vmclockmem
   say "vmclock: guest ran $((SECONDS - t0)) s"
+  stop_relay
   sed 's/^/  /' "$work/vmclock.relay.log" | grep -v '^  $' | while read -r l; do say "$l"; done
   results vmclock counter-sync move-bar load-driver probe-device probe-node probe-ptp ptp-clock read-vs-map verify-time \
     bracket-clock_gettime bracket-sys_offset_extended bracket-sys_offset_precise bracket-vmclock-now \
@@ -422,6 +431,7 @@ run_virtio_rtc() {
   say "virtio-rtc: guest ran $((SECONDS - t0)) s; the daemon's events:"
   grep -v '^vrtc-vhost-user: listening' "$work/virtio-rtc.daemon.log" | sort | uniq -c | sed 's/^ */    /' | while read -r l; do say "  $l"; done
   kill "$daemon" 2>/dev/null || true
+  stop_relay
   grep -i -E "offset|verif" "$work/virtio-rtc.relay.log" | while read -r l; do say "  relay: $l"; done
   results virtio-rtc virtio-load-driver virtio-ptp-names virtio-ptp-tool-list virtio-rtc-class virtio-rtc-dmesg \
     virtio-tai-vs-host-realtime virtio-smeared-vs-host-realtime virtio-tai-sys-offset-extended virtio-monotonic-rate \
