@@ -13,12 +13,13 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /tmp
 exec </dev/console >/dev/console 2>&1
 
-mode=; addr=; samples=200
+mode=; addr=; samples=200; clocks=
 for word in $(cat /proc/cmdline); do
   case $word in
     vrtc.mode=*) mode=${word#vrtc.mode=} ;;
     vrtc.addr=*) addr=${word#vrtc.addr=} ;;
     vrtc.samples=*) samples=${word#vrtc.samples=} ;;
+    vrtc.clocks=*) clocks=${word#vrtc.clocks=} ;;
   esac
 done
 
@@ -87,11 +88,15 @@ probe_checks() {
   fi
 }
 
-vmclock_checks() {
-  dev=
+# ivshmem_device: the /sys/bus/pci/devices/... directory of the ivshmem device (1af4:1110).
+ivshmem_device() {
   for d in /sys/bus/pci/devices/*; do
-    [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ] && dev=$d
+    [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ] && echo "$d"
   done
+}
+
+vmclock_checks() {
+  dev=$(ivshmem_device)
   if [ -z "$dev" ]; then
     check ivshmem FAIL "no ivshmem device (1af4:1110) on the PCI bus"
     return
@@ -188,8 +193,110 @@ rtc_checks() {
   esac
 }
 
+# load_virtio_rtc [CHECK]: insmod the virtio_rtc module the host built for this kernel; waits
+# for the driver to register its clocks.
+load_virtio_rtc() {
+  name=${1:-virtio-load-driver}
+  if [ ! -e /lib/modules/virtio_rtc.ko ]; then
+    check "$name" FAIL "no virtio_rtc.ko in the image"
+    return 1
+  fi
+  t0=$(cut -d' ' -f1 /proc/uptime)
+  if out=$(insmod /lib/modules/virtio_rtc.ko 2>&1); then
+    i=0
+    while [ -z "$(ls /sys/class/ptp 2>/dev/null)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    check "$name" PASS "insmod virtio_rtc.ko at uptime $t0 s; $(ls /sys/class/ptp | wc -l) PTP clock(s)"
+  else
+    check "$name" FAIL "insmod virtio_rtc.ko: $out"
+    return 1
+  fi
+}
+
+virtio_rtc_checks() {
+  load_virtio_rtc || return
+  dmesg | grep -i -E 'virtio_rtc|rtc[0-9]|ptp' | grep -v 'Command line'
+  for p in /sys/class/ptp/ptp*; do echo "guest: $p: $(cat "$p/clock_name")"; done
+  vrtc-guest-check virtio-clocks "$clocks" /bin/vrtc-ptp
+  # What the driver says of each clock that may step at leap seconds (UTC_MAYBE_SMEARED).
+  id=0; want=; bad=
+  for c in $(echo "$clocks" | tr ',' ' '); do
+    if [ "${c%%:*}" = realtime ]; then
+      want="$want $id"
+      dmesg | grep -q "not creating RTC class device for clock $id, which may step on leap seconds" || bad="$bad $id"
+    fi
+    id=$((id + 1))
+  done
+  registered=$(dmesg | grep -o 'virtio_rtc virtio[0-9]*: registered as rtc[0-9]*' | head -n 1)
+  [ -z "$bad" ] && [ -n "$registered" ] &&
+    check virtio-rtc-dmesg PASS "'not creating RTC class device' for clock(s)$want; '$registered'" ||
+    check virtio-rtc-dmesg FAIL "no 'not creating RTC class device' for clock(s)$bad; registered: '${registered:-none}'"
+  tai=$(vrtc-guest-check virtio-phc tai "$clocks")
+  rt=$(vrtc-guest-check virtio-phc realtime "$clocks")
+  sm=$(vrtc-guest-check virtio-phc smeared-noon-linear "$clocks")
+  mono=$(vrtc-guest-check virtio-phc monotonic "$clocks")
+  if [ -n "$tai" ] && [ -n "$rt" ] && [ -n "$sm" ] && [ -n "$mono" ]; then
+    vrtc-guest-check virtio-time "$tai" "$rt" "$sm" "$mono" "$samples"
+    # The host's TAI itself, through the relay's handshake page in shared memory.
+    dev=$(ivshmem_device)
+    if [ -z "$dev" ]; then
+      check virtio-tai-vs-host-tai FAIL "no ivshmem device (1af4:1110) on the PCI bus"
+    else
+      echo 1 >"$dev/enable" 2>/dev/null
+      vrtc-guest-check sync "$dev" && vrtc-guest-check verify-phc "$dev" "$tai" 50
+    fi
+  else
+    check virtio-time FAIL "missing PHCs: tai '$tai', realtime '$rt', smeared '$sm', monotonic '$mono'"
+  fi
+  # vrtc-ptp read on every PHC of the device.
+  bad=; n=0
+  for p in /sys/class/ptp/ptp*; do
+    dev=/dev/$(basename "$p")
+    n=$((n + 1))
+    if out=$(vrtc-ptp read "$dev" --json --samples 10 2>&1); then echo "guest: $out"
+    else bad="$bad $dev: $out;"; fi
+  done
+  [ -z "$bad" ] && check virtio-ptp-tool-read PASS "vrtc-ptp read --json worked on $n PHCs" ||
+    check virtio-ptp-tool-read FAIL "$bad"
+  rtc=$(vrtc-guest-check virtio-rtc-node)
+  if [ -z "$rtc" ]; then
+    check virtio-alarm FAIL "no virtio RTC"
+    return
+  fi
+  echo "guest: the virtio RTC is $rtc"
+  vrtc-guest-check rtc-alarm "$rtc" "$sm" future
+  vrtc-guest-check rtc-alarm "$rtc" "$sm" past
+  vrtc-guest-check rtc-alarm "$rtc" "$sm" disabled
+  # The device keeps an alarm through a reset (the daemon's retention: retain); the driver
+  # bound anew reads it back and the alarm fires.
+  at=$(vrtc-guest-check rtc-alarm "$rtc" "$sm" arm-for-reset | sed -n 's/^alarm-for-reset //p')
+  if out=$(rmmod virtio_rtc 2>&1); then
+    load_virtio_rtc virtio-reload-driver || return
+    rtc=$(vrtc-guest-check virtio-rtc-node)
+    sm=$(vrtc-guest-check virtio-phc smeared-noon-linear "$clocks")
+    vrtc-guest-check rtc-alarm "$rtc" "$sm" "after-reset=$at"
+  else
+    check virtio-reload-driver FAIL "rmmod virtio_rtc: $out"
+  fi
+  dmesg | grep -i -E 'virtio_rtc|rtc[0-9]' | tail -n 5
+}
+
+# virtio_rtc_peer_checks: QEMU's own virtio-rtc-pci; what the driver makes of it, recorded.
+virtio_rtc_peer_checks() {
+  load_virtio_rtc || return
+  check peer-rtc-dmesg INFO "$(dmesg | grep -i -E 'virtio_rtc|virtio[0-9]' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';')"
+  for p in /sys/class/ptp/ptp*; do
+    [ -e "$p" ] || continue
+    dev=/dev/$(basename "$p")
+    check "peer-rtc-$(basename "$p")" INFO "clock_name '$(cat "$p/clock_name")'; vrtc-ptp read: $(vrtc-ptp read "$dev" --json --samples 10 2>&1 | tr '\n' ' ')"
+  done
+  check peer-rtc-list INFO "$(vrtc-ptp list 2>&1 | tr '\n' ';')"
+  check peer-rtc-class INFO "virtio RTC: $(vrtc-guest-check virtio-rtc-node || echo none); /sys/class/rtc: $(ls /sys/class/rtc | tr '\n' ' ')"
+}
+
 case $mode in
   vmclock) vmclock_checks ;;
+  virtio-rtc) virtio_rtc_checks ;;
+  virtio-rtc-peer) virtio_rtc_peer_checks ;;
   peer) peer_checks ;;
   rtc-systohc) rtc_checks systohc ;;
   rtc-date) rtc_checks date ;;

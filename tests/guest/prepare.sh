@@ -5,14 +5,18 @@
 #   kernel/   a trixie-backports kernel: vmlinuz and the modules the guests load
 #   busybox   busybox-static (the guest's userland, and cpio for the initramfs)
 #   iasl      acpica-tools' ASL compiler, for the SSDT that describes the vmclock page
+#   virtio_rtc/RELEASE/virtio_rtc.ko   Linux's virtio_rtc driver (not built in Debian's kernels),
+#             built out of tree for the kernel's release from the five driver files of Debian's
+#             linux-source package against that release's linux-headers (needs 'kernel')
 # Idempotent: every step leaves a stamp and is skipped when its stamp exists. The archive's
 # address is read from the host's apt sources at run time; apt runs with a private
 # configuration and an empty dpkg status, so the host's package state is never touched.
 #
-# usage: prepare.sh CACHE_DIR [qemu] [kernel] [tools]     (default: all three; progress on stderr)
+# usage: prepare.sh CACHE_DIR [qemu] [kernel] [tools] [virtio-rtc]
+#        (default: the first three; progress on stderr)
 set -euo pipefail
 
-cache=${1:?usage: prepare.sh CACHE_DIR [qemu] [kernel] [tools]}
+cache=${1:?usage: prepare.sh CACHE_DIR [qemu] [kernel] [tools] [virtio-rtc]}
 shift
 parts=" ${*:-qemu kernel tools} "
 want() { [[ $parts == *" $1 "* ]]; }
@@ -137,4 +141,79 @@ if want tools && [[ ! -e $cache/tools.stamp ]]; then
   cp "$cache/tools.tmp/usr/bin/iasl" "$cache/iasl"
   rm -rf "$cache/tools.tmp"
   touch "$cache/tools.stamp"
+fi
+
+# --- virtio_rtc ------------------------------------------------------------------------------
+# Debian configures CONFIG_VIRTIO_RTC off. The module is built from the driver's own files
+# (drivers/virtio/virtio_rtc_{driver,ptp,class}.c, virtio_rtc_internal.h and the uapi header),
+# taken out of linux-source-X.Y, against linux-headers-RELEASE (+ -common, linux-kbuild) with
+# the host's gcc. Nothing of the source is kept but those files, in the cache.
+if want virtio-rtc; then
+  release=$(cat "$cache/kernel/release" 2>/dev/null || true)
+  [[ -n $release ]] || { say "virtio-rtc needs the kernel part first"; exit 2; }
+  out=$cache/virtio_rtc/$release
+  if [[ ! -e $out/stamp ]]; then
+    setup_apt
+    headers=linux-headers-$release
+    version=$(apt-cache "${apt_opts[@]}" show "$headers" 2>/dev/null | awk '/^Version:/ {print $2; exit}')
+    [[ -n $version ]] || { say "no $headers in the package lists"; exit 2; }
+    deps=$(apt-cache "${apt_opts[@]}" depends "$headers=$version" 2>/dev/null |
+      awk '/Depends: linux-(headers|kbuild)-[0-9]/ {print $2}' | sort -u)
+    major_minor=$(echo "$release" | grep -o '^[0-9]*\.[0-9]*')
+    say "virtio_rtc for $release: $headers $deps linux-source-$major_minor ($version)"
+    rm -rf "$out" "$cache/virtio_rtc.tmp"
+    tmp=$cache/virtio_rtc.tmp
+    mkdir -p "$tmp/tree" "$tmp/src" "$out"
+    (cd "$apt_root/debs" && rm -f ./*.deb && fetch download "$headers=$version" $deps "linux-source-$major_minor=$version")
+    for deb in "$apt_root"/debs/linux-headers-*.deb "$apt_root"/debs/linux-kbuild-*.deb; do dpkg-deb -x "$deb" "$tmp/tree"; done
+    files=(drivers/virtio/virtio_rtc_driver.c drivers/virtio/virtio_rtc_ptp.c drivers/virtio/virtio_rtc_class.c
+      drivers/virtio/virtio_rtc_internal.h include/uapi/linux/virtio_rtc.h)
+    say "extracting ${#files[@]} driver files from linux-source-$major_minor"
+    dpkg-deb --fsys-tarfile "$apt_root"/debs/linux-source-*.deb |
+      tar -xO "./usr/src/linux-source-$major_minor.tar.xz" |
+      tar -xJ -C "$tmp/src" --strip-components=1 "${files[@]/#/linux-source-$major_minor/}"
+    rm -f "$apt_root"/debs/*.deb
+    mkdir -p "$out/src/include/uapi/linux"
+    cp "$tmp"/src/drivers/virtio/virtio_rtc_* "$out/src/"
+    cp "$tmp/src/include/uapi/linux/virtio_rtc.h" "$out/src/include/uapi/linux/"
+    # The headers package names its common half by its installed path (/usr/src/...).
+    kdir=$tmp/tree/usr/src/$headers
+    sed -i "s#/usr/src/#$tmp/tree/usr/src/#g" "$kdir/Makefile"
+    # The kbuild programs (modpost, objtool and the launchers that pick them by their own name)
+    # are built for trixie's glibc: each runs through the loader and libraries of the QEMU tree
+    # (trixie's), under its own name (--argv0), when that tree is there.
+    loader=$cache/qemu/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+    libs=$cache/qemu/lib/x86_64-linux-gnu:$cache/qemu/usr/lib/x86_64-linux-gnu
+    if [[ -x $loader ]]; then
+      while read -r prog; do
+        [[ $(head -c 4 "$prog" | od -An -c | tr -d ' ') == 177ELF ]] || continue
+        mv "$prog" "$prog.trixie"
+        printf '#!/bin/sh\nexec %q --library-path %q --argv0 "$0" %q "$@"\n' "$loader" "$libs" "$prog.trixie" >"$prog"
+        chmod +x "$prog"
+      done < <(find "$tmp/tree/usr" -type f -perm -u+x ! -name '*.so*')
+    fi
+    # Kconfig names as in the source's drivers/virtio/Makefile (VIRTIO_RTC, _PTP, _CLASS); the
+    # C side sees them through -D, since the kernel's autoconf.h has them unset.
+    cat >"$out/src/Kbuild" <<'KBUILD'
+obj-m := virtio_rtc.o
+virtio_rtc-y := virtio_rtc_driver.o
+virtio_rtc-$(CONFIG_VIRTIO_RTC_PTP) += virtio_rtc_ptp.o
+virtio_rtc-$(CONFIG_VIRTIO_RTC_CLASS) += virtio_rtc_class.o
+ccflags-y := -DCONFIG_VIRTIO_RTC_MODULE=1 -DCONFIG_VIRTIO_RTC_PTP=1 -DCONFIG_VIRTIO_RTC_CLASS=1 -I$(src)/include
+KBUILD
+    say "building virtio_rtc.ko"
+    # Debian builds with gcc 14; bookworm's gcc 12 lacks -fmin-function-alignment and gets
+    # -falign-functions instead. No pahole here: no BTF for the module.
+    if ! make -C "$kdir" M="$out/src" CC=gcc CONFIG_CC_HAS_MIN_FUNCTION_ALIGNMENT= \
+        CONFIG_VIRTIO_RTC=m CONFIG_VIRTIO_RTC_PTP=y CONFIG_VIRTIO_RTC_CLASS=y CONFIG_DEBUG_INFO_BTF_MODULES= \
+        -j2 modules >"$out/build.log" 2>&1; then
+      tail -n 30 "$out/build.log" >&2
+      say "building virtio_rtc.ko failed (log: $out/build.log)"
+      exit 2
+    fi
+    cp "$out/src/virtio_rtc.ko" "$out/virtio_rtc.ko"
+    find "$out/src" -type f ! -name '*.[ch]' ! -name Kbuild -delete
+    rm -rf "$tmp"
+    touch "$out/stamp"
+  fi
 fi

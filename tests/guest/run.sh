@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The real-guest test stage: boots Linux guests under QEMU and checks vrtc against the real
-# vmclock driver (ptp_vmclock) and against QEMU's own vmclock device.
+# vmclock driver (ptp_vmclock), QEMU's own vmclock device, the real virtio_rtc driver (through
+# vrtc-vhost-user) and QEMU's own virtio-rtc device.
 #
-#   tests/guest/run.sh [vmclock] [peer] [rtc]  (default: all three)
+#   tests/guest/run.sh [vmclock] [peer] [rtc] [virtio-rtc] [virtio-rtc-peer]  (default: all)
 #
 # 1. prepare.sh fetches QEMU (trixie-backports), a 7.x kernel, busybox-static and iasl from
 #    Debian's archive into ${VRTC_GUEST_CACHE:-~/.cache/vrtc} (once; later runs reuse them).
@@ -18,13 +19,17 @@
 #    "rtc": two guests set the CMOS RTC with busybox hwclock while QEMU traces the register
 #    writes; the traces, converted by cmos_trace.py, replay through rtc-change-replay to one
 #    event each with the delta the trace shows (VRTC_GUEST_TRACES=DIR keeps them).
-# 4. virtio-rtc guest checks need a vhost-user backend for vrtc's device: see run_virtio_rtc.
+#    "virtio-rtc": vrtc-vhost-user serves vrtc's device to QEMU's vhost-user-rtc-pci; the guest
+#    loads Linux's virtio_rtc (built out of tree by prepare.sh) and checks the PTP clocks, the
+#    RTC and its alarms. "virtio-rtc-peer": QEMU's own virtio-rtc-pci, recorded (docs/peers.md).
 #
 # Overrides (docs/guest-tests.md): VRTC_GUEST_KERNEL (a bzImage), VRTC_GUEST_MODULES (a
 # directory with ptp_vmclock.ko[.xz|.gz], empty when the driver is built in), VRTC_GUEST_QEMU (a
 # qemu-system-x86_64 to run as it is), VRTC_GUEST_ACCEL (tcg, or kvm where it works),
 # VRTC_GUEST_TIMEOUT (seconds per boot, default 300), VRTC_GUEST_SAMPLES (default 200),
-# VRTC_GUEST_PAGE_ADDRESS (default 0xfe000000), VRTC_GUEST_KEEP=1 keeps the work directory.
+# VRTC_GUEST_PAGE_ADDRESS (default 0xfe000000), VRTC_GUEST_VIRTIO_RTC (a virtio_rtc.ko for the
+# kernel), VRTC_GUEST_DAEMON_ARGS (more vrtc-vhost-user options), VRTC_GUEST_KEEP=1 keeps the
+# work directory.
 # Exit status 0 when every check passed (or was skipped with a reason), 1 otherwise.
 set -euo pipefail
 
@@ -37,7 +42,7 @@ accel=${VRTC_GUEST_ACCEL:-tcg}
 samples=${VRTC_GUEST_SAMPLES:-200}
 page_address=${VRTC_GUEST_PAGE_ADDRESS:-0xfe000000}
 modes=("$@")
-[[ ${#modes[@]} -gt 0 ]] || modes=(vmclock peer rtc)
+[[ ${#modes[@]} -gt 0 ]] || modes=(vmclock peer rtc virtio-rtc virtio-rtc-peer)
 
 start=$SECONDS
 say() { printf '[guest %3ds] %s\n' $((SECONDS - start)) "$*"; }
@@ -57,6 +62,9 @@ trap cleanup EXIT
 parts=(tools)
 [[ -n ${VRTC_GUEST_QEMU:-} ]] || parts+=(qemu)
 [[ -n ${VRTC_GUEST_KERNEL:-} ]] || parts+=(kernel)
+want_virtio_rtc=
+for mode in "${modes[@]}"; do [[ $mode == virtio-rtc* ]] && want_virtio_rtc=1; done
+[[ -n $want_virtio_rtc && -z ${VRTC_GUEST_KERNEL:-} && -z ${VRTC_GUEST_VIRTIO_RTC:-} ]] && parts+=(virtio-rtc)
 say "preparing ${parts[*]} in $cache"
 "$here/prepare.sh" "$cache" "${parts[@]}"
 
@@ -76,6 +84,11 @@ if [[ -n ${VRTC_GUEST_KERNEL:-} && -z ${VRTC_GUEST_MODULES+set} ]]; then
 fi
 modules=${VRTC_GUEST_MODULES-$cache/kernel}
 [[ -r $kernel ]] || die "no kernel at $kernel"
+virtio_rtc_ko=${VRTC_GUEST_VIRTIO_RTC:-}
+if [[ -z $virtio_rtc_ko && -z ${VRTC_GUEST_KERNEL:-} && -r $cache/kernel/release ]]; then
+  virtio_rtc_ko=$cache/virtio_rtc/$(cat "$cache/kernel/release")/virtio_rtc.ko
+  [[ -r $virtio_rtc_ko ]] || virtio_rtc_ko=
+fi
 say "QEMU: $(timeout 30 "${qemu[@]}" --version | head -n 1)"
 say "kernel: $kernel ($(file -b "$kernel" 2>/dev/null | grep -o 'version [^ ]*' || echo 'version unknown'))"
 
@@ -88,7 +101,7 @@ if [[ ! -e $build/CMakeCache.txt ]]; then
     -DVRTC_BUILD_TESTS=OFF -DVRTC_BUILD_FUZZERS=OFF -DVRTC_BUILD_BENCHMARKS=OFF -DVRTC_INSTALL=OFF \
     "${launcher[@]}" >"$work/cmake.log" 2>&1 || { cat "$work/cmake.log"; die "cmake configure failed"; }
 fi
-cmake --build "$build" --target vmclock vmclock-host vrtc-ptp rtc-change-replay >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build failed"; }
+cmake --build "$build" --target vmclock vmclock-host vrtc-ptp rtc-change-replay vrtc-vhost-user >"$work/build.log" 2>&1 || { cat "$work/build.log"; die "build failed"; }
 mkdir -p "$build/guest"
 cxx=(${CXX:-g++})
 command -v ccache >/dev/null && cxx=(ccache "${cxx[@]}")
@@ -115,6 +128,7 @@ if [[ -n $modules ]]; then
   [[ -n $ko ]] || die "no ptp_vmclock.ko* in $modules (set VRTC_GUEST_MODULES= when the driver is built in)"
   cp "$ko" "$stage/lib/modules/"
 fi
+[[ -n $virtio_rtc_ko ]] && cp "$virtio_rtc_ko" "$stage/lib/modules/virtio_rtc.ko"
 (cd "$stage" && find . | "$cache/busybox" cpio -o -H newc 2>/dev/null) >"$work/initrd.cpio"
 say "initramfs: $(du -h "$work/initrd.cpio" | cut -f1)"
 
@@ -149,7 +163,7 @@ boot() {
   vm_args=("${qemu[@]}" -machine q35 "${accel_args[@]}" -m 512M -smp 1 -nodefaults -nographic
     -no-reboot -monitor none -chardev "file,id=console,path=$console,append=on" -serial chardev:console
     -kernel "$kernel" -initrd "$work/initrd.cpio"
-    -append "console=ttyS0 panic=-1 tsc=reliable loglevel=4 vrtc.mode=$mode vrtc.addr=$page_address vrtc.samples=$samples"
+    -append "console=ttyS0 panic=-1 tsc=reliable loglevel=4 vrtc.mode=$mode vrtc.addr=$page_address vrtc.samples=$samples ${boot_append:-}"
     "$@")
   start_qemu
   local handled=0 requests status
@@ -210,11 +224,36 @@ results() {
     say "$name FAILED; guest console:"
     sed 's/^/    | /' "$console"
     for extra in "$work/$name".*.log; do
-      [[ -s $extra ]] && { say "$(basename "$extra"):"; sed 's/^/    | /' "$extra"; }
+      if [[ -s $extra ]]; then say "$(basename "$extra"):"; sed 's/^/    | /' "$extra"; fi
     done
   else
     say "$name: all checks passed"
   fi
+}
+
+# start_relay NAME SHARED: vmclock-host publishing a page, and vmclock-relay giving it to the
+# guest through the file SHARED (for ivshmem), with the counter handshake and the verification
+# rounds against the host's TAI on its second page. Logs: NAME.host.log, NAME.relay.log.
+# stop_relay ends both (the relay spins while it waits for the guest).
+start_relay() {
+  local name=$1 shared=$2 hostpage=$work/$1-host-page
+  "$tools/vmclock-host" --page "$hostpage" --rate 1 >"$work/$name.host.log" 2>&1 &
+  host_pid=$!
+  pids+=("$host_pid")
+  for _ in $(seq 100); do grep -q publishing "$work/$name.host.log" && break; sleep 0.1; done
+  grep -q publishing "$work/$name.host.log" || { cat "$work/$name.host.log"; die "vmclock-host did not start"; }
+  say "  $(head -n 1 "$work/$name.host.log")"
+  "$build/guest/vmclock-relay" --source "$hostpage" --target "$shared" --timeout-s "$boot_timeout" \
+    ${VRTC_GUEST_RELAY_ARGS:-} >"$work/$name.relay.log" 2>&1 &
+  relay_pid=$!
+  pids+=("$relay_pid")
+  for _ in $(seq 100); do [[ -s $shared ]] && break; sleep 0.1; done
+  [[ -s $shared ]] || { cat "$work/$name.relay.log"; die "vmclock-relay did not start"; }
+}
+
+stop_relay() {
+  kill "$host_pid" "$relay_pid" 2>/dev/null || true
+  wait "$host_pid" "$relay_pid" 2>/dev/null || true
 }
 
 # --- vmclock: vrtc's page through the real driver -----------------------------------------------
@@ -226,18 +265,8 @@ run_vmclock() {
   say "  vrtc-ptp lists the PHC as vmclock/TAI and its offset to the guest's CLOCK_TAI agrees with"
   say "  vrtc-guest-check's own measurement (each read method; kernel TAI offset unset, then 37 s);"
   say "  vmclock watch sees a live migration and a snapshot restore made by vmclock-host"
-  local hostpage=$work/host-page shared=$work/guest-shared
-  "$tools/vmclock-host" --page "$hostpage" --rate 1 >"$work/vmclock.host.log" 2>&1 &
-  host_pid=$!
-  pids+=("$host_pid")
-  for _ in $(seq 100); do grep -q publishing "$work/vmclock.host.log" && break; sleep 0.1; done
-  grep -q publishing "$work/vmclock.host.log" || { cat "$work/vmclock.host.log"; die "vmclock-host did not start"; }
-  say "  $(head -n 1 "$work/vmclock.host.log")"
-  "$build/guest/vmclock-relay" --source "$hostpage" --target "$shared" --timeout-s "$boot_timeout" \
-    ${VRTC_GUEST_RELAY_ARGS:-} >"$work/vmclock.relay.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 100); do [[ -s $shared ]] && break; sleep 0.1; done
-  [[ -s $shared ]] || { cat "$work/vmclock.relay.log"; die "vmclock-relay did not start"; }
+  local shared=$work/guest-shared
+  start_relay vmclock "$shared"
   on_request() {
     case $1 in
       live-migration) say "  host: simulating a live migration (SIGUSR1 to vmclock-host)"; kill -USR1 "$host_pid" ;;
@@ -250,6 +279,7 @@ run_vmclock() {
     -object "memory-backend-file,id=vmclockmem,share=on,mem-path=$shared,size=8192" \
     -device ivshmem-plain,memdev=vmclockmem
   say "vmclock: guest ran $((SECONDS - t0)) s"
+  stop_relay
   sed 's/^/  /' "$work/vmclock.relay.log" | grep -v '^  $' | while read -r l; do say "$l"; done
   results vmclock counter-sync move-bar load-driver probe-device probe-node probe-ptp ptp-clock read-vs-map verify-time \
     bracket-clock_gettime bracket-sys_offset_extended bracket-sys_offset_precise bracket-vmclock-now \
@@ -363,20 +393,72 @@ print(f"CHECK rtc-replay-{sys.argv[3]}: {'FAIL' if problems else 'PASS'} " + "; 
 EOF
 }
 
-# --- virtio-rtc: waits for a vhost-user backend -------------------------------------------------
-# The guest side needs vrtc's device served to QEMU over vhost-user (-device vhost-user-rtc-pci,
-# chardev=SOCK with memory-backend-memfd,share=on) and the virtio_rtc module, which Debian does
-# not build (docs/guest-tests.md). Checks go here once the backend exists: the driver's PTP
-# clocks and /dev/rtcN against the device's clocks, alarms, and QEMU's virtio-rtc-pci as a peer.
-run_virtio_rtc() { say "virtio-rtc: no vhost-user backend yet; not run"; }
+# --- virtio-rtc: vrtc's device through the real driver -----------------------------------------
+# vrtc-vhost-user serves the device to QEMU's vhost-user-rtc-pci (guest memory shared through a
+# memfd); the guest loads Linux's virtio_rtc module, built by prepare.sh for its kernel.
+virtio_rtc_clocks=smeared-noon-linear:alarm,tai,monotonic,realtime
+run_virtio_rtc() {
+  say "virtio-rtc: what is checked -- vrtc-vhost-user serves $virtio_rtc_clocks; the virtio_rtc"
+  say "  driver probes; one PTP clock per served clock, named as vrtc's make_ptp_name names it, and"
+  say "  vrtc-ptp recognizes each; an RTC (with wakealarm) exactly for the smeared clock with an alarm;"
+  say "  TAI PHC - 37 s and the smeared PHC between two host-realtime PHC readings; PTP_SYS_OFFSET_EXTENDED"
+  say "  of the TAI PHC against the guest's CLOCK_REALTIME + 37 s (-1..2 s: the guest's clock came from"
+  say "  the CMOS RTC in whole seconds); the TAI PHC between two host TAI readings (relay handshake);"
+  say "  vrtc-ptp read on every PHC; RTC alarms (ahead, in the past,"
+  say "  disabled, kept through rmmod + insmod)"
+  if [[ -z $virtio_rtc_ko ]]; then
+    # Only with a kernel of the user's own (VRTC_GUEST_KERNEL): the cache has none for it.
+    say "virtio-rtc: SKIP: no virtio_rtc module for $kernel (VRTC_GUEST_VIRTIO_RTC=KO gives one)"
+    skipped=$((skipped + 1))
+    return
+  fi
+  local sock=$work/rtc.sock t0=$SECONDS
+  local args=() c
+  for c in ${virtio_rtc_clocks//,/ }; do args+=(--clock "${c/:/,}"); done
+  "$tools/vrtc-vhost-user" --socket-path "$sock" "${args[@]}" ${VRTC_GUEST_DAEMON_ARGS:-} >"$work/virtio-rtc.daemon.log" 2>&1 &
+  local daemon=$!
+  pids+=("$daemon")
+  for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
+  [[ -S $sock ]] || { cat "$work/virtio-rtc.daemon.log"; die "vrtc-vhost-user did not start"; }
+  say "  $(head -n 1 "$work/virtio-rtc.daemon.log")"
+  local shared=$work/virtio-rtc-shared
+  start_relay virtio-rtc "$shared"
+  boot_append="vrtc.clocks=$virtio_rtc_clocks"
+  boot virtio-rtc virtio-rtc -object memory-backend-memfd,id=mem,size=512M,share=on -machine memory-backend=mem \
+    -chardev "socket,id=rtc,path=$sock" -device vhost-user-rtc-pci,chardev=rtc \
+    -object "memory-backend-file,id=relaymem,share=on,mem-path=$shared,size=8192" -device ivshmem-plain,memdev=relaymem
+  boot_append=
+  say "virtio-rtc: guest ran $((SECONDS - t0)) s; the daemon's events:"
+  grep -v '^vrtc-vhost-user: listening' "$work/virtio-rtc.daemon.log" | sort | uniq -c | sed 's/^ */    /' | while read -r l; do say "  $l"; done
+  kill "$daemon" 2>/dev/null || true
+  stop_relay
+  grep -i -E "offset|verif" "$work/virtio-rtc.relay.log" | while read -r l; do say "  relay: $l"; done
+  results virtio-rtc virtio-load-driver virtio-ptp-names virtio-ptp-tool-list virtio-rtc-class virtio-rtc-dmesg \
+    virtio-tai-vs-host-realtime virtio-smeared-vs-host-realtime virtio-tai-sys-offset-extended virtio-monotonic-rate \
+    counter-sync virtio-tai-vs-host-tai \
+    virtio-ptp-tool-read virtio-alarm-fires virtio-alarm-past virtio-alarm-disabled virtio-reload-driver \
+    virtio-alarm-after-reset
+}
+
+# --- virtio-rtc-peer: QEMU's own virtio-rtc-pci -------------------------------------------------
+run_virtio_rtc_peer() {
+  say "virtio-rtc-peer: QEMU's -device virtio-rtc-pci (no daemon): what the virtio_rtc driver makes of"
+  say "  it (clocks, names, readings, RTC), recorded, not judged"
+  [[ -n $virtio_rtc_ko ]] || { say "virtio-rtc-peer: no virtio_rtc module; not run"; skipped=$((skipped + 1)); return; }
+  local t0=$SECONDS
+  boot virtio-rtc-peer virtio-rtc-peer -device virtio-rtc-pci
+  say "virtio-rtc-peer: guest ran $((SECONDS - t0)) s"
+  results virtio-rtc-peer virtio-load-driver
+}
 
 for mode in "${modes[@]}"; do
   case $mode in
     vmclock) run_vmclock ;;
     peer) run_peer ;;
     virtio-rtc) run_virtio_rtc ;;
+    virtio-rtc-peer) run_virtio_rtc_peer ;;
     rtc) run_rtc ;;
-    *) die "unknown stage $mode (vmclock, peer, rtc, virtio-rtc)" ;;
+    *) die "unknown stage $mode (vmclock, peer, rtc, virtio-rtc, virtio-rtc-peer)" ;;
   esac
 done
 
