@@ -8,6 +8,8 @@
 //   vrtc-guest-check verify-time NODE PTP ADDRESS ROUNDS  the driver's PTP time against the
 //                                                    host's TAI (shared memory at ADDRESS)
 //   vrtc-guest-check read-vs-map NODE SAMPLES        the driver's read() against vrtc's mapped read
+//   vrtc-guest-check utc NODE SAMPLES                vrtc's UTC from the page: TAI minus the
+//                                                    published TAI - UTC (leap-second table)
 //   vrtc-guest-check ptp-tool PTP TOOL               `TOOL list/read --json` (vrtc-ptp) against the
 //                                                    PHC's offset to CLOCK_TAI measured here
 //   vrtc-guest-check virtio-clocks CLOCKS TOOL       the virtio_rtc driver's PTP clocks and RTC
@@ -32,6 +34,7 @@
 #include <vmclock/reader.hpp>
 #include <vrtc/counter.hpp>
 #include <vrtc/driver.hpp>
+#include <vrtc/leap_table.hpp>
 
 #include <fcntl.h>
 #include <linux/ptp_clock.h>
@@ -334,6 +337,37 @@ vmc::device_page open_node(const std::string& node) {
 }
 
 clockid_t fd_to_clockid(int fd) { return static_cast<clockid_t>((~static_cast<unsigned>(fd) << 3) | 3u); }
+
+/// vrtc's UTC from the page (TAI page: TAI plus tai_offset_sec, which is UTC - TAI) against
+/// TAI - UTC from the built-in leap-second table at that instant: a page published with the
+/// offset's sign reversed reads 74 s off.
+int utc_check(const std::string& node, std::uint64_t samples) {
+  vmc::device_page page = open_node(node);
+  const auto reader = page.mapped_reader();
+  if (!reader) die("no reader over the mapping");
+  std::uint64_t right = 0;
+  std::string last;
+  for (std::uint64_t i = 0; i < samples; ++i) {
+    const auto t = reader->now();
+    if (!t) {
+      last = std::string("no reading: ") + vrtc::to_string(t.error());
+      continue;
+    }
+    const vmc::clock_reading r = t->reading();
+    if (!r.tai_sec || !r.utc_sec) {
+      last = "the reading has no TAI or no UTC";
+      continue;
+    }
+    const auto published = vrtc::builtin_leap_table().tai_minus_utc(*r.utc_sec);
+    const auto diff = static_cast<std::int64_t>(*r.tai_sec) - static_cast<std::int64_t>(*r.utc_sec);
+    last = "TAI " + std::to_string(*r.tai_sec) + " s, UTC " + std::to_string(*r.utc_sec) + " s: TAI - UTC " +
+           std::to_string(diff) + " s, published " + (published ? std::to_string(*published) + " s" : "unknown");
+    if (published && diff == *published) ++right;
+  }
+  check("page-utc", right == samples ? "PASS" : "FAIL",
+        std::to_string(right) + "/" + std::to_string(samples) + " readings with TAI - UTC as published; last: " + last);
+  return right == samples ? 0 : 1;
+}
 
 int bracket(const std::string& node, const std::string& ptp, std::uint64_t samples, const std::string& tag) {
   vmc::device_page page = open_node(node);
@@ -1139,6 +1173,7 @@ int rtc_alarm(const std::string& rtc, const std::string& smeared, const std::str
 
 int run(const std::vector<std::string>& a) {
   if (a.size() == 2 && a[0] == "sync") return sync(a[1]);
+  if (a.size() == 3 && a[0] == "utc") return utc_check(a[1], parse_number(a[2]));
   if (a.size() == 4 && a[0] == "move-bar")
     return move_bar(a[1], static_cast<unsigned>(parse_number(a[2])), parse_number(a[3]));
   if (a.size() == 2 && a[0] == "ptp-clock") return ptp_clock(a[1]);

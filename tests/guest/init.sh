@@ -118,6 +118,7 @@ vmclock_checks() {
   vmclock dump /dev/vmclock0
   vmclock now /dev/vmclock0
   vrtc-guest-check read-vs-map /dev/vmclock0 "$samples"
+  vrtc-guest-check utc /dev/vmclock0 20
   vrtc-guest-check verify-time /dev/vmclock0 "$ptp" "$addr" 20
   vrtc-guest-check bracket /dev/vmclock0 "$ptp" "$samples"
   vrtc-guest-check bracket-tool /dev/vmclock0 "$ptp" 20 /bin/vmclock

@@ -281,7 +281,7 @@ run_vmclock() {
   say "vmclock: guest ran $((SECONDS - t0)) s"
   stop_relay
   sed 's/^/  /' "$work/vmclock.relay.log" | grep -v '^  $' | while read -r l; do say "$l"; done
-  results vmclock counter-sync move-bar load-driver probe-device probe-node probe-ptp ptp-clock read-vs-map verify-time \
+  results vmclock counter-sync move-bar load-driver probe-device probe-node probe-ptp ptp-clock read-vs-map page-utc verify-time \
     bracket-clock_gettime bracket-sys_offset_extended bracket-sys_offset_precise bracket-vmclock-now \
     ptp-tool-list ptp-tool-read-auto ptp-tool-read-precise ptp-tool-read-extended ptp-tool-read-gettime ptp-tool-read-tai-set \
     watch-live-migration watch-snapshot-restore bracket-clock_gettime-after-restore
