@@ -28,7 +28,8 @@
 # qemu-system-x86_64 to run as it is), VRTC_GUEST_ACCEL (tcg, or kvm where it works),
 # VRTC_GUEST_TIMEOUT (seconds per boot, default 300), VRTC_GUEST_SAMPLES (default 200),
 # VRTC_GUEST_PAGE_ADDRESS (default 0xfe000000), VRTC_GUEST_VIRTIO_RTC (a virtio_rtc.ko for the
-# kernel), VRTC_GUEST_DAEMON_ARGS (more vrtc-vhost-user options), VRTC_GUEST_KEEP=1 keeps the
+# kernel), VRTC_GUEST_DAEMON_ARGS (more vrtc-vhost-user options), VRTC_GUEST_BACKEND (a command
+# that starts another vhost-user back-end on the socket %s), VRTC_GUEST_KEEP=1 keeps the
 # work directory.
 # Exit status 0 when every check passed (or was skipped with a reason), 1 otherwise.
 set -euo pipefail
@@ -415,11 +416,16 @@ run_virtio_rtc() {
   local sock=$work/rtc.sock t0=$SECONDS
   local args=() c
   for c in ${virtio_rtc_clocks//,/ }; do args+=(--clock "${c/:/,}"); done
-  "$tools/vrtc-vhost-user" --socket-path "$sock" "${args[@]}" ${VRTC_GUEST_DAEMON_ARGS:-} >"$work/virtio-rtc.daemon.log" 2>&1 &
+  if [[ -n ${VRTC_GUEST_BACKEND:-} ]]; then
+    # A back-end of the user's own, serving the same clocks in the same order; %s is the socket.
+    bash -c "${VRTC_GUEST_BACKEND//%s/$sock}" >"$work/virtio-rtc.daemon.log" 2>&1 &
+  else
+    "$tools/vrtc-vhost-user" --socket-path "$sock" "${args[@]}" ${VRTC_GUEST_DAEMON_ARGS:-} >"$work/virtio-rtc.daemon.log" 2>&1 &
+  fi
   local daemon=$!
   pids+=("$daemon")
   for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.1; done
-  [[ -S $sock ]] || { cat "$work/virtio-rtc.daemon.log"; die "vrtc-vhost-user did not start"; }
+  [[ -S $sock ]] || { cat "$work/virtio-rtc.daemon.log"; die "the vhost-user back-end did not start"; }
   say "  $(head -n 1 "$work/virtio-rtc.daemon.log")"
   local shared=$work/virtio-rtc-shared
   start_relay virtio-rtc "$shared"
