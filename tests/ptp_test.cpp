@@ -21,26 +21,10 @@ namespace ptp = vrtc::ptp;
 
 namespace {
 
+using vrtc_test::link_to;
+using vrtc_test::mkdirs;
 using vrtc_test::temp_dir;
-
-void mkdirs(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  REQUIRE(!ec);
-}
-
-void write_file(const std::string& path, const std::string& content) {
-  mkdirs(path.substr(0, path.rfind('/')));
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  REQUIRE(fd >= 0);
-  REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
-  ::close(fd);
-}
-
-void link_to(const std::string& target, const std::string& path) {
-  mkdirs(path.substr(0, path.rfind('/')));
-  REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
-}
+using vrtc_test::write_file;
 
 std::string virtio_name(unsigned type, unsigned variant) {
   return "Virtio PTP type " + std::to_string(type) + "/variant " + std::to_string(variant);

@@ -36,27 +36,10 @@ namespace {
 namespace vmc = vrtc::vmclock;
 using namespace std::chrono_literals;
 
+using vrtc_test::link_to;
+using vrtc_test::mkdirs;
 using vrtc_test::temp_dir;
-
-void mkdirs(const std::string& path) {
-  for (std::size_t pos = 1; pos != std::string::npos;) {
-    pos = path.find('/', pos + 1);
-    ::mkdir(path.substr(0, pos).c_str(), 0755);
-  }
-}
-
-void write_file(const std::string& path, const std::string& content) {
-  mkdirs(path.substr(0, path.rfind('/')));
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  REQUIRE(fd >= 0);
-  REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
-  ::close(fd);
-}
-
-void link_to(const std::string& target, const std::string& path) {
-  mkdirs(path.substr(0, path.rfind('/')));
-  REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
-}
+using vrtc_test::write_file;
 
 std::string be32(std::uint32_t v) {
   std::string s(4, '\0');
