@@ -411,8 +411,10 @@ int bracket(const std::string& node, const std::string& ptp, std::uint64_t sampl
   return any_failed ? 1 : 0;
 }
 
-/// `tool now --json node` in a child; the TAI time it printed, in nanoseconds.
-std::optional<std::int64_t> tool_now(const std::string& tool, const std::string& node) {
+// --- the project's tools in a child -------------------------------------------------------------
+
+/// Runs `argv` in a child and returns its standard output, or nothing when it did not exit 0.
+std::optional<std::string> run_capture(const std::vector<std::string>& argv) {
   int pipefd[2];
   if (::pipe(pipefd) != 0) die("pipe failed");
   const pid_t pid = ::fork();
@@ -421,12 +423,15 @@ std::optional<std::int64_t> tool_now(const std::string& tool, const std::string&
     ::dup2(pipefd[1], 1);
     ::close(pipefd[0]);
     ::close(pipefd[1]);
-    ::execl(tool.c_str(), tool.c_str(), "now", "--json", node.c_str(), static_cast<char*>(nullptr));
+    std::vector<char*> args;
+    for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
     ::_exit(127);
   }
   ::close(pipefd[1]);
   std::string out;
-  char buf[1024];
+  char buf[4096];
   for (;;) {
     const ssize_t n = ::read(pipefd[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
@@ -437,31 +442,50 @@ std::optional<std::int64_t> tool_now(const std::string& tool, const std::string&
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "vrtc-guest-check: %s now failed: %s\n", tool.c_str(), out.c_str());
+    std::fprintf(stderr, "vrtc-guest-check: %s exited with %d: %s\n", argv[0].c_str(),
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, out.c_str());
     return std::nullopt;
   }
-  const auto field = [&](std::string_view key) -> std::optional<std::uint64_t> {
-    const std::string k = "\"" + std::string(key) + "\":";
-    auto at = out.find(k);
-    if (at == std::string::npos) return std::nullopt;
-    at += k.size();
-    while (at < out.size() && out[at] == ' ') ++at;
-    std::uint64_t v = 0;
-    bool any = false;
-    while (at < out.size() && out[at] >= '0' && out[at] <= '9') {
-      v = v * 10 + static_cast<std::uint64_t>(out[at++] - '0');
-      any = true;
-    }
-    return any ? std::optional<std::uint64_t>(v) : std::nullopt;
-  };
-  const auto nsec = field("time_nsec");
-  auto sec = field("tai_sec");
-  if (!sec && out.find("TAI") != std::string::npos) sec = field("time_sec");
-  if (!sec || !nsec) {
-    std::fprintf(stderr, "vrtc-guest-check: no TAI time in: %s\n", out.c_str());
+  return out;
+}
+
+/// The value of "key" in one-line JSON text: the raw token (a string without its quotes).
+std::optional<std::string> json_token(std::string_view text, std::string_view key) {
+  const std::string k = "\"" + std::string(key) + "\": ";
+  auto at = text.find(k);
+  if (at == std::string_view::npos) return std::nullopt;
+  at += k.size();
+  if (at < text.size() && text[at] == '"') {
+    const auto end = text.find('"', at + 1);
+    if (end == std::string_view::npos) return std::nullopt;
+    return std::string(text.substr(at + 1, end - at - 1));
+  }
+  const auto end = text.find_first_of(",}", at);
+  return std::string(text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
+}
+
+std::optional<std::int64_t> json_int(std::string_view text, std::string_view key) {
+  const auto t = json_token(text, key);
+  if (!t || t->empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(t->c_str(), &end, 10);
+  if (errno != 0 || end == nullptr || *end != '\0') return std::nullopt;
+  return v;
+}
+
+/// `tool now --json node` in a child; the TAI time it printed, in nanoseconds.
+std::optional<std::int64_t> tool_now(const std::string& tool, const std::string& node) {
+  const auto out = run_capture({tool, "now", "--json", node});
+  if (!out) return std::nullopt;
+  const auto nsec = json_int(*out, "time_nsec");
+  auto sec = json_int(*out, "tai_sec");
+  if (!sec && out->find("TAI") != std::string::npos) sec = json_int(*out, "time_sec");
+  if (!sec || !nsec || *sec < 0 || *nsec < 0) {
+    std::fprintf(stderr, "vrtc-guest-check: no TAI time in: %s\n", out->c_str());
     return std::nullopt;
   }
-  return static_cast<std::int64_t>(*sec) * ns_per_s + static_cast<std::int64_t>(*nsec);
+  return *sec * ns_per_s + *nsec;
 }
 
 int bracket_tool(const std::string& node, const std::string& ptp, std::uint64_t samples, const std::string& tool) {
@@ -601,67 +625,6 @@ int read_vs_map(const std::string& node, std::uint64_t samples) {
 }
 
 // --- ptp-tool ----------------------------------------------------------------------------------
-
-/// Runs `argv` in a child and returns its standard output, or nothing when it did not exit 0.
-std::optional<std::string> run_capture(const std::vector<std::string>& argv) {
-  int pipefd[2];
-  if (::pipe(pipefd) != 0) die("pipe failed");
-  const pid_t pid = ::fork();
-  if (pid < 0) die("fork failed");
-  if (pid == 0) {
-    ::dup2(pipefd[1], 1);
-    ::close(pipefd[0]);
-    ::close(pipefd[1]);
-    std::vector<char*> args;
-    for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(pipefd[1]);
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(pipefd[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "vrtc-guest-check: %s exited with %d: %s\n", argv[0].c_str(),
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, out.c_str());
-    return std::nullopt;
-  }
-  return out;
-}
-
-/// The value of "key" in one-line JSON text: the raw token (a string without its quotes).
-std::optional<std::string> json_token(std::string_view text, std::string_view key) {
-  const std::string k = "\"" + std::string(key) + "\": ";
-  auto at = text.find(k);
-  if (at == std::string_view::npos) return std::nullopt;
-  at += k.size();
-  if (at < text.size() && text[at] == '"') {
-    const auto end = text.find('"', at + 1);
-    if (end == std::string_view::npos) return std::nullopt;
-    return std::string(text.substr(at + 1, end - at - 1));
-  }
-  const auto end = text.find_first_of(",}", at);
-  return std::string(text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
-}
-
-std::optional<std::int64_t> json_int(std::string_view text, std::string_view key) {
-  const auto t = json_token(text, key);
-  if (!t || t->empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(t->c_str(), &end, 10);
-  if (errno != 0 || end == nullptr || *end != '\0') return std::nullopt;
-  return v;
-}
 
 /// The PHC's offset to CLOCK_TAI as this program measures it: CLOCK_TAI, the PHC
 /// (clock_gettime on its dynamic id), CLOCK_TAI; the narrowest of `samples` brackets.
