@@ -102,6 +102,25 @@ std::string read_text(const std::filesystem::path& p) {
   return s;
 }
 
+/// The words of the relay's handshake page (counter_sync.hpp), shared with the host: acquire
+/// loads and release stores, and a bounded wait for a word to reach a value.
+struct handshake {
+  std::uint64_t* words;
+  [[nodiscard]] std::uint64_t load(sync_word w) const {
+    return std::atomic_ref<std::uint64_t>(words[w]).load(std::memory_order_acquire);
+  }
+  void store(sync_word w, std::uint64_t v) const {
+    std::atomic_ref<std::uint64_t>(words[w]).store(v, std::memory_order_release);
+  }
+  /// Whether word `w` reads `n` within 10 s.
+  [[nodiscard]] bool wait_for(sync_word w, std::uint64_t n) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (load(w) != n)
+      if (std::chrono::steady_clock::now() > deadline) return false;
+    return true;
+  }
+};
+
 // --- sync --------------------------------------------------------------------------------------
 
 /// Maps the BAR through sysfs (resourceN) and answers handshake rounds until the relay says
@@ -113,27 +132,24 @@ int sync(const std::string& pcidev) {
   void* const m = ::mmap(nullptr, shared_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (m == MAP_FAILED) die("cannot map " + path + ": " + std::strerror(errno));
   auto* const words = reinterpret_cast<std::uint64_t*>(static_cast<std::byte*>(m) + sync_page_offset);
-  const auto load = [&](sync_word w) { return std::atomic_ref<std::uint64_t>(words[w]).load(std::memory_order_acquire); };
-  const auto store = [&](sync_word w, std::uint64_t v) {
-    std::atomic_ref<std::uint64_t>(words[w]).store(v, std::memory_order_release);
-  };
+  const handshake hs{words};
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::uint64_t answered = 0;
   std::uint64_t rounds = 0;
   for (;;) {
-    if (load(magic) == sync_magic) {
-      const std::uint64_t s = load(state);
+    if (hs.load(magic) == sync_magic) {
+      const std::uint64_t s = hs.load(state);
       if (s == anchored) break;
       if (s == failed) {
         check("counter-sync", "FAIL", "the relay rejected the handshake (see its log)");
         return 1;
       }
-      const std::uint64_t n = load(request);
+      const std::uint64_t n = hs.load(request);
       if (n != answered) {
         std::atomic_thread_fence(std::memory_order_seq_cst);
         const std::uint64_t g = vrtc::read_hardware_counter();
-        store(guest_counter, g);
-        store(reply, n);
+        hs.store(guest_counter, g);
+        hs.store(reply, n);
         answered = n;
         ++rounds;
         continue;
@@ -145,8 +161,8 @@ int sync(const std::string& pcidev) {
     }
   }
   check("counter-sync", "PASS",
-        std::to_string(rounds) + " rounds; host counter - guest counter = " + std::to_string(load(offset)) + " +- " +
-            std::to_string(load(half_width)) + " ticks");
+        std::to_string(rounds) + " rounds; host counter - guest counter = " + std::to_string(hs.load(offset)) + " +- " +
+            std::to_string(hs.load(half_width)) + " ticks");
   ::munmap(m, shared_bytes);
   ::close(fd);
   return 0;
@@ -519,17 +535,8 @@ int verify_against_host(const std::string& node, const std::string& ptp, std::ui
   void* const m = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mem, static_cast<off_t>(address + sync_page_offset));
   if (m == MAP_FAILED) die(std::string("cannot map the handshake page through /dev/mem: ") + std::strerror(errno));
   auto* const words = static_cast<std::uint64_t*>(m);
-  const auto load = [&](sync_word w) { return std::atomic_ref<std::uint64_t>(words[w]).load(std::memory_order_acquire); };
-  const auto store = [&](sync_word w, std::uint64_t v) {
-    std::atomic_ref<std::uint64_t>(words[w]).store(v, std::memory_order_release);
-  };
-  const auto wait_for = [&](sync_word w, std::uint64_t n) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (load(w) != n)
-      if (std::chrono::steady_clock::now() > deadline) return false;
-    return true;
-  };
-  if (load(magic) != sync_magic) {
+  const handshake hs{words};
+  if (hs.load(magic) != sync_magic) {
     check("verify-time", "FAIL", "no handshake page at the page address + 4096");
     return 1;
   }
@@ -537,23 +544,23 @@ int verify_against_host(const std::string& node, const std::string& ptp, std::ui
   std::int64_t worst_offset = 0;  // guest - host midpoint, the largest in magnitude
   std::int64_t widest = 0;
   std::string first_failure;
-  for (std::uint64_t n = load(verify_request) + 1, end = n + rounds; n < end; ++n) {
-    store(verify_request, n);
-    if (!wait_for(verify_ack, n)) {
+  for (std::uint64_t n = hs.load(verify_request) + 1, end = n + rounds; n < end; ++n) {
+    hs.store(verify_request, n);
+    if (!hs.wait_for(verify_ack, n)) {
       check("verify-time", "FAIL", "the host did not answer round " + std::to_string(n));
       return 1;
     }
     timespec ts{};
     if (clock_gettime(clock, &ts) != 0) die(std::string("clock_gettime on the PTP clock: ") + std::strerror(errno));
     const std::int64_t guest = static_cast<std::int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec;
-    store(verify_time, static_cast<std::uint64_t>(guest));
-    store(verify_done, n);
-    if (!wait_for(verify_result, n)) {
+    hs.store(verify_time, static_cast<std::uint64_t>(guest));
+    hs.store(verify_done, n);
+    if (!hs.wait_for(verify_result, n)) {
       check("verify-time", "FAIL", "the host did not finish round " + std::to_string(n));
       return 1;
     }
-    const auto h1 = static_cast<std::int64_t>(load(verify_h1));
-    const auto h2 = static_cast<std::int64_t>(load(verify_h2));
+    const auto h1 = static_cast<std::int64_t>(hs.load(verify_h1));
+    const auto h2 = static_cast<std::int64_t>(hs.load(verify_h2));
     const auto reading = page.now();
     if (!reading || !reading->max_error_ns) {
       check("verify-time", "FAIL", "the page gives no maximum error");
@@ -976,36 +983,27 @@ int verify_phc(const std::string& pcidev, const std::string& ptp, std::uint64_t 
   void* const m = ::mmap(nullptr, shared_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, bar, 0);
   if (m == MAP_FAILED) die("cannot map " + path + ": " + std::strerror(errno));
   auto* const words = reinterpret_cast<std::uint64_t*>(static_cast<std::byte*>(m) + sync_page_offset);
-  const auto load = [&](sync_word w) { return std::atomic_ref<std::uint64_t>(words[w]).load(std::memory_order_acquire); };
-  const auto store = [&](sync_word w, std::uint64_t v) {
-    std::atomic_ref<std::uint64_t>(words[w]).store(v, std::memory_order_release);
-  };
-  const auto wait_for = [&](sync_word w, std::uint64_t n) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (load(w) != n)
-      if (std::chrono::steady_clock::now() > deadline) return false;
-    return true;
-  };
+  const handshake hs{words};
   const int fd = open_ptp(ptp);
   const clockid_t clock = fd_to_clockid(fd);
   std::uint64_t good = 0;
   std::int64_t lo = INT64_MAX, hi = INT64_MIN, widest = 0, narrowest = INT64_MAX;
   std::string first_failure;
-  for (std::uint64_t n = load(verify_request) + 1, end = n + rounds; n < end; ++n) {
-    store(verify_request, n);
-    if (!wait_for(verify_ack, n)) {
+  for (std::uint64_t n = hs.load(verify_request) + 1, end = n + rounds; n < end; ++n) {
+    hs.store(verify_request, n);
+    if (!hs.wait_for(verify_ack, n)) {
       check("virtio-tai-vs-host-tai", "FAIL", "the host did not answer round " + std::to_string(n));
       return 1;
     }
     const std::int64_t guest = read_clock(clock);
-    store(verify_time, static_cast<std::uint64_t>(guest));
-    store(verify_done, n);
-    if (!wait_for(verify_result, n)) {
+    hs.store(verify_time, static_cast<std::uint64_t>(guest));
+    hs.store(verify_done, n);
+    if (!hs.wait_for(verify_result, n)) {
       check("virtio-tai-vs-host-tai", "FAIL", "the host did not finish round " + std::to_string(n));
       return 1;
     }
-    const auto h1 = static_cast<std::int64_t>(load(verify_h1));
-    const auto h2 = static_cast<std::int64_t>(load(verify_h2));
+    const auto h1 = static_cast<std::int64_t>(hs.load(verify_h1));
+    const auto h2 = static_cast<std::int64_t>(hs.load(verify_h2));
     lo = std::min(lo, guest - h1);
     hi = std::max(hi, guest - h1);
     widest = std::max(widest, h2 - h1);
