@@ -8,13 +8,13 @@
 //   BM_device_advance           device::advance() with three alarm clocks armed in the future
 //   BM_clock_gettime_realtime   the host clock read alone (vDSO), the baseline of ...
 //   BM_device_handle_host_read  ... READ served by host_clock::realtime()
-#include <vrtc/clocks.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/driver.hpp>
-#include <vrtc/host_clocks.hpp>
-#include <vrtc/in_memory_transport.hpp>
-#include <vrtc/leap_clocks.hpp>
-#include <vrtc/messages.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/linux/host_clocks.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/driver.hpp>
+#include <vrtc/roles/in_memory_transport.hpp>
+#include <vrtc/roles/leap_clocks.hpp>
 
 #include <benchmark/benchmark.h>
 #include <time.h>

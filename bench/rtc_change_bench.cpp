@@ -6,10 +6,10 @@
 //   BM_vm_event_encode_decode make_rtc_change_event + encode + decode + payload
 //   BM_cmos_write             one time-register write to the CMOS model (running clock)
 //   BM_coalescer_on_write     the same write through rtc_change_coalescer::on_write
-#include <vrtc/cmos_rtc.hpp>
-#include <vrtc/rtc_change.hpp>
-#include <vrtc/sbuf.hpp>
-#include <vrtc/vm_event.hpp>
+#include <vrtc/format/cmos_rtc.hpp>
+#include <vrtc/format/sbuf.hpp>
+#include <vrtc/format/vm_event.hpp>
+#include <vrtc/roles/rtc_change.hpp>
 
 #include <benchmark/benchmark.h>
 

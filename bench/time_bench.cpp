@@ -6,8 +6,8 @@
 //   BM_counter_to_time_portable   the same on the portable two-word u128
 //   BM_counter_to_time_backwards  counters before the reference (the rounded-up negative path)
 //   BM_frac_to_ns_floor           the nanoseconds of a fraction
-#include <vrtc/time.hpp>
-#include <vrtc/u128.hpp>
+#include <vrtc/core/time.hpp>
+#include <vrtc/core/u128.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -6,13 +6,13 @@
 //                             signals the call eventfd, the driver takes the used element
 //   BM_session_read_batch     16 READs per kick, per request
 // The session is set up over a socketpair with the codec, on memfd guest memory, as a VMM would.
-#include <vrtc/clocks.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/messages.hpp>
-#include <vrtc/vhost_user.hpp>
-#include <vrtc/vhost_user_backend.hpp>
-#include <vrtc/vhost_user_socket.hpp>
-#include <vrtc/virtqueue_driver.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/format/vhost_user.hpp>
+#include <vrtc/linux/vhost_user_backend.hpp>
+#include <vrtc/linux/vhost_user_socket.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/virtqueue_driver.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -9,11 +9,11 @@
 //                          vrtc::device and signals the call eventfd. Guest memory is a memfd
 //                          shared by SET_MEM_TABLE, as with a VMM.
 // Wall time (UseRealTime): the cost is mostly waiting for the other thread.
-#include <vrtc/conformance/vhost_user_frontend.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/host_clocks.hpp>
-#include <vrtc/messages.hpp>
-#include <vrtc/vhost_user_backend.hpp>
+#include <vrtc/conformance/linux/vhost_user_frontend.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/linux/host_clocks.hpp>
+#include <vrtc/linux/vhost_user_backend.hpp>
+#include <vrtc/roles/device.hpp>
 
 #include <benchmark/benchmark.h>
 

@@ -6,11 +6,11 @@
 //                               scatters a response and publishes it, the driver takes it
 //   BM_ring_round_trip_indirect the same through an indirect table
 //   BM_ring_device_read         the round trip with vrtc::device answering a READ in between
-#include <vrtc/clocks.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/messages.hpp>
-#include <vrtc/virtqueue.hpp>
-#include <vrtc/virtqueue_driver.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/virtqueue.hpp>
+#include <vrtc/roles/virtqueue_driver.hpp>
 
 #include <benchmark/benchmark.h>
 

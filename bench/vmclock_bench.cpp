@@ -6,10 +6,10 @@
 //   BM_counter_read           the ordered counter read now() performs inside the window
 //   BM_clock_gettime_realtime clock_gettime(CLOCK_REALTIME) through the vDSO
 //   BM_syscall_clock_gettime  the same as a real system call (what any ioctl costs at least)
+#include <vrtc/core/counter.hpp>
 #include <vmclock/abi.hpp>
 #include <vmclock/reader.hpp>
 #include <vmclock/writer.hpp>
-#include <vrtc/counter.hpp>
 
 #include <benchmark/benchmark.h>
 #include <sys/mman.h>

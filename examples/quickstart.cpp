@@ -1,5 +1,5 @@
 // The README's first example: encode a virtio-rtc request, decode a device's response.
-#include <vrtc/messages.hpp>
+#include <vrtc/format/messages.hpp>
 
 #include <cstdio>
 

@@ -19,8 +19,8 @@
 // Errors (bad options, unreadable trace, malformed line) print one line
 // "rtc-change-replay: <what>" on stderr, naming the trace line where there is one, and exit
 // with status 2. Events already printed stay printed.
-#include <vrtc/cmos_rtc.hpp>
-#include <vrtc/rtc_change.hpp>
+#include <vrtc/format/cmos_rtc.hpp>
+#include <vrtc/roles/rtc_change.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>

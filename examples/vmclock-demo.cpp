@@ -8,10 +8,10 @@
 // restore (SIGUSR2) and shows the reader noticing each within one update period, while every
 // reading stays within the advertised maximum error of TAI read in the reader's own
 // process. Exits 0 when all of that held, 1 when something did not, 2 when the demo could not run.
-#include <vmclock/linux.hpp>
+#include <vrtc/core/counter.hpp>
+#include <vrtc/linux/host_tai.hpp>
+#include <vmclock/linux/device_page.hpp>
 #include <vmclock/monitor.hpp>
-#include <vrtc/counter.hpp>
-#include <vrtc/host_tai.hpp>
 
 #include <signal.h>
 #include <spawn.h>
@@ -46,7 +46,7 @@ std::int64_t mono_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-/// This host's TAI, by the rule vmclock-host publishes it with (vrtc/host_tai.hpp): CLOCK_TAI
+/// This host's TAI, by the rule vmclock-host publishes it with (vrtc/linux/host_tai.hpp): CLOCK_TAI
 /// when the kernel's TAI offset is set, else CLOCK_REALTIME plus the leap-second table. 0 when
 /// there is none (the host then refuses to start).
 std::uint64_t tai_ns() {

@@ -8,7 +8,7 @@
 // MAP_SHARED and read it exactly as they read /dev/vmclock0.
 //
 // TAI is CLOCK_TAI when the kernel's TAI offset is set, otherwise CLOCK_REALTIME plus TAI − UTC
-// from the leap-second table (vrtc/host_tai.hpp); the startup line says which. With neither
+// from the leap-second table (vrtc/linux/host_tai.hpp); the startup line says which. With neither
 // (offset unset, every table expired) the tool publishes nothing and fails.
 //
 //   SIGUSR1  a simulated live migration: the published counter relation is replaced and its
@@ -18,13 +18,13 @@
 //
 // A counter cannot be stepped from user space: the simulation changes what the page says about
 // the counter, which is what a guest sees of a migration. docs/linux.md has the details.
+#include <vrtc/core/counter.hpp>
+#include <vrtc/core/time.hpp>
+#include <vrtc/core/u128.hpp>
+#include <vrtc/linux/host_tai.hpp>
+#include <vrtc/roles/leap_table.hpp>
 #include <vmclock/abi.hpp>
 #include <vmclock/writer.hpp>
-#include <vrtc/counter.hpp>
-#include <vrtc/host_tai.hpp>
-#include <vrtc/leap_table.hpp>
-#include <vrtc/time.hpp>
-#include <vrtc/u128.hpp>
 
 #include <fcntl.h>
 #include <signal.h>

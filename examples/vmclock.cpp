@@ -8,16 +8,16 @@
 //                                                   one line per change of the markers and status
 //
 // Any failure exits with status 2 and prints one line {"error": "..."}; success exits 0.
-// PATH is opened as the library opens a device (vmclock/linux.hpp): a page published by
+// PATH is opened as the library opens a device (vmclock/linux/device_page.hpp): a page published by
 // vmclock-host is read through the same checks as /dev/vmclock0. No path is opened with a
-// blocking open() (vmclock/linux_file.hpp): a FIFO is an error, never a hang.
+// blocking open() (vrtc/linux/file.hpp): a FIFO is an error, never a hang.
+#include <vrtc/core/civil.hpp>
+#include <vrtc/core/counter.hpp>
+#include <vrtc/core/result.hpp>
 #include <vmclock/abi.hpp>
-#include <vmclock/linux.hpp>
-#include <vmclock/linux_discovery.hpp>
+#include <vmclock/linux/device_page.hpp>
+#include <vmclock/linux/discovery.hpp>
 #include <vmclock/reader.hpp>
-#include <vrtc/civil.hpp>
-#include <vrtc/counter.hpp>
-#include <vrtc/result.hpp>
 
 #include <fcntl.h>
 #include <spawn.h>

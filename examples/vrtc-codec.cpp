@@ -5,8 +5,8 @@
 //
 // Every output is exactly one line on stdout. Bad input exits with status 2 and prints
 // {"error": "..."}; success exits 0.
-#include <vrtc/messages.hpp>
-#include <vrtc/protocol.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/format/protocol.hpp>
 
 #include <cstdio>
 #include <limits>

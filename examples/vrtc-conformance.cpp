@@ -10,9 +10,9 @@
 // (the device died, sent a malformed record, or did not answer within the timeout).
 #include <vrtc/conformance/device_suite.hpp>
 #include <vrtc/conformance/framing.hpp>
+#include <vrtc/conformance/linux/vhost_user_frontend.hpp>
+#include <vrtc/conformance/linux/vhost_user_suite.hpp>
 #include <vrtc/conformance/report.hpp>
-#include <vrtc/conformance/vhost_user_frontend.hpp>
-#include <vrtc/conformance/vhost_user_suite.hpp>
 
 #include <fcntl.h>
 #include <poll.h>

@@ -8,12 +8,12 @@
 // disabled before any alarmq buffer is offered shows that no stale notification arrives.
 //
 // Usage: vrtc-demo        (no arguments)
-#include <vrtc/clocks.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/driver.hpp>
-#include <vrtc/in_memory_transport.hpp>
-#include <vrtc/leap.hpp>
-#include <vrtc/leap_clocks.hpp>
+#include <vrtc/core/leap.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/driver.hpp>
+#include <vrtc/roles/in_memory_transport.hpp>
+#include <vrtc/roles/leap_clocks.hpp>
 
 #include <array>
 #include <cinttypes>

@@ -9,8 +9,8 @@
 //   vrtc-ptp udev
 //
 // Any failure exits with status 2 and prints one line {"error": "..."}; success exits 0.
-// Library side: vrtc/ptp.hpp.
-#include <vrtc/ptp.hpp>
+// Library side: vrtc/linux/ptp.hpp.
+#include <vrtc/linux/ptp.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -10,12 +10,12 @@
 // eventfds, a timerfd armed at the device's next alarm deadline, a timerfd that fires when
 // CLOCK_REALTIME is set, and a signalfd for SIGTERM/SIGINT. Nothing polls. docs/vhost-user.md
 // has the details.
-#include <vrtc/device.hpp>
-#include <vrtc/host_clocks.hpp>
-#include <vrtc/host_tai.hpp>
-#include <vrtc/leap_clocks.hpp>
-#include <vrtc/vhost_user.hpp>
-#include <vrtc/vhost_user_backend.hpp>
+#include <vrtc/format/vhost_user.hpp>
+#include <vrtc/linux/host_clocks.hpp>
+#include <vrtc/linux/host_tai.hpp>
+#include <vrtc/linux/vhost_user_backend.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/leap_clocks.hpp>
 
 #include <errno.h>
 #include <signal.h>

@@ -16,10 +16,10 @@
 //    until C steps back (§5.23.6.5.2);
 //  * next_deadline() is a lower bound: advancing to an earlier instant expires nothing and
 //    makes nothing obsolete.
-#include <vrtc/clocks.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/leap_clocks.hpp>
-#include <vrtc/messages.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/leap_clocks.hpp>
 
 #include <array>
 #include <cstddef>

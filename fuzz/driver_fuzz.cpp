@@ -5,8 +5,8 @@
 // kind, and parses a notification. It must never crash or read past the bytes it was given, and
 // its verdicts must follow §5.23.6.1: a value only from an OK status with the full response
 // size; a device error only with at least 8 used bytes; an unknown status maps to EIO.
-#include <vrtc/driver.hpp>
-#include <vrtc/messages.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/roles/driver.hpp>
 
 #include <array>
 #include <cstddef>

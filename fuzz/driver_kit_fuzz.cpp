@@ -10,7 +10,7 @@
 // allowed flags and a counter id it may name.
 #include <vrtc/conformance/driver_kit.hpp>
 #include <vrtc/conformance/generate.hpp>
-#include <vrtc/driver.hpp>
+#include <vrtc/roles/driver.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -12,10 +12,10 @@
 //  * the status the generator says the specification requires, and an error where it says
 //    the request must fail;
 //  * a valid READ of an existing clock succeeds (every clock here can be read).
-#include <vrtc/clocks.hpp>
 #include <vrtc/conformance/generate.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/messages.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
 
 #include <array>
 #include <cstddef>

@@ -8,9 +8,9 @@
 //     its last entry, answers each entry's offset at its start and the previous one just
 //     before it, is current one second before its expiry and expired at it;
 //   - SHA-1 fed in two pieces at any split equals SHA-1 in one call.
-#include <vrtc/civil.hpp>
-#include <vrtc/leap_table.hpp>
-#include <vrtc/sha1.hpp>
+#include <vrtc/core/civil.hpp>
+#include <vrtc/core/sha1.hpp>
+#include <vrtc/roles/leap_table.hpp>
 
 #include <cstddef>
 #include <cstdint>

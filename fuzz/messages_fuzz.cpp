@@ -5,7 +5,7 @@
 //  * an accepted message re-encodes to bytes that decode to the same value, that carry the
 //    input's bytes in every non-reserved position, and whose reserved bytes are zero;
 //  * the dispatching decoders agree with the per-type decoders.
-#include <vrtc/messages.hpp>
+#include <vrtc/format/messages.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -25,9 +25,9 @@
 // bytes 1-4 initial time, byte 5 initial register B, then 4-byte records
 // [dt_lo, dt_hi, reg, value]; reg 0xff is a spurious timer call, reg below 0x80 picks one of
 // the interesting registers (index reg % 16), other values are written as raw indices.
-#include <vrtc/cmos_rtc.hpp>
-#include <vrtc/rtc_change.hpp>
-#include <vrtc/vm_event.hpp>
+#include <vrtc/format/cmos_rtc.hpp>
+#include <vrtc/format/vm_event.hpp>
+#include <vrtc/roles/rtc_change.hpp>
 
 #include <algorithm>
 #include <chrono>

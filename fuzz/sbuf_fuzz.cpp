@@ -12,7 +12,7 @@
 // mode (bit 0 sbuf_init, else a raw header from the next 64 bytes; bit 1 OVERRUN_CNT_EN;
 // bit 2 force the magic; bit 3 force ele_size and a consistent size), then operations:
 // op % 4 = 0 push, 1 pop, 2 peer writes 4 bytes [off, b0..b3] to the header, 3 available.
-#include <vrtc/sbuf.hpp>
+#include <vrtc/format/sbuf.hpp>
 
 #include <array>
 #include <cstddef>

@@ -11,9 +11,9 @@
 //   [8]      flags: 0 negative, 1 UTC-SLS, 2 in_leap_second, 3 raw end_of_day, 4 place near the leap
 //   [9, 17)  seconds (an offset into the window when flag bit 4 is set)
 //   [17, 25) fraction
-#include <vrtc/leap.hpp>
-#include <vrtc/smear.hpp>
-#include <vrtc/time.hpp>
+#include <vrtc/core/leap.hpp>
+#include <vrtc/core/smear.hpp>
+#include <vrtc/core/time.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -6,11 +6,11 @@
 //
 // Input: up to eight little-endian 64-bit words (missing bytes read as zero); each call takes
 // the words it needs, so one input drives every function.
-#include <vrtc/chrono.hpp>
-#include <vrtc/civil.hpp>
-#include <vrtc/leap.hpp>
-#include <vrtc/smear.hpp>
-#include <vrtc/time.hpp>
+#include <vrtc/core/chrono.hpp>
+#include <vrtc/core/civil.hpp>
+#include <vrtc/core/leap.hpp>
+#include <vrtc/core/smear.hpp>
+#include <vrtc/core/time.hpp>
 
 #include <chrono>
 #include <cstddef>

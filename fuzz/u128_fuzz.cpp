@@ -8,8 +8,8 @@
 //   [16, 32) b (hi word, lo word)     -> also reference_counter, counter
 //   [32, 40) c                        -> also counter_period.frac_sec and the divisor
 //   [40]     shift count (0..255)     -> also counter_period.shift
-#include <vrtc/time.hpp>
-#include <vrtc/u128.hpp>
+#include <vrtc/core/time.hpp>
+#include <vrtc/core/u128.hpp>
 
 #include <cstddef>
 #include <cstdint>

@@ -5,7 +5,7 @@
 // gives a message that re-encodes to exactly the same bytes, decodes again to an equal value,
 // carries a descriptor count inside its fd_range, and whose header decodes alone to the same
 // request, flags and size.
-#include <vrtc/vhost_user.hpp>
+#include <vrtc/format/vhost_user.hpp>
 
 #include <array>
 #include <cstddef>

@@ -9,9 +9,9 @@
 // a reply comes exactly when the request is a GET or asked for a REPLY_ACK that was negotiated;
 // every reply encodes and decodes again as a reply; an error ends the session (end()), after
 // which it serves again; and no descriptor outlives the session.
-#include <vrtc/device.hpp>
-#include <vrtc/vhost_user.hpp>
-#include <vrtc/vhost_user_backend.hpp>
+#include <vrtc/format/vhost_user.hpp>
+#include <vrtc/linux/vhost_user_backend.hpp>
+#include <vrtc/roles/device.hpp>
 
 #include <sys/mman.h>
 #include <unistd.h>

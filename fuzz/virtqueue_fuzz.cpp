@@ -8,7 +8,7 @@
 // valid and how many bytes it offers each way; the device must agree, stay broken with the
 // same error after a failure, never gather or scatter more than the chain offers, and never
 // accept a used length above what it wrote.
-#include <vrtc/virtqueue.hpp>
+#include <vrtc/roles/virtqueue.hpp>
 
 #include <array>
 #include <cstddef>

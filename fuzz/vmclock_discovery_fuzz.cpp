@@ -3,7 +3,7 @@
 //
 // Input: one selector byte, then the text. Every parser must agree with its reference, which
 // splits and scans the text a different way (stream lines, strtoull, padded searches).
-#include <vmclock/linux_discovery.hpp>
+#include <vmclock/linux/discovery.hpp>
 
 #include <cctype>
 #include <cstddef>

@@ -1,6 +1,6 @@
-// Tests for include/vrtc/alarm.hpp: every expiration and obsolescence rule of the virtio-rtc
+// Tests for include/vrtc/roles/alarm.hpp: every expiration and obsolescence rule of the virtio-rtc
 // alarm model (virtio 1.4 §5.23.6.6, §5.23.6.6.1, §5.23.6.6.2.2).
-#include <vrtc/alarm.hpp>
+#include <vrtc/roles/alarm.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

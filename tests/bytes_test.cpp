@@ -1,6 +1,6 @@
-// Tests for include/vrtc/bytes.hpp and include/vrtc/result.hpp.
-#include <vrtc/bytes.hpp>
-#include <vrtc/result.hpp>
+// Tests for include/vrtc/core/bytes.hpp and include/vrtc/core/result.hpp.
+#include <vrtc/core/bytes.hpp>
+#include <vrtc/core/result.hpp>
 
 #include <array>
 #include <catch2/catch.hpp>

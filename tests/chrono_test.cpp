@@ -1,6 +1,6 @@
-// Tests for include/vrtc/chrono.hpp: sys_time and duration adapters, with reference instants
+// Tests for include/vrtc/core/chrono.hpp: sys_time and duration adapters, with reference instants
 // built from the standard calendar.
-#include <vrtc/chrono.hpp>
+#include <vrtc/core/chrono.hpp>
 
 #include <catch2/catch.hpp>
 #include <chrono>

@@ -1,6 +1,6 @@
-// Tests for include/vrtc/civil.hpp. Reference dates are well-known facts: 1970-01-01 is day 0,
+// Tests for include/vrtc/core/civil.hpp. Reference dates are well-known facts: 1970-01-01 is day 0,
 // 2000-03-01 follows a leap day, 2038-01-19T03:14:08 is 2^31 seconds.
-#include <vrtc/civil.hpp>
+#include <vrtc/core/civil.hpp>
 
 #include <catch2/catch.hpp>
 #include <limits>

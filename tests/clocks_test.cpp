@@ -1,9 +1,9 @@
-// Tests for include/vrtc/clocks.hpp and include/vrtc/leap_clocks.hpp: simulated clocks, guest
+// Tests for include/vrtc/roles/clocks.hpp and include/vrtc/roles/leap_clocks.hpp: simulated clocks, guest
 // counter transforms, and UTC clocks that step or smear at a leap second (virtio 1.4
 // §5.23.6.3.1, §5.23.6.3.2, §5.23.6.4.2, §5.23.6.5). Expected smeared readings were computed
 // with exact rational arithmetic (Python fractions) from the spec's definitions.
-#include <vrtc/clocks.hpp>
-#include <vrtc/leap_clocks.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/leap_clocks.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

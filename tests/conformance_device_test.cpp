@@ -5,7 +5,7 @@
 #include <vrtc/conformance/framing.hpp>
 #include <vrtc/conformance/reference_device.hpp>
 #ifdef __linux__
-#include <vrtc/conformance/vhost_user_suite.hpp>
+#include <vrtc/conformance/linux/vhost_user_suite.hpp>
 #endif
 
 #include <catch2/catch.hpp>

@@ -3,8 +3,8 @@
 // answers an unknown clock with EINVAL (a deviation seen in public devices) is caught.
 #include <vrtc/conformance/generate.hpp>
 
-#include <vrtc/clocks.hpp>
-#include <vrtc/device.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
 
 #include <catch2/catch.hpp>
 #include <array>

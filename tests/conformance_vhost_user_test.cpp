@@ -2,12 +2,12 @@
 // another thread, over a socketpair: the device suite and the transport checks through real
 // rings, and bounded waits when a back-end does not answer.
 #include <vrtc/conformance/device_suite.hpp>
+#include <vrtc/conformance/linux/vhost_user_frontend.hpp>
+#include <vrtc/conformance/linux/vhost_user_suite.hpp>
 #include <vrtc/conformance/reference_device.hpp>
-#include <vrtc/conformance/vhost_user_frontend.hpp>
-#include <vrtc/conformance/vhost_user_suite.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/host_clocks.hpp>
-#include <vrtc/vhost_user_backend.hpp>
+#include <vrtc/linux/host_clocks.hpp>
+#include <vrtc/linux/vhost_user_backend.hpp>
+#include <vrtc/roles/device.hpp>
 
 #include <catch2/catch.hpp>
 

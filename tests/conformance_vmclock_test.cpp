@@ -1,7 +1,7 @@
-// The vmclock kit (include/vrtc/conformance/vmclock_kit.hpp): this library's writer and reader
+// The vmclock kit (include/vrtc/conformance/linux/vmclock_kit.hpp): this library's writer and reader
 // pass every check, and writers and readers with one deliberate fault each fail exactly the
 // checks for that fault.
-#include <vrtc/conformance/vmclock_kit.hpp>
+#include <vrtc/conformance/linux/vmclock_kit.hpp>
 
 #include <vmclock/writer.hpp>
 

@@ -1,6 +1,6 @@
-// Tests for include/vrtc/counter.hpp: the counter id of this CPU, the ordered read, and the
+// Tests for include/vrtc/core/counter.hpp: the counter id of this CPU, the ordered read, and the
 // zero that carries a dependency on the counter value.
-#include <vrtc/counter.hpp>
+#include <vrtc/core/counter.hpp>
 
 #include <catch2/catch.hpp>
 #include <chrono>

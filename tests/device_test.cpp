@@ -1,9 +1,9 @@
-// Tests for include/vrtc/device.hpp: the device requirements of virtio 1.4 §5.23 (request
+// Tests for include/vrtc/roles/device.hpp: the device requirements of virtio 1.4 §5.23 (request
 // handling, capabilities, reads, cross-timestamps, alarms and notifications). Requests are
 // written as hex bytes from the spec's layouts, independently of messages.hpp.
-#include <vrtc/device.hpp>
-#include <vrtc/host_clocks.hpp>
-#include <vrtc/leap_clocks.hpp>
+#include <vrtc/linux/host_clocks.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/leap_clocks.hpp>
 
 #include <algorithm>
 #include <array>

@@ -1,6 +1,6 @@
-// Tests for include/vrtc/driver.hpp against scripted (and malformed) device responses: the
+// Tests for include/vrtc/roles/driver.hpp against scripted (and malformed) device responses: the
 // driver requirements of virtio 1.4 §5.23.6.1, §5.23.6.4.1, §5.23.6.5.1 and §5.23.6.6.
-#include <vrtc/driver.hpp>
+#include <vrtc/roles/driver.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

@@ -1,10 +1,10 @@
 // End-to-end tests: the virtio-rtc driver against the reference device through the in-memory
 // transport (requestq and alarmq), with simulated UTC_SMEARED, TAI and MONOTONIC clocks.
-#include <vrtc/clocks.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/driver.hpp>
-#include <vrtc/in_memory_transport.hpp>
-#include <vrtc/leap_clocks.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/driver.hpp>
+#include <vrtc/roles/in_memory_transport.hpp>
+#include <vrtc/roles/leap_clocks.hpp>
 
 #include <array>
 #include <catch2/catch.hpp>

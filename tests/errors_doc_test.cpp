@@ -1,5 +1,5 @@
-// docs/errors.md must have a row for every errc value that include/vrtc/result.hpp declares.
-#include <vrtc/result.hpp>
+// docs/errors.md must have a row for every errc value that include/vrtc/core/result.hpp declares.
+#include <vrtc/core/result.hpp>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -40,7 +40,7 @@ std::vector<std::string> errc_names(const std::string& header) {
 
 TEST_CASE("docs/errors.md documents every errc value") {
   const std::string dir = VRTC_TEST_DATA_DIR;
-  const auto names = errc_names(read_file(dir + "/../include/vrtc/result.hpp"));
+  const auto names = errc_names(read_file(dir + "/../include/vrtc/core/result.hpp"));
   const std::string doc = read_file(dir + "/../docs/errors.md");
 
   // The parse found every value: as many names as values with a to_string name.

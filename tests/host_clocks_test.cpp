@@ -1,9 +1,9 @@
-// Tests for include/vrtc/host_clocks.hpp: the host's POSIX clocks as virtio-rtc backends
+// Tests for include/vrtc/linux/host_clocks.hpp: the host's POSIX clocks as virtio-rtc backends
 // (virtio 1.4 §5.23.6.3.1 clock types, §5.23.6.5.2 reads and cross-timestamps).
-#include <vrtc/device.hpp>
-#include <vrtc/host_clocks.hpp>
-#include <vrtc/leap_clocks.hpp>
-#include <vrtc/leap_table.hpp>
+#include <vrtc/linux/host_clocks.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/leap_clocks.hpp>
+#include <vrtc/roles/leap_table.hpp>
 
 #include <sys/timex.h>
 #include <time.h>

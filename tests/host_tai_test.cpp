@@ -1,8 +1,8 @@
-// Tests for include/vrtc/host_tai.hpp: loading the system's leap-seconds.list (the real tzdata
+// Tests for include/vrtc/linux/host_tai.hpp: loading the system's leap-seconds.list (the real tzdata
 // file and corrupted copies of it), choosing between it and the built-in table, and choosing
 // this host's TAI source from the kernel's TAI offset (adjtimex injected).
-#include <vrtc/civil.hpp>
-#include <vrtc/host_tai.hpp>
+#include <vrtc/core/civil.hpp>
+#include <vrtc/linux/host_tai.hpp>
 
 #include <sys/timex.h>
 #include <time.h>

@@ -1,9 +1,9 @@
-// Tests for include/vrtc/sha1.hpp and include/vrtc/leap_table.hpp: SHA-1 against FIPS 180
+// Tests for include/vrtc/core/sha1.hpp and include/vrtc/roles/leap_table.hpp: SHA-1 against FIPS 180
 // examples, the built-in table against the published history of TAI − UTC (IERS Bulletin C),
 // and the leap-seconds.list parser on the published list and on corrupted copies of it.
-#include <vrtc/civil.hpp>
-#include <vrtc/leap_table.hpp>
-#include <vrtc/sha1.hpp>
+#include <vrtc/core/civil.hpp>
+#include <vrtc/core/sha1.hpp>
+#include <vrtc/roles/leap_table.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

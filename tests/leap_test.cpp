@@ -1,8 +1,8 @@
-// Tests for include/vrtc/leap.hpp and include/vrtc/smear.hpp, with values computed by hand from
+// Tests for include/vrtc/core/leap.hpp and include/vrtc/core/smear.hpp, with values computed by hand from
 // the definitions. The leap seconds used: 2016-12-31T23:59:60 (positive; 2017-01-01 is POSIX
 // 1483228800) and a hypothetical negative one ending 2030-06-30 (2030-07-01 is 1909094400).
-#include <vrtc/leap.hpp>
-#include <vrtc/smear.hpp>
+#include <vrtc/core/leap.hpp>
+#include <vrtc/core/smear.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

@@ -1,9 +1,9 @@
-// Tests for include/vrtc/protocol.hpp and include/vrtc/messages.hpp (virtio 1.4, 5.23).
+// Tests for include/vrtc/format/protocol.hpp and include/vrtc/format/messages.hpp (virtio 1.4, 5.23).
 //
 // The golden vectors in vectors/virtio_rtc.txt were written by hand from the spec's layout
 // tables; every vector is decoded, re-encoded, truncated and dispatched here.
-#include <vrtc/messages.hpp>
-#include <vrtc/protocol.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/format/protocol.hpp>
 
 #include <algorithm>
 #include <array>

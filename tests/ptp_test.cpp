@@ -1,7 +1,7 @@
-// The guest's PHCs (vrtc/ptp.hpp): names as the Linux drivers give them, discovery on a fake
+// The guest's PHCs (vrtc/linux/ptp.hpp): names as the Linux drivers give them, discovery on a fake
 // sysfs tree, and reading through fake ioctls.
-#include <vrtc/driver.hpp>
-#include <vrtc/ptp.hpp>
+#include <vrtc/linux/ptp.hpp>
+#include <vrtc/roles/driver.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>

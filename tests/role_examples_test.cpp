@@ -1,10 +1,10 @@
 // The examples of docs/device.md and docs/driver.md, compiled and run. Each example is the code
 // between its markers below; a test checks that the document shows exactly that code.
-#include <vrtc/clocks.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/driver.hpp>
-#include <vrtc/in_memory_transport.hpp>
-#include <vrtc/messages.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/driver.hpp>
+#include <vrtc/roles/in_memory_transport.hpp>
 
 #include <array>
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
-// Tests for include/vrtc/rtc_change.hpp: the coalescer driven through the CMOS model with a
+// Tests for include/vrtc/roles/rtc_change.hpp: the coalescer driven through the CMOS model with a
 // simulated monotonic clock. Expected second counts were computed independently (Python
 // calendar.timegm); deltas follow the documented rule delta = N(S) - R(S).
-#include <vrtc/rtc_change.hpp>
+#include <vrtc/roles/rtc_change.hpp>
 
 #include <catch2/catch.hpp>
 #include <chrono>

@@ -1,8 +1,8 @@
-// Concurrency test for include/vrtc/sbuf.hpp: a real producer thread and consumer thread on
+// Concurrency test for include/vrtc/format/sbuf.hpp: a real producer thread and consumer thread on
 // one ring of vm_event elements. Run under ThreadSanitizer in CI: any missing acquire/release
 // pairing between the element bytes and head/tail shows up as a data race.
-#include <vrtc/sbuf.hpp>
-#include <vrtc/vm_event.hpp>
+#include <vrtc/format/sbuf.hpp>
+#include <vrtc/format/vm_event.hpp>
 
 #include <array>
 #include <atomic>

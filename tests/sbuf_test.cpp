@@ -1,9 +1,9 @@
-// Tests for include/vrtc/sbuf.hpp. Header bytes are written by hand from the ACRN layout
+// Tests for include/vrtc/format/sbuf.hpp. Header bytes are written by hand from the ACRN layout
 // (magic 0x5aa57aa71aa13aa3 at 0, ele_num 8, ele_size 12, head 16, tail 20, flags 24,
 // overrun_cnt 32, size 36; 64-byte header). A 4096-byte page of 32-byte elements holds
 // (4096 - 64) / 32 = 126 slots, size 4032, so 125 elements fit.
-#include <vrtc/sbuf.hpp>
-#include <vrtc/vm_event.hpp>
+#include <vrtc/format/sbuf.hpp>
+#include <vrtc/format/vm_event.hpp>
 
 #include <array>
 #include <catch2/catch.hpp>

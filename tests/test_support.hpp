@@ -2,7 +2,7 @@
 // of fixed_time.
 #pragma once
 
-#include <vrtc/time.hpp>
+#include <vrtc/core/time.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

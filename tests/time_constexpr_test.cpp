@@ -1,10 +1,10 @@
 // The time math in constant evaluation: each check is a constexpr function that is asserted at
 // compile time (where the compiler rejects any undefined behaviour, e.g. an oversized shift or
 // a signed overflow) and run again at run time so sanitizers and coverage see it too.
-#include <vrtc/leap.hpp>
-#include <vrtc/smear.hpp>
-#include <vrtc/time.hpp>
-#include <vrtc/u128.hpp>
+#include <vrtc/core/leap.hpp>
+#include <vrtc/core/smear.hpp>
+#include <vrtc/core/time.hpp>
+#include <vrtc/core/u128.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

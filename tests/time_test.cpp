@@ -1,7 +1,7 @@
-// Tests for include/vrtc/time.hpp: hand-computed cases, properties over many inputs, and both
+// Tests for include/vrtc/core/time.hpp: hand-computed cases, properties over many inputs, and both
 // 128-bit paths. Golden vectors from the reference script are checked in time_vectors_test.cpp.
-#include <vrtc/chrono.hpp>
-#include <vrtc/time.hpp>
+#include <vrtc/core/chrono.hpp>
+#include <vrtc/core/time.hpp>
 
 #include <catch2/catch.hpp>
 #include <chrono>

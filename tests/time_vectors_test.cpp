@@ -1,8 +1,8 @@
 // Compares the time math with the golden vectors in tests/vectors/time_conversion.txt, which
 // tests/reference/time_reference.py computes with Python's big integers and exact fractions
 // (cli.time_reference checks that the committed file is exactly what the script writes).
-#include <vrtc/smear.hpp>
-#include <vrtc/time.hpp>
+#include <vrtc/core/smear.hpp>
+#include <vrtc/core/time.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

@@ -1,6 +1,6 @@
-// Tests for include/vrtc/u128.hpp: known values checked at compile time on both paths, and the
+// Tests for include/vrtc/core/u128.hpp: known values checked at compile time on both paths, and the
 // portable path compared with the intrinsic one on edge and pseudo-random operands.
-#include <vrtc/u128.hpp>
+#include <vrtc/core/u128.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstdint>

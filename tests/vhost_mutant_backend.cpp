@@ -18,12 +18,12 @@
 // same split_queue and device the session uses) and hands every other message to the session.
 //
 //   vhost_mutant_backend --socket-path PATH --fault NAME [--minimal-features]
-#include <vrtc/device.hpp>
-#include <vrtc/host_clocks.hpp>
-#include <vrtc/vhost_user.hpp>
-#include <vrtc/vhost_user_backend.hpp>
-#include <vrtc/vhost_user_socket.hpp>
-#include <vrtc/virtqueue.hpp>
+#include <vrtc/format/vhost_user.hpp>
+#include <vrtc/linux/host_clocks.hpp>
+#include <vrtc/linux/vhost_user_backend.hpp>
+#include <vrtc/linux/vhost_user_socket.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/virtqueue.hpp>
 
 #include <fcntl.h>
 #include <poll.h>

@@ -1,6 +1,6 @@
 // The vhost-user message codec: byte layouts written out by hand from vhost-user.rst, and one
 // named error for each kind of malformed message.
-#include <vrtc/vhost_user.hpp>
+#include <vrtc/format/vhost_user.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -3,9 +3,9 @@
 // back-end do. Under ThreadSanitizer a missing acquire or release between the two shows up as
 // a race on the rings or buffers; everywhere, every answer must be a valid READ response whose
 // MONOTONIC readings never go back, and the transport checks must pass.
-#include <vrtc/conformance/vhost_user_frontend.hpp>
-#include <vrtc/conformance/vhost_user_suite.hpp>
-#include <vrtc/messages.hpp>
+#include <vrtc/conformance/linux/vhost_user_frontend.hpp>
+#include <vrtc/conformance/linux/vhost_user_suite.hpp>
+#include <vrtc/format/messages.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -2,10 +2,10 @@
 // back-end for tests that drive it through the conformance kit's front-end.
 #pragma once
 
-#include <vrtc/clocks.hpp>
-#include <vrtc/device.hpp>
-#include <vrtc/host_clocks.hpp>
-#include <vrtc/vhost_user_backend.hpp>
+#include <vrtc/linux/host_clocks.hpp>
+#include <vrtc/linux/vhost_user_backend.hpp>
+#include <vrtc/roles/clocks.hpp>
+#include <vrtc/roles/device.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,12 +1,12 @@
 // The vhost-user back-end session over a socketpair, driven by a small front-end written here
 // with the codec and the driver side of split virtqueues: guest memory is a memfd shared
 // through SET_MEM_TABLE, rings live in it, kicks and calls are eventfds.
-#include <vrtc/device.hpp>
-#include <vrtc/messages.hpp>
-#include <vrtc/vhost_user.hpp>
-#include <vrtc/vhost_user_backend.hpp>
-#include <vrtc/vhost_user_socket.hpp>
-#include <vrtc/virtqueue_driver.hpp>
+#include <vrtc/format/messages.hpp>
+#include <vrtc/format/vhost_user.hpp>
+#include <vrtc/linux/vhost_user_backend.hpp>
+#include <vrtc/linux/vhost_user_socket.hpp>
+#include <vrtc/roles/device.hpp>
+#include <vrtc/roles/virtqueue_driver.hpp>
 
 #include <catch2/catch.hpp>
 

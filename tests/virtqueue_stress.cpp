@@ -1,10 +1,10 @@
-// Concurrency test for include/vrtc/virtqueue.hpp: a driver thread and a device thread on one
+// Concurrency test for include/vrtc/roles/virtqueue.hpp: a driver thread and a device thread on one
 // split queue in shared memory, with and without EVENT_IDX. Under ThreadSanitizer a missing
 // acquire on the available index or release on the used index shows up as a race on the
 // descriptors or buffers; without sanitizers, a torn or stale request or response fails the
 // payload check.
-#include <vrtc/virtqueue.hpp>
-#include <vrtc/virtqueue_driver.hpp>
+#include <vrtc/roles/virtqueue.hpp>
+#include <vrtc/roles/virtqueue_driver.hpp>
 
 #include <array>
 #include <atomic>

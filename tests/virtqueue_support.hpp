@@ -2,8 +2,8 @@
 // queue laid out at fixed guest-physical addresses.
 #pragma once
 
-#include <vrtc/virtqueue.hpp>
-#include <vrtc/virtqueue_driver.hpp>
+#include <vrtc/roles/virtqueue.hpp>
+#include <vrtc/roles/virtqueue_driver.hpp>
 
 #include <array>
 #include <cstddef>

@@ -1,7 +1,7 @@
 // The device side of split virtqueues (virtio 1.4 §2.7), driven through real rings in guest
 // memory by the driver side, and by hostile drivers that write the rings by hand.
-#include <vrtc/virtqueue.hpp>
-#include <vrtc/virtqueue_driver.hpp>
+#include <vrtc/roles/virtqueue.hpp>
+#include <vrtc/roles/virtqueue_driver.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
-// Tests for include/vrtc/vm_event.hpp. Golden bytes are written by hand from the ACRN layout:
+// Tests for include/vrtc/format/vm_event.hpp. Golden bytes are written by hand from the ACRN layout:
 // u32 type at 0, 28 data bytes at 4; RTC payload i64 last_time at 4, i64 delta_time at 12.
-#include <vrtc/vm_event.hpp>
+#include <vrtc/format/vm_event.hpp>
 
 #include <array>
 #include <catch2/catch.hpp>

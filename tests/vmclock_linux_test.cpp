@@ -1,14 +1,14 @@
-// vmclock on Linux: discovery (linux_discovery.hpp) against fake sysfs/procfs/dev trees built in
+// vmclock on Linux: discovery (vmclock/linux/discovery.hpp) against fake sysfs/procfs/dev trees built in
 // a temporary directory, every error path of device_page (some through injected system calls: the tests run
 // as root, and a real device's refusals cannot be produced with ordinary files), notifications,
 // and a writer process against a reader process sharing a page file.
+#include <vrtc/core/counter.hpp>
+#include <vrtc/core/time.hpp>
 #include <vmclock/abi.hpp>
-#include <vmclock/linux.hpp>
-#include <vmclock/linux_discovery.hpp>
+#include <vmclock/linux/device_page.hpp>
+#include <vmclock/linux/discovery.hpp>
 #include <vmclock/reader.hpp>
 #include <vmclock/writer.hpp>
-#include <vrtc/counter.hpp>
-#include <vrtc/time.hpp>
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,9 +1,9 @@
 // Opening the files a tool is given, never blocking on them: every path goes through the
-// library's open_checked() (vmclock/linux_file.hpp), so a FIFO or a socket is a clear error and
+// library's open_checked() (vrtc/linux/file.hpp), so a FIFO or a socket is a clear error and
 // exit status 2, never a hang. Not part of the library.
 #pragma once
 
-#include <vmclock/linux_file.hpp>
+#include <vrtc/linux/file.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>

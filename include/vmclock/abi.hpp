@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <span>
 
-#include "../vrtc/bytes.hpp"
-#include "../vrtc/config.hpp"
-#include "../vrtc/result.hpp"
+#include "vrtc/core/bytes.hpp"
+#include "vrtc/core/config.hpp"
+#include "vrtc/core/result.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace vmclock {

@@ -12,8 +12,8 @@
 #include <optional>
 #include <string_view>
 
-#include "abi.hpp"
-#include "reader.hpp"
+#include "vmclock/abi.hpp"
+#include "vmclock/reader.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace vmclock::detail {

@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "../vrtc/config.hpp"
-#include "abi.hpp"
+#include "vrtc/core/config.hpp"
+#include "vmclock/abi.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace vmclock {

@@ -14,9 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../vrtc/bytes.hpp"
-#include "../vrtc/config.hpp"
-#include "abi.hpp"
+#include "vrtc/core/bytes.hpp"
+#include "vrtc/core/config.hpp"
+#include "vmclock/abi.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace vmclock {

@@ -25,13 +25,13 @@
 #include <type_traits>
 #include <utility>
 
-#include "../vrtc/config.hpp"
-#include "../vrtc/counter.hpp"
-#include "../vrtc/leap.hpp"
-#include "../vrtc/result.hpp"
-#include "../vrtc/time.hpp"
-#include "abi.hpp"
-#include "page_access.hpp"
+#include "vrtc/core/config.hpp"
+#include "vrtc/core/counter.hpp"
+#include "vrtc/core/leap.hpp"
+#include "vrtc/core/result.hpp"
+#include "vrtc/core/time.hpp"
+#include "vmclock/abi.hpp"
+#include "vmclock/page_access.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace vmclock {

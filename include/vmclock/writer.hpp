@@ -18,11 +18,11 @@
 #include <cstdint>
 #include <span>
 
-#include "../vrtc/config.hpp"
-#include "../vrtc/result.hpp"
-#include "../vrtc/time.hpp"
-#include "abi.hpp"
-#include "page_access.hpp"
+#include "vrtc/core/config.hpp"
+#include "vrtc/core/result.hpp"
+#include "vrtc/core/time.hpp"
+#include "vmclock/abi.hpp"
+#include "vmclock/page_access.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace vmclock {

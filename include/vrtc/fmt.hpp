@@ -22,9 +22,9 @@
 #include <type_traits>
 #include <variant>
 
-#include "messages.hpp"
-#include "protocol.hpp"
-#include "result.hpp"
+#include "vrtc/core/result.hpp"
+#include "vrtc/format/messages.hpp"
+#include "vrtc/format/protocol.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace detail {

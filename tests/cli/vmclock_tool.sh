@@ -147,7 +147,7 @@ fi
 # --- every failure: exit 2 and one line of JSON ---
 bad "cannot open $dir/missing.bin: No such file or directory" dump "$dir/missing.bin"
 bad "cannot open $dir/missing.bin: No such file or directory" time --page "$dir/missing.bin" --counter 1
-# now opens PATH as the library opens a device (vmclock/linux.hpp): the error names the fix.
+# now opens PATH as the library opens a device (vmclock/linux/device_page.hpp): the error names the fix.
 bad "$dir/missing.bin: open failed: No such file or directory; check the path, or start \`vmclock-host --page PATH\` to publish a page there" now "$dir/missing.bin"
 printf 'VCLK' > "$dir/short.bin"
 bad "$dir/short.bin: input too short" dump "$dir/short.bin"

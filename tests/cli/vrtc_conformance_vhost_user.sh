@@ -42,7 +42,7 @@ run() {
 }
 
 device_checks=$(grep -c '^    {"5\.23' "$src/include/vrtc/conformance/device_suite.hpp")
-transport_checks=$(sed -n '/vhost_user_checks\[\] = {/,/^};/p' "$src/include/vrtc/conformance/vhost_user_suite.hpp" | grep -c '^    {"')
+transport_checks=$(sed -n '/vhost_user_checks\[\] = {/,/^};/p' "$src/include/vrtc/conformance/linux/vhost_user_suite.hpp" | grep -c '^    {"')
 checks=$((device_checks + transport_checks))
 
 # --- a minimal back-end and the mutants, in parallel with the daemon's run ------------------

@@ -29,12 +29,12 @@
 // PCIDEV is a /sys/bus/pci/devices/... directory. Results are printed as
 // `CHECK name: PASS|FAIL|SKIP detail` lines, which the host parses from the serial console;
 // the exit status is 1 if any check failed, 2 on a usage or setup error.
+#include <vrtc/core/counter.hpp>
+#include <vrtc/roles/driver.hpp>
+#include <vrtc/roles/leap_table.hpp>
 #include <vmclock/abi.hpp>
-#include <vmclock/linux.hpp>
+#include <vmclock/linux/device_page.hpp>
 #include <vmclock/reader.hpp>
-#include <vrtc/counter.hpp>
-#include <vrtc/driver.hpp>
-#include <vrtc/leap_table.hpp>
 
 #include <fcntl.h>
 #include <linux/ptp_clock.h>

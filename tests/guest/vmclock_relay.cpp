@@ -18,11 +18,11 @@
 // guest's verification fail).
 //
 // Exit status: 0 after SIGTERM/SIGINT, 2 on any failure (message on stderr).
+#include <vrtc/core/counter.hpp>
+#include <vrtc/linux/host_tai.hpp>
 #include <vmclock/abi.hpp>
 #include <vmclock/reader.hpp>
 #include <vmclock/writer.hpp>
-#include <vrtc/counter.hpp>
-#include <vrtc/host_tai.hpp>
 
 #include <fcntl.h>
 #include <signal.h>

@@ -17,12 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "../bytes.hpp"
-#include "../config.hpp"
-#include "../messages.hpp"
-#include "../protocol.hpp"
-#include "device_suite.hpp"
-#include "report.hpp"
+#include "vrtc/conformance/device_suite.hpp"
+#include "vrtc/conformance/report.hpp"
+#include "vrtc/core/bytes.hpp"
+#include "vrtc/core/config.hpp"
+#include "vrtc/format/messages.hpp"
+#include "vrtc/format/protocol.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace conformance {

@@ -45,13 +45,13 @@
 #include <utility>
 #include <vector>
 
-#include "../bytes.hpp"
-#include "../config.hpp"
-#include "../driver.hpp"
-#include "../messages.hpp"
-#include "../protocol.hpp"
-#include "../result.hpp"
-#include "report.hpp"
+#include "vrtc/conformance/report.hpp"
+#include "vrtc/core/bytes.hpp"
+#include "vrtc/core/config.hpp"
+#include "vrtc/core/result.hpp"
+#include "vrtc/format/messages.hpp"
+#include "vrtc/format/protocol.hpp"
+#include "vrtc/roles/driver.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace conformance {

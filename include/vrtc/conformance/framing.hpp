@@ -18,9 +18,9 @@
 #include <utility>
 #include <vector>
 
-#include "../bytes.hpp"
-#include "../config.hpp"
-#include "../result.hpp"
+#include "vrtc/core/bytes.hpp"
+#include "vrtc/core/config.hpp"
+#include "vrtc/core/result.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace conformance {

@@ -16,11 +16,11 @@
 #include <span>
 #include <vector>
 
-#include "../bytes.hpp"
-#include "../config.hpp"
-#include "../messages.hpp"
-#include "../protocol.hpp"
-#include "driver_kit.hpp"
+#include "vrtc/conformance/driver_kit.hpp"
+#include "vrtc/core/bytes.hpp"
+#include "vrtc/core/config.hpp"
+#include "vrtc/format/messages.hpp"
+#include "vrtc/format/protocol.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace conformance {

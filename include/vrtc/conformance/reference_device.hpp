@@ -19,13 +19,13 @@
 #include <span>
 #include <string_view>
 
-#include "../bytes.hpp"
-#include "../clocks.hpp"
-#include "../config.hpp"
-#include "../device.hpp"
-#include "../messages.hpp"
-#include "../protocol.hpp"
-#include "device_suite.hpp"
+#include "vrtc/conformance/device_suite.hpp"
+#include "vrtc/core/bytes.hpp"
+#include "vrtc/core/config.hpp"
+#include "vrtc/format/messages.hpp"
+#include "vrtc/format/protocol.hpp"
+#include "vrtc/roles/clocks.hpp"
+#include "vrtc/roles/device.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace conformance {

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "../config.hpp"
+#include "vrtc/core/config.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace conformance {

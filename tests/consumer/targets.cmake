@@ -1,0 +1,13 @@
+# One program per vrtc target, each a test of this project; included by every way of finding vrtc.
+enable_testing()
+function(consumer name source target)
+  if(TARGET ${target})
+    add_executable(${name} "${CMAKE_CURRENT_LIST_DIR}/${source}")
+    target_link_libraries(${name} PRIVATE ${target})
+    add_test(NAME ${name} COMMAND ${name})
+  endif()
+endfunction()
+consumer(consumer_vrtc vrtc_main.cpp vrtc::vrtc)
+consumer(consumer_linux linux_main.cpp vrtc::linux)
+consumer(consumer_conformance conformance_main.cpp vrtc::conformance)
+consumer(consumer_fmt fmt_main.cpp vrtc::fmt)
