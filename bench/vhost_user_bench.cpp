@@ -35,7 +35,7 @@ struct fixed_clock {
   [[nodiscard]] vrtc::clock_capabilities capabilities() const noexcept {
     return {vrtc::clock_type::tai, vrtc::smearing::unspecified, false};
   }
-  [[nodiscard]] vrtc::result<std::uint64_t> read(std::uint64_t now) const noexcept { return now + 1'700'000'000'000'000'000; }
+  [[nodiscard]] vrtc::result<std::uint64_t> read(vrtc::reference_time now) const noexcept { return now.ns() + 1'700'000'000'000'000'000; }
 };
 
 constexpr std::uint64_t guest_base = 0x40000000;
@@ -134,7 +134,7 @@ void serve(benchmark::State& state, int batch) {
   for (auto _ : state) {
     for (int i = 0; i < batch; ++i) (void)s.driver->add(std::span(&in, 1), std::span(&out, 1));
     if (s.driver->kick_needed()) benchmark::DoNotOptimize(::write(s.kick, &v, sizeof v));
-    s.session.on_kick(0, ++now);
+    s.session.on_kick(0, vrtc::reference_time(++now));
     benchmark::DoNotOptimize(::read(s.call, &v, sizeof v));
     for (int i = 0; i < batch; ++i) benchmark::DoNotOptimize(s.driver->take_used());
   }
