@@ -63,7 +63,7 @@ struct setup {
 
   void send(const vu::message& m, int fd = -1) {
     check(vu::send(sock[0], m, fd >= 0 ? std::span<const int>(&fd, 1) : std::span<const int>{}).has_value(), "send");
-    check(session.serve_message(sock[1], 0).has_value(), vu::to_string(m.req));
+    check(session.serve_message(sock[1], vrtc::reference_time{}).has_value(), vu::to_string(m.req));
     if (vu::always_replied(m.req)) {
       std::array<std::byte, vu::max_message_size> buffer{};
       std::array<int, vu::max_fds> fds{};
@@ -104,7 +104,7 @@ struct setup {
     std::memcpy(host + (buffers - guest_base), wire.data(), wire.size());
   }
   ~setup() {
-    session.end(0);
+    session.end(vrtc::reference_time{});
     ::munmap(host, guest_size);
     for (int fd : {sock[0], sock[1], memfd, kick, call}) ::close(fd);
   }

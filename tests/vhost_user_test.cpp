@@ -264,7 +264,7 @@ TEST_CASE("vhost-user session serves CFG, CLOCK_CAP and READ through shared ring
   const auto cap1 = f.ask(r.backend, vrtc::clock_cap_request{1});
   CHECK(decoded<vrtc::clock_cap_response>(cap1.bytes, cap1.used.len).type == vrtc::clock_type::monotonic);
 
-  const auto read = f.ask(r.backend, vrtc::read_request{0}, 32, 12345);
+  const auto read = f.ask(r.backend, vrtc::read_request{0}, 32, vrtc::reference_time(12345));
   CHECK(read.used.len == vrtc::read_response::size);
   CHECK(decoded<vrtc::read_response>(read.bytes, read.used.len).clock_reading == clock_offset + 12345);
 
@@ -460,7 +460,7 @@ TEST_CASE("vhost-user session serves a front-end that reconnects", "[vhost_user]
   frontend f;
   f.negotiate(r.backend);
   CHECK(r.device.live());
-  const auto read = f.ask(r.backend, vrtc::read_request{1}, 32, 99);
+  const auto read = f.ask(r.backend, vrtc::read_request{1}, 32, vrtc::reference_time(99));
   CHECK(decoded<vrtc::read_response>(read.bytes, read.used.len).clock_reading == 99);
 }
 
@@ -527,7 +527,7 @@ TEST_CASE("vhost-user memory slots: ADD_MEM_REG and REM_MEM_REG, and a table rep
     table.regions[0] = vu::region{guest_base, guest_size, f.user(guest_base), 0};
     f.ok(r.backend, vu::make_request(vu::request::set_mem_table, table, true), {f.memfd});
     CHECK(r.backend.serving(vu::requestq));
-    const auto read = f.ask(r.backend, vrtc::read_request{1}, 32, 5);
+    const auto read = f.ask(r.backend, vrtc::read_request{1}, 32, vrtc::reference_time(5));
     CHECK(decoded<vrtc::read_response>(read.bytes, read.used.len).clock_reading == 5);
   }
 
