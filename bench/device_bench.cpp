@@ -39,7 +39,7 @@ struct rig {
   simulated_clock mono{{clock_type::monotonic, smearing::unspecified, true}, 0, &tsc};
   std::array<guest_counter, 1> counters{guest_counter{hw_counter::x86_tsc, counter_transform::x86_tsc(1u << 31, 32, 7)}};
   std::array<clock_ref, 3> refs{clock_ref(utc), clock_ref(tai), clock_ref(mono)};
-  device dev{refs, {.guest_counters = counters}};
+  device dev{refs, {.guest_counters = {counters.begin(), counters.end()}}};
   rig() {
     dev.set_negotiated_features(feature_alarm_mask);
     dev.set_driver_ok();
@@ -65,13 +65,13 @@ void handle(benchmark::State& state, const Req& request) {
   rig r;
   const auto bytes = encode(request);
   std::array<std::byte, max_response_size> out{};
-  std::uint64_t now = 1;
+  reference_time now(1);
   for (auto _ : state) {
     benchmark::DoNotOptimize(bytes.data());
     const std::size_t used = r.dev.handle(bytes, out, now);
     benchmark::DoNotOptimize(used);
     benchmark::DoNotOptimize(out.data());
-    now += 3;
+    now += nanosecond_count(3);
   }
   if (out[0] != std::byte{0}) state.SkipWithError("request failed");
 }
@@ -88,7 +88,7 @@ BENCHMARK_CAPTURE(handle, SET_ALARM_ENABLED, set_alarm_enabled_request{2, 0});
 
 void BM_driver_device_read(benchmark::State& state) {
   rig r;
-  in_memory_transport link(r.dev, 1);
+  in_memory_transport link(r.dev, reference_time(1));
   driver<in_memory_transport> drv(link, {.features = feature_alarm_mask});
   for (auto _ : state) {
     const auto reading = drv.read(1);
@@ -101,12 +101,12 @@ BENCHMARK(BM_driver_device_read);
 void BM_device_advance(benchmark::State& state) {
   rig r;
   std::array<std::byte, 8> out{};
-  (void)r.dev.handle(encode(set_alarm_request{E * s + 10 * s, 0, flag_alarm_enabled}), out, 0);
-  (void)r.dev.handle(encode(set_alarm_request{1000 * s, 2, flag_alarm_enabled}), out, 0);
-  std::uint64_t now = 1;
+  (void)r.dev.handle(encode(set_alarm_request{E * s + 10 * s, 0, flag_alarm_enabled}), out, reference_time{});
+  (void)r.dev.handle(encode(set_alarm_request{1000 * s, 2, flag_alarm_enabled}), out, reference_time{});
+  reference_time now(1);
   for (auto _ : state) {
     benchmark::DoNotOptimize(r.dev.advance(now));
-    now += 3;
+    now += nanosecond_count(3);
   }
 }
 BENCHMARK(BM_device_advance);
@@ -127,7 +127,7 @@ void BM_device_handle_host_read(benchmark::State& state) {
   const auto bytes = encode(read_request{0});
   std::array<std::byte, 16> out{};
   for (auto _ : state) {
-    benchmark::DoNotOptimize(dev.handle(bytes, out, 0));
+    benchmark::DoNotOptimize(dev.handle(bytes, out, reference_time{}));
     benchmark::DoNotOptimize(out.data());
   }
 }

@@ -63,26 +63,26 @@ void BM_vm_event_encode_decode(benchmark::State& state) {
 BENCHMARK(BM_vm_event_encode_decode);
 
 void BM_cmos_write(benchmark::State& state) {
-  auto rtc = vrtc::cmos_rtc::running(nanoseconds{0}, 946684800).value();
-  std::int64_t now = 0;
+  auto rtc = vrtc::cmos_rtc::running(vrtc::reference_time{}, 946684800).value();
+  std::uint64_t now = 0;
   std::uint8_t minutes = 0;
   for (auto _ : state) {
     now += 1'000'000;
     minutes = static_cast<std::uint8_t>(minutes == 0x10 ? 0x20 : 0x10);
-    benchmark::DoNotOptimize(rtc.write(nanoseconds{now}, vrtc::cmos_reg::minutes, minutes).has_value());
+    benchmark::DoNotOptimize(rtc.write(vrtc::reference_time(now), vrtc::cmos_reg::minutes, minutes).has_value());
   }
 }
 BENCHMARK(BM_cmos_write);
 
 void BM_coalescer_on_write(benchmark::State& state) {
-  auto rtc = vrtc::cmos_rtc::running(nanoseconds{0}, 946684800).value();
+  auto rtc = vrtc::cmos_rtc::running(vrtc::reference_time{}, 946684800).value();
   vrtc::rtc_change_coalescer coalescer;
-  std::int64_t now = 0;
+  std::uint64_t now = 0;
   std::uint8_t minutes = 0;
   for (auto _ : state) {
     now += 1'000'000;
     minutes = static_cast<std::uint8_t>(minutes == 0x10 ? 0x20 : 0x10);
-    const auto r = coalescer.on_write(nanoseconds{now}, rtc, vrtc::cmos_reg::minutes, minutes);
+    const auto r = coalescer.on_write(vrtc::reference_time(now), rtc, vrtc::cmos_reg::minutes, minutes);
     benchmark::DoNotOptimize(r.has_value());
   }
 }

@@ -35,7 +35,7 @@ struct fixed_clock {
   [[nodiscard]] vrtc::clock_capabilities capabilities() const noexcept {
     return {vrtc::clock_type::tai, vrtc::smearing::unspecified, false};
   }
-  [[nodiscard]] vrtc::result<std::uint64_t> read(std::uint64_t now) const noexcept { return now + 1'700'000'000'000'000'000; }
+  [[nodiscard]] vrtc::result<std::uint64_t> read(vrtc::reference_time now) const noexcept { return now.ns() + 1'700'000'000'000'000'000; }
 };
 
 constexpr std::uint64_t guest_base = 0x40000000;
@@ -63,7 +63,7 @@ struct setup {
 
   void send(const vu::message& m, int fd = -1) {
     check(vu::send(sock[0], m, fd >= 0 ? std::span<const int>(&fd, 1) : std::span<const int>{}).has_value(), "send");
-    check(session.serve_message(sock[1], 0).has_value(), vu::to_string(m.req));
+    check(session.serve_message(sock[1], vrtc::reference_time{}).has_value(), vu::to_string(m.req));
     if (vu::always_replied(m.req)) {
       std::array<std::byte, vu::max_message_size> buffer{};
       std::array<int, vu::max_fds> fds{};
@@ -104,7 +104,7 @@ struct setup {
     std::memcpy(host + (buffers - guest_base), wire.data(), wire.size());
   }
   ~setup() {
-    session.end(0);
+    session.end(vrtc::reference_time{});
     ::munmap(host, guest_size);
     for (int fd : {sock[0], sock[1], memfd, kick, call}) ::close(fd);
   }
@@ -134,7 +134,7 @@ void serve(benchmark::State& state, int batch) {
   for (auto _ : state) {
     for (int i = 0; i < batch; ++i) (void)s.driver->add(std::span(&in, 1), std::span(&out, 1));
     if (s.driver->kick_needed()) benchmark::DoNotOptimize(::write(s.kick, &v, sizeof v));
-    s.session.on_kick(0, ++now);
+    s.session.on_kick(0, vrtc::reference_time(++now));
     benchmark::DoNotOptimize(::read(s.call, &v, sizeof v));
     for (int i = 0; i < batch; ++i) benchmark::DoNotOptimize(s.driver->take_used());
   }

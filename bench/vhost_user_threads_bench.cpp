@@ -30,10 +30,11 @@
 
 namespace {
 
-std::uint64_t monotonic_now() {
+vrtc::reference_time monotonic_now() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  return vrtc::reference_time(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+                              static_cast<std::uint64_t>(ts.tv_nsec));
 }
 
 void wait_and_read(int fd) {

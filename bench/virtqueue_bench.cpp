@@ -90,7 +90,7 @@ void BM_ring_device_read(benchmark::State& state) {
     if (!chain || !chain->has_value()) state.SkipWithError("ring");
     const std::size_t n = dev.handle(std::span<const std::byte>(in.data(), (*chain)->gathered),
                                      std::span<std::byte>(out.data(), (*chain)->writable < 16 ? (*chain)->writable : 16),
-                                     now += 1000);
+                                     vrtc::reference_time(now += 1000));
     benchmark::DoNotOptimize(r.device.complete(**chain, std::span<const std::byte>(out.data(), n)));
     benchmark::DoNotOptimize(r.driver.take_used());
   }

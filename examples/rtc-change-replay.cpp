@@ -43,7 +43,6 @@
 namespace {
 
 using std::chrono::milliseconds;
-using std::chrono::nanoseconds;
 
 constexpr std::int64_t max_ms = 1'000'000'000'000;  // ~31 years: ns stay far from overflow
 constexpr int exit_usage = 2;
@@ -148,9 +147,9 @@ std::vector<std::string_view> split_fields(std::string_view line) {
   return fields;
 }
 
-void print(nanoseconds at, const vrtc::rtc_change& e) {
+void print(vrtc::reference_time at, const vrtc::rtc_change& e) {
   vrtc_tools::json_object o;
-  o.add("at_ms", std::int64_t{std::chrono::duration_cast<milliseconds>(at).count()})
+  o.add("at_ms", static_cast<std::int64_t>(at.ns() / 1'000'000))
       .add("last_time", e.last_time)
       .add("new_time", e.new_time)
       .add("delta_time", e.delta_time);
@@ -173,7 +172,7 @@ int main(int argc, char** argv) {
     return fail(error);
   }
 
-  auto rtc = vrtc::cmos_rtc::running(nanoseconds{0}, opts->initial);
+  auto rtc = vrtc::cmos_rtc::running(vrtc::reference_time{}, opts->initial);
   auto coalescer = vrtc::rtc_change_coalescer::create({milliseconds{opts->window_ms}, milliseconds{opts->max_wait_ms}});
   if (!rtc || !coalescer) return fail("cannot start the simulation");
 
@@ -197,7 +196,7 @@ int main(int argc, char** argv) {
   }
 
   // Fires every deadline at or before `t`, at the deadline itself.
-  const auto run_until = [&](std::optional<nanoseconds> t) {
+  const auto run_until = [&](std::optional<vrtc::reference_time> t) {
     while (const auto d = coalescer->next_deadline()) {
       if (t && *d > *t) break;
       if (const auto e = coalescer->advance(*d)) print(*d, *e);
@@ -222,7 +221,7 @@ int main(int argc, char** argv) {
     if (!value) return fail(where + "bad value \"" + std::string(fields[2]) + "\" (0x00 to 0xff)");
     last_ms = *ms;
 
-    const nanoseconds now = milliseconds{*ms};
+    const vrtc::reference_time now = vrtc::reference_time{} + milliseconds{*ms};
     run_until(now);
     const auto r = coalescer->on_write(now, *rtc, *reg, *value);
     if (!r) return fail(where + vrtc::to_string(r.error()));

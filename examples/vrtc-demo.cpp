@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   const counter_transform guest_tsc = counter_transform::x86_tsc(std::uint64_t{1} << 47, 48, 1'000'000);
   const std::array<guest_counter, 1> counters{guest_counter{hw_counter::x86_tsc, guest_tsc}};
   const std::array<clock_ref, 3> clocks{clock_ref(utc), clock_ref(tai), clock_ref(mono)};
-  device dev(clocks, {.guest_counters = counters});
+  device dev(clocks, {.guest_counters = {counters.begin(), counters.end()}});
   in_memory_transport link(dev);
 
   // --- the guest -------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     std::printf("\n");
   }
 
-  link.advance_to(5 * s);
+  link.advance_to(reference_time(5 * s));
   const auto x = drv.read_cross(1, hw_counter::x86_tsc);
   if (!x) return fail("read_cross", x.error());
   std::printf("\ncross-timestamp at t = 5 s, clock 1 (TAI) / X86_TSC:\n");
@@ -115,14 +115,14 @@ int main(int argc, char** argv) {
   std::printf(" UTC, enabled: OK\n");
   const auto deadline = dev.next_deadline(link.now());
   if (!deadline) return fail("next_deadline", errc::invalid_argument);
-  std::printf("device: next alarm deadline at t = %" PRIu64 ".%09" PRIu64 " s\n", *deadline / s, *deadline % s);
+  std::printf("device: next alarm deadline at t = %" PRIu64 ".%09" PRIu64 " s\n", deadline->ns() / s, deadline->ns() % s);
 
   std::printf("\nthrough the leap second (UTC-SLS smears the last 1000 s of the day):\n");
   std::array<std::byte, 16> alarmq_buffer{};
   std::size_t notifications = 0;
   for (const std::uint64_t t : {1000 * s, 1500 * s + 500'000'000, 2000 * s, 2000 * s + 500'000'000, 2001 * s}) {
-    const std::size_t expired = link.advance_to(t);
-    const auto true_utc = utc_from_tai_ns(tai.reading_at(t), schedule);
+    const std::size_t expired = link.advance_to(reference_time(t));
+    const auto true_utc = to_utc(tai_instant(to_fixed_time(nanosecond_count(tai.reading_at(reference_time(t))))), schedule);
     const auto smeared = drv.read(0);
     if (!true_utc || !smeared) return fail("read", errc::invalid_argument);
     std::printf("  t = %4" PRIu64 ".%01" PRIu64 " s  true UTC ", t / s, t % s / 100'000'000);
@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
 
   if (auto r = drv.set_alarm_enabled(0, false); !r) return fail("set_alarm_enabled", r.error());
   std::printf("\nSET_ALARM_ENABLED clock 0 off: OK\n");
-  link.advance_to(3000 * s);
+  link.advance_to(reference_time(3000 * s));
   std::size_t stale = 0;
   while (link.poll_alarmq(alarmq_buffer) != 0) ++stale;
   std::printf("advance to t = 3000 s: %zu notifications\n", stale);

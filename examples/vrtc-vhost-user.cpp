@@ -114,10 +114,11 @@ const char* name_of(clock_kind k) {
 }
 
 /// The host's CLOCK_MONOTONIC in nanoseconds: the device's reference time.
-std::uint64_t monotonic_now() {
+vrtc::reference_time monotonic_now() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  return vrtc::reference_time(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+                              static_cast<std::uint64_t>(ts.tv_nsec));
 }
 
 /// The clocks, at stable addresses (the device refers to them).
@@ -237,10 +238,10 @@ void watch(int epoll, int fd, std::uint64_t tag) {
 }
 
 /// Arms `timer` (CLOCK_MONOTONIC) at `deadline`, or disarms it.
-void arm(int timer, std::optional<std::uint64_t> deadline) {
+void arm(int timer, std::optional<vrtc::reference_time> deadline) {
   itimerspec spec{};
   if (deadline) {
-    const std::uint64_t at = *deadline == 0 ? 1 : *deadline;  // 0 would disarm
+    const std::uint64_t at = deadline->ns() == 0 ? 1 : deadline->ns();  // 0 would disarm
     spec.it_value.tv_sec = static_cast<time_t>(at / 1'000'000'000u);
     spec.it_value.tv_nsec = static_cast<long>(at % 1'000'000'000u);
   }
@@ -376,7 +377,7 @@ int run(const std::vector<std::string_view>& args) {
     if (n < 0) fail(os_error("epoll_wait"));
     for (int i = 0; i < n; ++i) {
       const std::uint64_t tag = events[static_cast<std::size_t>(i)].data.u64;
-      const std::uint64_t now = monotonic_now();
+      const vrtc::reference_time now = monotonic_now();
       if (tag == tag_signal) {
         signalfd_siginfo info{};
         (void)!::read(sig.fd, &info, sizeof info);

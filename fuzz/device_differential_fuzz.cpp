@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   a_opt.offer_alarm = (data[4] & 1u) == 0;
   a_opt.retention = (data[4] & 2u) != 0 ? alarm_retention::clear : alarm_retention::retain;
   reference_options b_opt = a_opt;
-  b_opt.origin = origin;
+  b_opt.origin = reference_time(origin);
   reference_device a(a_opt);
   reference_device b(b_opt);
   const device_under_test da = a.under_test();

@@ -42,10 +42,10 @@ void check(bool ok) {
 
 struct broken_clock {
   clock_capabilities capabilities() const { return {clock_type::utc, smearing::unspecified, true}; }
-  result<std::uint64_t> read(std::uint64_t) { return errc::not_supported; }
+  result<std::uint64_t> read(reference_time) { return errc::not_supported; }
   // It never shows a reading, so none of its alarm events can come from its course.
-  std::uint64_t instant_of(std::uint64_t, std::uint64_t) const { return never_instant; }
-  std::uint64_t instant_below(std::uint64_t, std::uint64_t) const { return never_instant; }
+  reference_time instant_of(std::uint64_t, reference_time) const { return never_instant; }
+  reference_time instant_below(std::uint64_t, reference_time) const { return never_instant; }
 };
 
 struct input {
@@ -118,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::array<guest_counter, 3> counters{guest_counter{hw_counter::x86_tsc, counter_transform::x86_tsc(3u << 15, 16, 99)},
                                               guest_counter{hw_counter::arm_vct, counter_transform::arm_cntvoff(5)},
                                               guest_counter{static_cast<hw_counter>(0xF4), {}}};
-  cfg.guest_counters = counters;
+  cfg.guest_counters.assign(counters.begin(), counters.end());
   const std::array<clock_ref, 5> refs{clock_ref(utc), clock_ref(tai), clock_ref(mono), clock_ref(broken),
                                       clock_ref(stepping)};
   device dev(refs, cfg);
@@ -127,7 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     dev.set_driver_ok();
   };
   start();
-  std::uint64_t now = in.u64(2) * 1000;
+  reference_time now(in.u64(2) * 1000);
 
   // Keyed by the request's bytes as a string: g++ 12 -O3 misreports ordering vector<byte> keys.
   std::map<std::string, std::vector<std::byte>> capability_answers;
@@ -213,7 +213,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             expirations[id] = a->expirations();
             pending[id] = a->notification_pending();
           }
-        now += delta;
+        now += nanosecond_count(delta);
         const std::size_t expired = dev.advance(now);
         if (!deadline || now < *deadline) {
           check(expired == 0);

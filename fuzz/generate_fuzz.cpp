@@ -59,20 +59,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   simulated_clock mono({clock_type::monotonic, smearing::unspecified, false}, 0);
   simulated_clock utc({clock_type::utc, smearing::unspecified, true}, 1'700'000'000'000'000'000);
   const std::array<guest_counter, 1> counters{guest_counter{hw_counter::x86_tsc, counter_transform::identity()}};
-  cfg.guest_counters = counters;
+  cfg.guest_counters.assign(counters.begin(), counters.end());
   const std::array<clock_ref, 3> clocks{tai, mono, utc};
   device dev(clocks, cfg);
   dev.set_negotiated_features(alarm ? feature_alarm_mask : 0);
   dev.set_driver_ok();
   const generator_options opts{static_cast<std::uint16_t>(clocks.size()), dev.alarm_negotiated()};
 
-  std::uint64_t now = 0;
+  reference_time now{};
   std::vector<std::byte> response;
   for (unsigned n = 0; !in.empty() && n < 64; ++n) {
     const generated_request g = generate_request(in, opts);
     response.assign(g.writable_size, fill);
     const std::size_t used = dev.handle(g.bytes, response, now);
-    now += std::uint64_t{in.u8()} * 1'000'000;
+    now += nanosecond_count(std::uint64_t{in.u8()} * 1'000'000);
 
     if (g.writable_size < header_size) {
       check(used == 0);

@@ -279,17 +279,17 @@ void chrono_math(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
   using std::chrono::nanoseconds;
   using std::chrono::seconds;
   const vrtc::fixed_time t{a, b};
-  const auto floor = vrtc::to_sys_time(t);
+  const auto floor = vrtc::to_sys_time(vrtc::utc_instant(t));
   const auto ns = vrtc::to_nanoseconds_floor(t);
   const bool fits = ns.has_value() && ns->count <= static_cast<std::uint64_t>(INT64_MAX);
   require(floor.has_value() == fits);
   if (floor) require(static_cast<std::uint64_t>(floor->time_since_epoch().count()) == ns->count);
-  const auto nearest = vrtc::to_sys_time_round(t);
+  const auto nearest = vrtc::to_sys_time_round(vrtc::utc_instant(t));
   require(nearest.has_value() || nearest == errc::overflow);
   if (nearest && floor) require(*nearest >= *floor && *nearest - *floor <= nanoseconds(1));
 
   const auto sc = static_cast<std::int64_t>(c);
-  const auto back = vrtc::to_fixed_time(vrtc::sys_nanoseconds(nanoseconds(sc)));
+  const auto back = vrtc::to_utc_instant(vrtc::sys_nanoseconds(nanoseconds(sc)));
   require(back.has_value() == (sc >= 0));
   if (back) require(vrtc::to_sys_time(*back).value().time_since_epoch().count() == sc);
   const auto whole = vrtc::to_duration(vrtc::whole_seconds(c));

@@ -54,12 +54,12 @@ struct offset_clock {
   [[nodiscard]] vrtc::clock_capabilities capabilities() const noexcept {
     return {type, vrtc::smearing::unspecified, alarm};
   }
-  [[nodiscard]] vrtc::result<std::uint64_t> read(std::uint64_t now) const noexcept { return offset + now; }
-  [[nodiscard]] std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const noexcept {
-    return reading > offset + now ? reading - offset : now;
+  [[nodiscard]] vrtc::result<std::uint64_t> read(vrtc::reference_time now) const noexcept { return offset + now.ns(); }
+  [[nodiscard]] vrtc::reference_time instant_of(std::uint64_t reading, vrtc::reference_time now) const noexcept {
+    return reading > offset + now.ns() ? vrtc::reference_time(reading - offset) : now;
   }
-  [[nodiscard]] std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const noexcept {
-    return offset + now < reading ? now : vrtc::never_instant;
+  [[nodiscard]] vrtc::reference_time instant_below(std::uint64_t reading, vrtc::reference_time now) const noexcept {
+    return offset + now.ns() < reading ? now : vrtc::never_instant;
   }
 };
 
@@ -83,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   vrtc::device device(clocks);
   {
     vu::backend session(device);
-    std::uint64_t now = 0;
+    vrtc::reference_time now{};
     std::array<std::byte, vu::max_message_size> wire{};
     while (at < size) {
       const std::uint8_t op = byte();
@@ -92,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         continue;
       }
       if (op % 4 == 2) {
-        now += std::uint64_t{byte()} << (op / 4 % 40);
+        now += vrtc::nanosecond_count(std::uint64_t{byte()} << (op / 4 % 40));
         session.process(now);
         continue;
       }

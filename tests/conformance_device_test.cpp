@@ -145,7 +145,7 @@ TEST_CASE("conformance_device: reference variants pass and what they lack is not
   SECTION("alarms cleared on reset, another time origin") {
     reference_options o;
     o.retention = alarm_retention::clear;
-    o.origin = 987'654'321'000;
+    o.origin = vrtc::reference_time(987'654'321'000);
     const report r = run(o);
     CHECK(r.failed_ids().empty());
     CHECK(r.not_applicable() == 0);
@@ -499,7 +499,7 @@ TEST_CASE("conformance_device: the differential harness tells equivalent devices
                                      std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
   reference_device a{reference_options{}};
   reference_options shifted;
-  shifted.origin = 123'456'789'000;
+  shifted.origin = vrtc::reference_time(123'456'789'000);
   reference_device b{shifted};
   const auto da = a.under_test();
   const auto db = b.under_test();
@@ -549,7 +549,7 @@ TEST_CASE("conformance_device: differential scripts find faults the reference do
   for (const std::uint64_t origin : {std::uint64_t{0}, std::uint64_t{42'000}, std::uint64_t{999'999'000'000}}) {
     reference_device ref{reference_options{}};
     reference_options same;
-    same.origin = origin;
+    same.origin = vrtc::reference_time(origin);
     reference_device twin{same};
     CHECK(!run_differential(ref.under_test(), twin.under_test(), script, exact));
   }

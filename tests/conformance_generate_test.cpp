@@ -120,7 +120,7 @@ TEST_CASE("generate: the reference device keeps every promise") {
     dev.set_negotiated_features(alarm ? feature_alarm_mask : 0);
     dev.set_driver_ok();
     std::set<int> seen;
-    CHECK(broken_promises([&](std::span<const std::byte> req, std::span<std::byte> resp) { return dev.handle(req, resp, 0); },
+    CHECK(broken_promises([&](std::span<const std::byte> req, std::span<std::byte> resp) { return dev.handle(req, resp, reference_time{}); },
                           alarm, 3000, &seen) == 0);
     CHECK(seen == std::set<int>{2, 3, 4});  // EOPNOTSUPP, ENODEV and EINVAL were all required somewhere
   }
@@ -135,7 +135,7 @@ TEST_CASE("generate: a device answering an unknown clock with EINVAL is caught")
   dev.set_negotiated_features(feature_alarm_mask);
   dev.set_driver_ok();
   const auto deviating = [&](std::span<const std::byte> req, std::span<std::byte> resp) {
-    const std::size_t used = dev.handle(req, resp, 0);
+    const std::size_t used = dev.handle(req, resp, reference_time{});
     if (used >= 1 && resp[0] == static_cast<std::byte>(status::enodev)) resp[0] = static_cast<std::byte>(status::einval);
     return used;
   };

@@ -15,6 +15,7 @@
 namespace {
 
 using namespace vrtc;
+using rt = reference_time;
 
 constexpr std::uint64_t s = 1'000'000'000;
 constexpr std::uint64_t E = 1'483'228'800;  // 2017-01-01, after a positive leap second
@@ -29,7 +30,7 @@ struct session {
   counter_transform guest{std::uint64_t{1} << 47, 48, 1'000'000};
   std::array<guest_counter, 1> counters{guest_counter{hw_counter::x86_tsc, guest}};
   std::array<clock_ref, 3> refs{clock_ref(utc), clock_ref(tai), clock_ref(mono)};
-  device dev{refs, {.guest_counters = counters}};
+  device dev{refs, {.guest_counters = {counters.begin(), counters.end()}}};
   in_memory_transport link{dev};
   driver<in_memory_transport> drv{link, {.features = feature_alarm_mask}};
 
@@ -77,7 +78,7 @@ TEST_CASE("5.23.6.4 probe and classify the clocks") {
 
 TEST_CASE("5.23.6.5 read every clock") {
   session x;
-  x.link.advance_to(1500 * s + 500'000'000);
+  x.link.advance_to(rt(1500 * s + 500'000'000));
   CHECK(x.drv.read(0) == (E - 500) * s);  // halfway through the UTC-SLS smear
   CHECK(x.drv.read(1) == (E - 500 + 36) * s + 500'000'000);
   CHECK(x.drv.read(2) == 1510 * s + 500'000'000);
@@ -88,7 +89,7 @@ TEST_CASE("5.23.6.5 read every clock") {
 
 TEST_CASE("5.23.6.5 cross-timestamp: the guest's counter value") {
   session x;
-  x.link.advance_to(4 * s);
+  x.link.advance_to(rt(4 * s));
   const auto c = x.drv.read_cross(1, hw_counter::x86_tsc);
   REQUIRE(c.has_value());
   CHECK(c->clock_reading == (E - 1996 + 36) * s);
@@ -98,11 +99,11 @@ TEST_CASE("5.23.6.5 cross-timestamp: the guest's counter value") {
 
 TEST_CASE("5.23.6.5 precise read: system time at the cross-timestamp") {
   session x;
-  x.link.advance_to(100 * s);
+  x.link.advance_to(rt(100 * s));
   // The guest's system clock is the MONOTONIC reference here; each snapshot takes 250 ns.
   auto snapshot = [&] {
-    const system_snapshot snap{x.guest.apply(x.tsc.at(x.link.now())), x.link.now()};
-    x.link.advance_to(x.link.now() + 250);
+    const system_snapshot snap{x.guest.apply(x.tsc.at(x.link.now())), x.link.now().ns()};
+    x.link.advance_to(x.link.now() + nanosecond_count(250));
     return snap;
   };
   const auto p = x.drv.read_precise(1, hw_counter::x86_tsc, snapshot);
@@ -117,20 +118,20 @@ TEST_CASE("5.23.6.6 an alarm through a smeared leap second: one notification, th
   REQUIRE(x.drv.set_alarm(0, E * s, true).has_value());
   const auto deadline = x.dev.next_deadline(x.link.now());
   REQUIRE(deadline.has_value());
-  CHECK(*deadline == 2001 * s);  // 23:59:60 lasts one more SI second, smeared away
-  CHECK(x.link.advance_to(*deadline - 1) == 0);
+  CHECK(*deadline == rt(2001 * s));  // 23:59:60 lasts one more SI second, smeared away
+  CHECK(x.link.advance_to(*deadline - nanosecond_count(1)) == 0);
   CHECK(x.poll().empty());
   CHECK(x.link.advance_to(*deadline) == 1);
   CHECK(x.poll() == std::vector<std::uint16_t>{0});
   CHECK(x.poll().empty());
   REQUIRE(x.drv.set_alarm_enabled(0, false).has_value());
-  CHECK(x.link.advance_to(3000 * s) == 0);
+  CHECK(x.link.advance_to(rt(3000 * s)) == 0);
   CHECK(x.poll().empty());
 }
 
 TEST_CASE("5.23.6.6.1 no stale notification after a disable") {
   session x;
-  x.link.advance_to(10 * s);
+  x.link.advance_to(rt(10 * s));
   REQUIRE(x.drv.set_alarm(2, 5 * s, true).has_value());  // past: expires at once
   CHECK(x.dev.notification_pending());
   REQUIRE(x.drv.set_alarm_enabled(2, false).has_value());
@@ -140,7 +141,7 @@ TEST_CASE("5.23.6.6.1 no stale notification after a disable") {
 TEST_CASE("5.23.6.6 alarm clean-up after a reset prevents stale notifications") {
   session x;
   REQUIRE(x.drv.set_alarm(2, 20 * s, true).has_value());
-  x.link.advance_to(15 * s);
+  x.link.advance_to(rt(15 * s));
   x.dev.reset(x.link.now());
   x.start();
   REQUIRE(x.drv.clear_alarms().has_value());  // before offering alarmq buffers
@@ -152,7 +153,7 @@ TEST_CASE("5.23.6.6 alarm clean-up after a reset prevents stale notifications") 
 TEST_CASE("5.23.6.6 a retained alarm that passed during a reset is notified again") {
   session x;
   REQUIRE(x.drv.set_alarm(2, 12 * s, true).has_value());
-  x.link.advance_to(12 * s);
+  x.link.advance_to(rt(12 * s));
   CHECK(x.poll() == std::vector<std::uint16_t>{2});
   x.dev.reset(x.link.now());
   x.start();  // no clean-up: the alarm is meant to survive
@@ -161,7 +162,7 @@ TEST_CASE("5.23.6.6 a retained alarm that passed during a reset is notified agai
 
 TEST_CASE("5.23.6.6 boot-time-safe alarm fires on time although the real-time clock steps back") {
   session x;
-  x.link.advance_to(100 * s);
+  x.link.advance_to(rt(100 * s));
   const std::uint64_t rt_now = *x.drv.read(0);
   const auto b = x.drv.set_boottime_safe_alarm(rt_now + 60 * s);
   REQUIRE(b.has_value());
@@ -171,10 +172,10 @@ TEST_CASE("5.23.6.6 boot-time-safe alarm fires on time although the real-time cl
   CHECK(b->monotonic_alarm_time == 110 * s + 60 * s);
   // While the guest sleeps, the host's real-time steps back by an hour.
   REQUIRE(x.tai.step(x.link.now(), -3600 * static_cast<std::int64_t>(s)).has_value());
-  CHECK(x.link.advance_to(160 * s) == 1);
+  CHECK(x.link.advance_to(rt(160 * s)) == 1);
   CHECK(x.poll() == std::vector<std::uint16_t>{2});  // the monotonic alarm woke us
   REQUIRE(x.drv.cancel_boottime_safe_alarm(*b).has_value());
-  CHECK(x.link.advance_to(3800 * s) == 0);  // the real-time alarm was disabled too
+  CHECK(x.link.advance_to(rt(3800 * s)) == 0);  // the real-time alarm was disabled too
   CHECK(x.poll().empty());
 }
 
@@ -190,7 +191,7 @@ TEST_CASE("5.23.5 a device without clocks") {
 TEST_CASE("5.23.6.6.2.2 alarm requests when the driver did not negotiate VIRTIO_RTC_F_ALARM") {
   session x;
   driver<in_memory_transport> plain(x.link);
-  x.dev.reset(0);
+  x.dev.reset(reference_time{});
   x.dev.set_negotiated_features(0);
   x.dev.set_driver_ok();
   REQUIRE(plain.probe().has_value());

@@ -26,7 +26,7 @@ TEST_CASE("5.23.6.3.1 CLOCK_REALTIME is served as UTC_MAYBE_SMEARED") {
   CHECK(rt.capabilities().type == vrtc::clock_type::utc_maybe_smeared);
   CHECK(rt.capabilities().leap_second_smearing == vrtc::smearing::unspecified);
   const std::uint64_t before = posix_now(CLOCK_REALTIME);
-  const auto r = rt.read(0);
+  const auto r = rt.read(vrtc::reference_time{});
   const std::uint64_t after = posix_now(CLOCK_REALTIME);
   REQUIRE(r.has_value());
   CHECK(*r >= before);
@@ -38,7 +38,7 @@ TEST_CASE("5.23.6.5.2 CLOCK_MONOTONIC and CLOCK_BOOTTIME serve MONOTONIC and nev
     CHECK(c.capabilities().type == vrtc::clock_type::monotonic);
     std::uint64_t last = 0;
     for (int i = 0; i < 1000; ++i) {
-      const auto r = c.read(0);
+      const auto r = c.read(vrtc::reference_time{});
       REQUIRE(r.has_value());
       CHECK(*r >= last);
       last = *r;
@@ -94,7 +94,7 @@ TEST_CASE("5.23.6.3.1 TAI with the kernel's offset unset is CLOCK_REALTIME plus 
   CHECK(tai->capabilities().type == vrtc::clock_type::tai);
   CHECK(tai->tai_origin() == vrtc::tai_source::leap_table);
   const std::uint64_t before = posix_now(CLOCK_REALTIME);
-  const auto r = tai->read(0);
+  const auto r = tai->read(vrtc::reference_time{});
   const std::uint64_t after = posix_now(CLOCK_REALTIME);
   REQUIRE(r.has_value());
   CHECK(*r >= before + tai_minus_utc_2017 * s_ns);
@@ -107,7 +107,7 @@ TEST_CASE("5.23.6.3.1 TAI with the kernel's offset set is CLOCK_TAI") {
   CHECK(tai->tai_origin() == vrtc::tai_source::kernel);
   CHECK(tai->capabilities().alarm);
   const std::uint64_t before = posix_now(CLOCK_TAI);
-  const auto r = tai->read(0);
+  const auto r = tai->read(vrtc::reference_time{});
   const std::uint64_t after = posix_now(CLOCK_TAI);
   REQUIRE(r.has_value());
   CHECK(*r >= before);
@@ -130,7 +130,7 @@ TEST_CASE("5.23.6.3.1 no TAI clock when the kernel's offset is unset and every t
   REQUIRE(table.table.has_value());
   const auto chosen = vrtc::host_tai::choose(std::nullopt, table, os);
   REQUIRE(chosen.has_value());
-  CHECK(vrtc::host_clock::tai(*chosen).read(0).error() == vrtc::errc::leap_table_expired);
+  CHECK(vrtc::host_clock::tai(*chosen).read(vrtc::reference_time{}).error() == vrtc::errc::leap_table_expired);
 }
 
 TEST_CASE("5.23.6.3.1 the device's TAI clock on this machine reads UTC + 37 s") {
@@ -145,7 +145,7 @@ TEST_CASE("5.23.6.3.1 the device's TAI clock on this machine reads UTC + 37 s") 
   req[0] = std::byte{0x01};  // READ, clock 0
   std::array<std::byte, 16> resp{};
   const std::uint64_t before = true_tai_now();
-  REQUIRE(dev.handle(req, resp, 0) == 16);
+  REQUIRE(dev.handle(req, resp, vrtc::reference_time{}) == 16);
   const std::uint64_t after = true_tai_now();
   CHECK(resp[0] == std::byte{0});
   const std::uint64_t reading = vrtc::load_le<std::uint64_t>(resp, 8);
@@ -164,7 +164,7 @@ TEST_CASE("5.23.6.3.1 a smeared UTC derived from the host's TAI is UTC when the 
   REQUIRE(schedule.has_value());
   vrtc::smeared_utc_clock utc(*tai, *schedule, vrtc::smear_method::utc_sls);
   const std::uint64_t before = posix_now(CLOCK_REALTIME);
-  const auto r = utc.read(0);
+  const auto r = utc.read(vrtc::reference_time{});
   const std::uint64_t after = posix_now(CLOCK_REALTIME);
   REQUIRE(r.has_value());
   CHECK(*r >= before);
@@ -183,13 +183,13 @@ TEST_CASE("5.23.6.5.2 host cross-timestamp through the device") {
   REQUIRE(mono.supports_cross(h));
   std::array<vrtc::clock_ref, 1> refs{vrtc::clock_ref(mono)};
   std::array<vrtc::guest_counter, 1> counters{vrtc::guest_counter{h, {}}};
-  vrtc::device dev(refs, {.guest_counters = counters});
+  vrtc::device dev(refs, {.guest_counters = {counters.begin(), counters.end()}});
   std::array<std::byte, 16> req{};
   req[0] = std::byte{0x02};
   req[10] = static_cast<std::byte>(*id);
   std::array<std::byte, 24> resp{};
   const std::uint64_t c0 = vrtc::read_hardware_counter();
-  REQUIRE(dev.handle(req, resp, 0) == 24);
+  REQUIRE(dev.handle(req, resp, vrtc::reference_time{}) == 24);
   const std::uint64_t c1 = vrtc::read_hardware_counter();
   CHECK(resp[0] == std::byte{0});
   const std::uint64_t cycles = vrtc::load_le<std::uint64_t>(resp, 16);

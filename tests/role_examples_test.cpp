@@ -43,7 +43,7 @@ std::string region(const std::string& name) {
 TEST_CASE("docs device.md example") {
   std::string log;
   // [device example]
-  // Two simulated clocks driven by the reference time `now` (in ns): TAI, and MONOTONIC
+  // Two simulated clocks driven by the reference time `now`: TAI, and MONOTONIC
   // with an alarm. Real devices use host_clock (host_clocks.hpp) or their own backends.
   vrtc::simulated_clock tai({vrtc::clock_type::tai}, 1'700'000'037'000'000'000);
   vrtc::simulated_clock mono({vrtc::clock_type::monotonic, vrtc::smearing::unspecified, true});
@@ -55,7 +55,7 @@ TEST_CASE("docs device.md example") {
   dev.set_driver_ok();
 
   // A requestq element: READ of clock 0 at reference time 5 s.
-  std::uint64_t now = 5'000'000'000;
+  vrtc::reference_time now(5'000'000'000);
   const auto request = vrtc::encode(vrtc::read_request{0});
   std::array<std::byte, 16> response{};
   std::size_t used = dev.handle(request, response, now);  // mark the element used with this
@@ -68,7 +68,7 @@ TEST_CASE("docs device.md example") {
   dev.advance(now);
   std::array<std::byte, 16> alarmq_buffer{};
   while (const std::size_t n = dev.write_notification(alarmq_buffer))
-    log += "NOTIF_ALARM used " + std::to_string(n) + " at " + std::to_string(now) + "\n";
+    log += "NOTIF_ALARM used " + std::to_string(n) + " at " + std::to_string(now.ns()) + "\n";
   // [device example end]
   CHECK(log == "READ used 16\nNOTIF_ALARM used 16 at 7000000000\n");
   CHECK(response[0] == std::byte{0});
@@ -100,7 +100,7 @@ TEST_CASE("docs driver.md example") {
   if (mono_clock == nullptr || !mono_clock->alarm) return;
   const std::uint64_t due = *drv.read(mono_clock->clock_id) + 2'000'000'000;
   if (auto set = drv.set_alarm(mono_clock->clock_id, due, true); !set) return;
-  link.advance_to(2'000'000'000);  // the device's time moves on
+  link.advance_to(vrtc::reference_time(2'000'000'000));  // the device's time moves on
   std::array<std::byte, 16> buffer{};
   while (const std::size_t used = link.poll_alarmq(buffer)) {
     // Validated, and the clock read afresh: act on e->reached(), not on the notification.

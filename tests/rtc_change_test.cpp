@@ -21,10 +21,13 @@ namespace reg = vrtc::cmos_reg;
 
 namespace {
 
+/// The reference instant `d` after the reference clock's origin.
+constexpr vrtc::reference_time rt(nanoseconds d) { return vrtc::reference_time{} + d; }
+
 constexpr std::int64_t y2000 = 946684800;  // 2000-01-01T00:00:00Z
 
 struct emitted {
-  nanoseconds at;
+  vrtc::reference_time at;
   rtc_change change;
 };
 
@@ -32,24 +35,24 @@ struct emitted {
 // that has been reached fires; finish() runs on until nothing can be pending.
 struct sim {
   explicit sim(std::int64_t initial, vrtc::rtc_change_policy policy = {})
-      : rtc(cmos_rtc::running(0ns, initial).value()), coalescer(rtc_change_coalescer::create(policy).value()) {}
+      : rtc(cmos_rtc::running(rt(0ns), initial).value()), coalescer(rtc_change_coalescer::create(policy).value()) {}
 
   void run_until(nanoseconds t) {
     while (const auto d = coalescer.next_deadline()) {
-      if (*d > t) break;
+      if (*d > rt(t)) break;
       fire(*d);
     }
   }
   void write(nanoseconds t, std::uint8_t index, std::uint8_t value) {
     run_until(t);
-    auto r = coalescer.on_write(t, rtc, index, value);
+    auto r = coalescer.on_write(rt(t), rtc, index, value);
     REQUIRE(r.has_value());
-    if (*r) events.push_back({t, **r});
+    if (*r) events.push_back({rt(t), **r});
   }
   void finish() {
     while (const auto d = coalescer.next_deadline()) fire(*d);
   }
-  void fire(nanoseconds t) {
+  void fire(vrtc::reference_time t) {
     if (auto e = coalescer.advance(t)) events.push_back({t, *e});
   }
 
@@ -79,12 +82,12 @@ TEST_CASE("a Linux-style halted update gives one event after the quiet window", 
   s.finish();
   REQUIRE(s.events.size() == 1);
   const auto& [at, e] = s.events[0];
-  CHECK(at == 6010ms);  // released by the register A restore at 5010 ms
+  CHECK(at == rt(6010ms));  // released by the register A restore at 5010 ms
   CHECK(e.last_time == y2000 + 5);
   CHECK(e.new_time == 1718454600);
   CHECK(e.delta_time == 1718454600 - (y2000 + 5));
-  CHECK(e.first_change == 5000ms);
-  CHECK(e.last_change == 5010ms);
+  CHECK(e.first_change == rt(5000ms));
+  CHECK(e.last_change == rt(5010ms));
   CHECK(e.changes == 2);  // halt and release; writes while halted are not changes
   REQUIRE_FALSE(s.coalescer.pending());
 }
@@ -106,8 +109,8 @@ TEST_CASE("a Windows-style running update through an invalid date gives one even
   CHECK(e.last_time == 949276800 + 2);
   CHECK(e.new_time == 1898496000);
   CHECK(e.delta_time == 1898496000 - (949276800 + 2));
-  CHECK(e.last_change == 2006ms);  // the century write repeats the byte shown: no change
-  CHECK(at == 3006ms);
+  CHECK(e.last_change == rt(2006ms));  // the century write repeats the byte shown: no change
+  CHECK(at == rt(3006ms));
 }
 
 TEST_CASE("a century written after SET is cleared (OpenBSD) joins the same event", "[rtc_change]") {
@@ -118,7 +121,7 @@ TEST_CASE("a century written after SET is cleared (OpenBSD) joins the same event
   s.write(1003ms, reg::century, 0x21);  // then 2150, outside the halt
   s.finish();
   REQUIRE(s.events.size() == 1);
-  CHECK(s.events[0].at == 2003ms);
+  CHECK(s.events[0].at == rt(2003ms));
   CHECK(s.events[0].change.last_time == y2000 + 1);
   CHECK(s.events[0].change.new_time == 5680281601);  // 2150-01-01T00:00:01
   CHECK(s.events[0].change.delta_time == 5680281601 - (y2000 + 1));
@@ -126,11 +129,11 @@ TEST_CASE("a century written after SET is cleared (OpenBSD) joins the same event
 
 TEST_CASE("a guest in binary 12-hour mode is decoded in its own format", "[rtc_change]") {
   // Register B = 0x04: binary, 12-hour. Setting 11 PM is hour byte 0x80 | 11.
-  cmos_rtc rtc = cmos_rtc::running(0ns, y2000, 0x04).value();
+  cmos_rtc rtc = cmos_rtc::running(rt(0ns), y2000, 0x04).value();
   rtc_change_coalescer c;
-  REQUIRE(unsigned{rtc.read(0ns, reg::hours)} == 12);  // 12 AM in binary
-  REQUIRE(!c.on_write(500ms, rtc, reg::hours, 0x8b).value());
-  const auto e = c.advance(1500ms);
+  REQUIRE(unsigned{rtc.read(rt(0ns), reg::hours)} == 12);  // 12 AM in binary
+  REQUIRE(!c.on_write(rt(500ms), rtc, reg::hours, 0x8b).value());
+  const auto e = c.advance(rt(1500ms));
   REQUIRE(e.has_value());
   CHECK(e->delta_time == 23 * 3600);
 }
@@ -184,7 +187,7 @@ TEST_CASE("a halt without writes moves the clock back by the halt", "[rtc_change
   CHECK(s.events[0].change.last_time == y2000 + 1);
   CHECK(s.events[0].change.new_time == y2000 + 1);
   CHECK(s.events[0].change.delta_time == -63);
-  CHECK(s.events[0].at == 65s);
+  CHECK(s.events[0].at == rt(65s));
 }
 
 TEST_CASE("a guest that never clears SET produces nothing and arms no timer", "[rtc_change]") {
@@ -194,7 +197,7 @@ TEST_CASE("a guest that never clears SET produces nothing and arms no timer", "[
   s.finish();
   REQUIRE(s.events.empty());
   REQUIRE_FALSE(s.coalescer.next_deadline().has_value());
-  REQUIRE_FALSE(s.coalescer.advance(nanoseconds::max()).has_value());
+  REQUIRE_FALSE(s.coalescer.advance(vrtc::reference_time::max()).has_value());
 }
 
 TEST_CASE("a burst left on an invalid date waits for the repair", "[rtc_change]") {
@@ -211,7 +214,7 @@ TEST_CASE("a burst left on an invalid date waits for the repair", "[rtc_change]"
   CHECK(e.new_time == 1677542400 + 36000 + 1);
   // The clock that ran before the burst reads 10:00:100 at 100 s.
   CHECK(e.delta_time == (1677542400 + 36000 + 1) - (1675159200 + 100));
-  CHECK(s.events[0].at == 101s);
+  CHECK(s.events[0].at == rt(101s));
 }
 
 TEST_CASE("writes closer together than the window coalesce and a gap of one window separates", "[rtc_change]") {
@@ -223,13 +226,13 @@ TEST_CASE("writes closer together than the window coalesce and a gap of one wind
   s.write(4700ms, reg::hours, 0x06);  // exactly one window later: a new burst
   s.finish();
   REQUIRE(s.events.size() == 2);
-  CHECK(s.events[0].at == 4700ms);
+  CHECK(s.events[0].at == rt(4700ms));
   CHECK(s.events[0].change.changes == 4);
   // The updates at 1 s, 2 s and 3 s all happen, writes or not: 05:30:03 at 3.7 s, while the
   // old clock reads 00:00:03. The guest moved hours and minutes only.
   CHECK(s.events[0].change.new_time == y2000 + 5 * 3600 + 30 * 60 + 3);
   CHECK(s.events[0].change.delta_time == 5 * 3600 + 30 * 60);
-  CHECK(s.events[1].at == 5700ms);
+  CHECK(s.events[1].at == rt(5700ms));
   CHECK(s.events[1].change.last_time == y2000 + 5 * 3600 + 30 * 60 + 4);
   CHECK(s.events[1].change.delta_time == 3600);
 }
@@ -242,7 +245,7 @@ TEST_CASE("minutes written at 0.9, 1.8 and 2.7 s give one event moving the clock
   s.finish();
   REQUIRE(s.events.size() == 1);
   const auto& [at, e] = s.events[0];
-  CHECK(at == 3700ms);
+  CHECK(at == rt(3700ms));
   CHECK(e.last_time == y2000);
   CHECK(e.new_time == y2000 + 3 * 60 + 2);  // 00:03:02: the updates at 1 s and 2 s happened
   CHECK(e.delta_time == 180);
@@ -264,7 +267,7 @@ TEST_CASE("events from running writes at random instants add up to exactly what 
     for (int i = 0; i < 60; ++i) {
       now += nanoseconds{static_cast<std::int64_t>(rng() % 1'700'000'000)};
       s.run_until(now);
-      const vrtc::civil_time shown = vrtc::from_unix_seconds(s.rtc.time_at(now).value());
+      const vrtc::civil_time shown = vrtc::from_unix_seconds(s.rtc.time_at(rt(now)).value());
       const unsigned field = static_cast<unsigned>(rng() % 3);
       const unsigned value = static_cast<unsigned>(rng() % (field == 2 ? 24 : 60));
       const std::uint8_t index = field == 0 ? reg::seconds : field == 1 ? reg::minutes : reg::hours;
@@ -294,20 +297,20 @@ TEST_CASE("a continuous writer is reported every max_wait", "[rtc_change]") {
   continuous_writer(s);
   s.finish();
   REQUIRE(s.events.size() == 3);
-  CHECK(s.events[0].at == 10500ms);  // first change 500 ms + max_wait
+  CHECK(s.events[0].at == rt(10500ms));  // first change 500 ms + max_wait
   CHECK(s.events[0].change.last_time == y2000);
   CHECK(s.events[0].change.new_time == y2000 + 20 * 60 + 10);  // k = 20 at 10 s
   CHECK(s.events[0].change.delta_time == 20 * 60);
   CHECK(s.events[0].change.changes == 20);
-  CHECK(s.events[1].at == 20500ms);
+  CHECK(s.events[1].at == rt(20500ms));
   CHECK(s.events[1].change.last_time == y2000 + 20 * 60 + 10);  // shown at 10.5 s
   CHECK(s.events[1].change.new_time == y2000 + 40 * 60 + 20);   // k = 40 at 20 s
   CHECK(s.events[1].change.delta_time == 20 * 60);
-  CHECK(s.events[2].at == 30500ms);  // cap 30.5 s; the window end is also 30.5 s
+  CHECK(s.events[2].at == rt(30500ms));  // cap 30.5 s; the window end is also 30.5 s
   CHECK(s.events[2].change.last_time == y2000 + 40 * 60 + 20);
   CHECK(s.events[2].change.new_time == y2000 + 59 * 60 + 29);  // k = 59 at 29.5 s
   CHECK(s.events[2].change.delta_time == 19 * 60);
-  CHECK(s.events[2].change.last_change == 29500ms);
+  CHECK(s.events[2].change.last_change == rt(29500ms));
 }
 
 TEST_CASE("a writer alternating two values reports only the net move per burst", "[rtc_change]") {
@@ -316,7 +319,7 @@ TEST_CASE("a writer alternating two values reports only the net move per burst",
   s.finish();
   // Each max_wait burst but the first ends on minute 20, where it began: no move, no event.
   REQUIRE(s.events.size() == 1);
-  CHECK(s.events[0].at == 10500ms);
+  CHECK(s.events[0].at == rt(10500ms));
   CHECK(s.events[0].change.new_time == y2000 + 20 * 60 + 10);
   CHECK(s.events[0].change.delta_time == 20 * 60);
   REQUIRE_FALSE(s.coalescer.pending());
@@ -328,38 +331,38 @@ TEST_CASE("without a practical max_wait a continuous writer starves, as in ACRN"
   REQUIRE(s.events.empty());
   s.finish();
   REQUIRE(s.events.size() == 1);
-  CHECK(s.events[0].at == 30500ms);
+  CHECK(s.events[0].at == rt(30500ms));
   CHECK(s.events[0].change.new_time == y2000 + 59 * 60 + 29);
   CHECK(s.events[0].change.delta_time == 59 * 60);
 }
 
 TEST_CASE("the window end is inclusive and a deadline-time write closes the old burst first", "[rtc_change]") {
-  cmos_rtc rtc = cmos_rtc::running(0ns, y2000).value();
+  cmos_rtc rtc = cmos_rtc::running(rt(0ns), y2000).value();
   rtc_change_coalescer c;
-  REQUIRE(!c.on_write(1s, rtc, reg::hours, 0x01).value());
-  REQUIRE(c.next_deadline() == nanoseconds{2s});
-  REQUIRE_FALSE(c.advance(2s - 1ns).has_value());
+  REQUIRE(!c.on_write(rt(1s), rtc, reg::hours, 0x01).value());
+  REQUIRE(c.next_deadline() == rt(2s));
+  REQUIRE_FALSE(c.advance(rt(2s - 1ns)).has_value());
   SECTION("a timer firing exactly at expiry emits") {
-    const auto e = c.advance(2s);
+    const auto e = c.advance(rt(2s));
     REQUIRE(e.has_value());
     CHECK(e->delta_time == 3600);
-    CHECK_FALSE(c.advance(2s).has_value());  // a stale or repeated timer does nothing
+    CHECK_FALSE(c.advance(rt(2s)).has_value());  // a stale or repeated timer does nothing
     CHECK_FALSE(c.next_deadline().has_value());
   }
   SECTION("a write exactly at expiry returns the closed burst and opens a new one") {
-    const auto e = c.on_write(2s, rtc, reg::hours, 0x02).value();
+    const auto e = c.on_write(rt(2s), rtc, reg::hours, 0x02).value();
     REQUIRE(e.has_value());
     CHECK(e->delta_time == 3600);
-    CHECK(e->last_change == 1s);
-    REQUIRE(c.next_deadline() == nanoseconds{3s});
-    const auto e2 = c.advance(3s);
+    CHECK(e->last_change == rt(1s));
+    REQUIRE(c.next_deadline() == rt(3s));
+    const auto e2 = c.advance(rt(3s));
     REQUIRE(e2.has_value());
-    CHECK(e2->first_change == 2s);
+    CHECK(e2->first_change == rt(2s));
     CHECK(e2->delta_time == 3600);
   }
   SECTION("a write just before expiry extends the window") {
-    REQUIRE(!c.on_write(2s - 1ns, rtc, reg::hours, 0x02).value());
-    CHECK(c.next_deadline() == nanoseconds{3s - 1ns});
+    REQUIRE(!c.on_write(rt(2s - 1ns), rtc, reg::hours, 0x02).value());
+    CHECK(c.next_deadline() == rt(3s - 1ns));
   }
 }
 
@@ -367,7 +370,7 @@ TEST_CASE("year and century rollover: ticking is not a change, setting across it
   sim s(4102444798);  // 2099-12-31T23:59:58
   s.run_until(10s);
   REQUIRE(s.events.empty());
-  REQUIRE(s.rtc.read(10s, reg::century) == 0x21);
+  REQUIRE(s.rtc.read(rt(10s), reg::century) == 0x21);
   // Set back to 1999-12-31T23:59:59 (BCD century 19, year 99).
   linux_set(s, 10s, 0x19, 0x99, 0x12, 0x31, 0x23, 0x59, 0x59);
   s.finish();
@@ -392,22 +395,22 @@ TEST_CASE("a burst re-halted past max_wait closes when released", "[rtc_change]"
   s.write(1s, reg::hours, 0x01);  // closable at 1 s: cap at 11 s
   s.write(1500ms, reg::b, 0x82);  // held
   s.write(30s, reg::b, 0x02);     // released after the cap: due at once
-  REQUIRE(s.coalescer.next_deadline() == nanoseconds{30s});
+  REQUIRE(s.coalescer.next_deadline() == rt(30s));
   s.finish();
   REQUIRE(s.events.size() == 1);
-  CHECK(s.events[0].at == 30s);
+  CHECK(s.events[0].at == rt(30s));
   CHECK(s.events[0].change.new_time == y2000 + 3600 + 1);  // frozen at 01:00:01
   CHECK(s.events[0].change.delta_time == 3600 + 1 - 30);
 }
 
 TEST_CASE("the generic observer takes clock snapshots from any RTC model", "[rtc_change]") {
   rtc_change_coalescer c;
-  const vrtc::rtc_clock r{1000, 1s};  // reads 1000 until its update at 1 s
+  const vrtc::rtc_clock r{1000, rt(1s)};  // reads 1000 until its update at 1 s
   // No baseline yet: the first valid clock is not a change.
-  REQUIRE_FALSE(c.observe(0s, std::nullopt, r).has_value());
+  REQUIRE_FALSE(c.observe(rt(0s), std::nullopt, r).has_value());
   REQUIRE_FALSE(c.pending());
-  REQUIRE_FALSE(c.observe(500ms, r, vrtc::rtc_clock{5000, 1s}).has_value());
-  const auto e = c.advance(1500ms);
+  REQUIRE_FALSE(c.observe(rt(500ms), r, vrtc::rtc_clock{5000, rt(1s)}).has_value());
+  const auto e = c.advance(rt(1500ms));
   REQUIRE(e.has_value());
   CHECK(e->last_time == 1000);
   CHECK(e->new_time == 5000);
@@ -421,7 +424,11 @@ TEST_CASE("policies are validated", "[rtc_change]") {
   REQUIRE(rtc_change_coalescer::create({1s, 1s}).has_value());
   // Deadlines saturate instead of overflowing.
   auto c = rtc_change_coalescer::create({nanoseconds::max(), nanoseconds::max()}).value();
-  REQUIRE_FALSE(c.observe(1s, vrtc::rtc_clock{0, 0s}, vrtc::rtc_clock{7, 1s}).has_value());
-  REQUIRE(c.next_deadline() == nanoseconds::max());
-  REQUIRE(c.advance(nanoseconds::max()).has_value());
+  REQUIRE_FALSE(c.observe(rt(1s), vrtc::rtc_clock{0, rt(0s)}, vrtc::rtc_clock{7, rt(1s)}).has_value());
+  REQUIRE(c.next_deadline() == rt(1s) + nanoseconds::max());  // fits the unsigned reference time
+  REQUIRE(c.advance(rt(1s) + nanoseconds::max()).has_value());
+  const auto late = vrtc::reference_time::max() - 1s;
+  REQUIRE_FALSE(c.observe(late, vrtc::rtc_clock{0, rt(0s)}, vrtc::rtc_clock{7, late}).has_value());
+  REQUIRE(c.next_deadline() == vrtc::reference_time::max());
+  REQUIRE(c.advance(vrtc::reference_time::max()).has_value());
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "test_support.hpp"
 
@@ -305,13 +306,13 @@ TEST_CASE("chrono adapters give a value or an error at the ends of both ranges",
   using std::chrono::seconds;
   constexpr std::uint64_t int64_max = static_cast<std::uint64_t>(INT64_MAX);
   // 2^63 - 1 ns is 9223372036 s + 854775807 ns; one nanosecond more does not fit.
-  CHECK(vrtc::to_sys_time(vrtc::to_fixed_time(vrtc::nanosecond_count(int64_max))).value().time_since_epoch() ==
+  CHECK(vrtc::to_sys_time(vrtc::utc_instant(vrtc::to_fixed_time(vrtc::nanosecond_count(int64_max)))).value().time_since_epoch() ==
         nanoseconds(INT64_MAX));
-  CHECK(vrtc::to_sys_time(vrtc::to_fixed_time(vrtc::nanosecond_count(int64_max + 1))) == errc::overflow);
-  CHECK(vrtc::to_sys_time(fixed_time{max64, max64}) == errc::overflow);
-  CHECK(vrtc::to_sys_time_round(fixed_time{max64, max64}) == errc::overflow);
-  CHECK(vrtc::to_fixed_time(vrtc::sys_nanoseconds(nanoseconds(INT64_MIN))) == errc::overflow);
-  CHECK(vrtc::to_fixed_time(vrtc::sys_nanoseconds(nanoseconds(INT64_MAX))).value() ==
+  CHECK(vrtc::to_sys_time(vrtc::utc_instant(vrtc::to_fixed_time(vrtc::nanosecond_count(int64_max + 1)))) == errc::overflow);
+  CHECK(vrtc::to_sys_time(vrtc::utc_instant(fixed_time{max64, max64})) == errc::overflow);
+  CHECK(vrtc::to_sys_time_round(vrtc::utc_instant(fixed_time{max64, max64})) == errc::overflow);
+  CHECK(vrtc::to_utc_instant(vrtc::sys_nanoseconds(nanoseconds(INT64_MIN))) == errc::overflow);
+  CHECK(vrtc::to_utc_instant(vrtc::sys_nanoseconds(nanoseconds(INT64_MAX))).value().time ==
         vrtc::to_fixed_time(vrtc::nanosecond_count(int64_max)));
   CHECK(vrtc::to_duration(vrtc::whole_seconds(max64)) == errc::overflow);
   CHECK(vrtc::to_duration(vrtc::whole_seconds(int64_max)).value() == seconds(INT64_MAX));
@@ -322,4 +323,31 @@ TEST_CASE("chrono adapters give a value or an error at the ends of both ranges",
   CHECK(vrtc::to_second_fraction(nanoseconds(INT64_MIN)) == errc::invalid_argument);
   CHECK(vrtc::to_second_fraction(nanoseconds(INT64_MAX)) == errc::invalid_argument);
   CHECK(vrtc::to_duration_floor(vrtc::second_fraction(max64)) == nanoseconds(999'999'999));
+}
+
+TEST_CASE("reference time: explicit, ordered, saturating", "[time]") {
+  using vrtc::nanosecond_count;
+  using vrtc::reference_time;
+  STATIC_REQUIRE(reference_time{} == reference_time::min());
+  STATIC_REQUIRE(reference_time(5).ns() == 5);
+  STATIC_REQUIRE(reference_time(5).since_origin() == nanosecond_count(5));
+  STATIC_REQUIRE(reference_time(5) < reference_time(6));
+  STATIC_REQUIRE(reference_time(5) + nanosecond_count(7) == reference_time(12));
+  STATIC_REQUIRE(reference_time(12) - nanosecond_count(7) == reference_time(5));
+  STATIC_REQUIRE(reference_time(12) - reference_time(5) == nanosecond_count(7));
+  // Saturation: "never" stays never, the origin is the earliest instant, and an instant is
+  // not after a later one.
+  STATIC_REQUIRE(reference_time::max() + nanosecond_count(1) == reference_time::max());
+  STATIC_REQUIRE(reference_time(UINT64_MAX - 3) + nanosecond_count(UINT64_MAX) == reference_time::max());
+  STATIC_REQUIRE(reference_time(3) - nanosecond_count(4) == reference_time::min());
+  STATIC_REQUIRE(reference_time(5) - reference_time(12) == nanosecond_count(0));
+  reference_time t(10);
+  t += nanosecond_count(5);
+  CHECK(t == reference_time(15));
+  t -= nanosecond_count(20);
+  CHECK(t == reference_time::min());
+  // Neither a bare integer nor a duration converts to an instant.
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::uint64_t, reference_time>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<nanosecond_count, reference_time>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<reference_time, std::uint64_t>);
 }

@@ -52,10 +52,11 @@ enum class fault { none, no_version_1, wrong_used_length, einval_for_enodev, lat
 
 constexpr std::uint64_t late_by = 2'000'000'000;
 
-std::uint64_t monotonic_now() {
+vrtc::reference_time monotonic_now() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  return vrtc::reference_time(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+                              static_cast<std::uint64_t>(ts.tv_nsec));
 }
 
 [[noreturn]] void die(const std::string& why) {
@@ -157,7 +158,7 @@ class mutant {
       vu::detail::close_all(given);
       return false;
     }
-    const std::uint64_t now = monotonic_now();
+    const vrtc::reference_time now = monotonic_now();
     if (own_ && is_vring_message(m->req) && queue_of(*m) == own_->index) {
       const auto reply = own_message(*m, given);
       if (reply && !vu::send(sock, *reply)) return false;
@@ -189,7 +190,7 @@ class mutant {
     return true;
   }
 
-  void on_kick(std::uint32_t q, std::uint64_t now) {
+  void on_kick(std::uint32_t q, vrtc::reference_time now) {
     if (own_ && q == own_->index) {
       std::uint64_t count = 0;
       (void)!::read(own_->kick, &count, sizeof count);
@@ -200,7 +201,7 @@ class mutant {
     serve(now, false);
   }
 
-  void on_timer(std::uint64_t now) {
+  void on_timer(vrtc::reference_time now) {
     session_.process(now);
     serve(now, false);
   }
@@ -210,9 +211,9 @@ class mutant {
     return session_.kick_fd(q);
   }
 
-  [[nodiscard]] std::optional<std::uint64_t> next_deadline(std::uint64_t now) const {
+  [[nodiscard]] std::optional<vrtc::reference_time> next_deadline(vrtc::reference_time now) const {
     auto d = session_.next_deadline(now);
-    if (d && fault_ == fault::late_alarm) *d += late_by;
+    if (d && fault_ == fault::late_alarm) *d += vrtc::nanosecond_count(late_by);
     return d;
   }
 
@@ -287,7 +288,7 @@ class mutant {
     if (fd >= 0) (void)!::write(fd, &one, sizeof one);
   }
 
-  void serve(std::uint64_t now, bool kicked) {
+  void serve(vrtc::reference_time now, bool kicked) {
     if (!own_ || !own_->made || !own_->enabled) return;
     own_queue& q = *own_;
     bool notify = false;
@@ -350,10 +351,10 @@ int listen_on(const std::string& path) {
   return fd;
 }
 
-void arm(int timer, std::optional<std::uint64_t> deadline) {
+void arm(int timer, std::optional<vrtc::reference_time> deadline) {
   itimerspec spec{};
   if (deadline) {
-    const std::uint64_t at = *deadline == 0 ? 1 : *deadline;
+    const std::uint64_t at = deadline->ns() == 0 ? 1 : deadline->ns();
     spec.it_value.tv_sec = static_cast<time_t>(at / 1'000'000'000u);
     spec.it_value.tv_nsec = static_cast<long>(at % 1'000'000'000u);
   }
@@ -403,7 +404,7 @@ int main(int argc, char** argv) {
     for (const int k : kicks)
       if (k >= 0) fds.push_back({k, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), -1) < 0) continue;
-    const std::uint64_t now = monotonic_now();
+    const vrtc::reference_time now = monotonic_now();
     for (const pollfd& p : fds) {
       if ((p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       if (p.fd == listener) {

@@ -21,10 +21,11 @@
 
 namespace vrtc_test {
 
-inline std::uint64_t monotonic_now() {
+inline vrtc::reference_time monotonic_now() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  return vrtc::reference_time(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+                              static_cast<std::uint64_t>(ts.tv_nsec));
 }
 
 // vrtc's session serving CLOCK_REALTIME (with an alarm) and CLOCK_MONOTONIC in a thread of its
@@ -66,8 +67,8 @@ class backend_thread {
                                {serve_kicks_ ? b.kick_fd(1) : -1, POLLIN, 0}}};
       int timeout = -1;
       if (const auto d = b.next_deadline(monotonic_now())) {
-        const std::uint64_t now = monotonic_now();
-        timeout = *d <= now ? 0 : static_cast<int>((*d - now) / 1'000'000 + 1);
+        const vrtc::reference_time now = monotonic_now();
+        timeout = *d <= now ? 0 : static_cast<int>((*d - now).count / 1'000'000 + 1);
       }
       const int n = ::poll(p.data(), p.size(), timeout);
       if (n < 0) continue;

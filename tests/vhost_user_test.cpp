@@ -44,12 +44,12 @@ struct offset_clock {
   [[nodiscard]] vrtc::clock_capabilities capabilities() const noexcept {
     return {type, vrtc::smearing::unspecified, alarm};
   }
-  [[nodiscard]] vrtc::result<std::uint64_t> read(std::uint64_t now) const noexcept { return offset + now; }
-  [[nodiscard]] std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const noexcept {
-    return reading > offset + now ? reading - offset : now;
+  [[nodiscard]] vrtc::result<std::uint64_t> read(vrtc::reference_time now) const noexcept { return offset + now.ns(); }
+  [[nodiscard]] vrtc::reference_time instant_of(std::uint64_t reading, vrtc::reference_time now) const noexcept {
+    return reading > offset + now.ns() ? vrtc::reference_time(reading - offset) : now;
   }
-  [[nodiscard]] std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const noexcept {
-    return offset + now < reading ? now : vrtc::never_instant;
+  [[nodiscard]] vrtc::reference_time instant_below(std::uint64_t reading, vrtc::reference_time now) const noexcept {
+    return offset + now.ns() < reading ? now : vrtc::never_instant;
   }
 };
 
@@ -95,7 +95,7 @@ class frontend {
 
   // Sends `m` with `fds`, lets the session serve it, and returns the reply if one came.
   vrtc::result<std::optional<vu::message>> exchange(vu::backend& b, const vu::message& m, std::vector<int> fds = {},
-                                                    std::uint64_t now = 0) {
+                                                    vrtc::reference_time now = {}) {
     REQUIRE(vu::send(sock, m, fds).has_value());
     const auto served = b.serve_message(backend_sock, now);
     std::optional<vu::message> reply;
@@ -123,7 +123,7 @@ class frontend {
     return std::get<std::uint64_t>((*reply)->body);
   }
 
-  void ok(vu::backend& b, const vu::message& m, std::vector<int> fds = {}, std::uint64_t now = 0) {
+  void ok(vu::backend& b, const vu::message& m, std::vector<int> fds = {}, vrtc::reference_time now = {}) {
     const auto r = exchange(b, m, std::move(fds), now);
     INFO(vu::to_string(m.req));
     REQUIRE(r.has_value());
@@ -180,7 +180,7 @@ class frontend {
     std::vector<std::byte> bytes;
   };
   template <class Req>
-  answer ask(vu::backend& b, const Req& request, std::uint32_t writable = 32, std::uint64_t now = 0) {
+  answer ask(vu::backend& b, const Req& request, std::uint32_t writable = 32, vrtc::reference_time now = {}) {
     const auto wire = vrtc::encode(request);
     std::memcpy(host + (buffers - guest_base), wire.data(), wire.size());
     std::memset(host + (buffers + 0x100 - guest_base), 0xEE, writable);
@@ -264,7 +264,7 @@ TEST_CASE("vhost-user session serves CFG, CLOCK_CAP and READ through shared ring
   const auto cap1 = f.ask(r.backend, vrtc::clock_cap_request{1});
   CHECK(decoded<vrtc::clock_cap_response>(cap1.bytes, cap1.used.len).type == vrtc::clock_type::monotonic);
 
-  const auto read = f.ask(r.backend, vrtc::read_request{0}, 32, 12345);
+  const auto read = f.ask(r.backend, vrtc::read_request{0}, 32, vrtc::reference_time(12345));
   CHECK(read.used.len == vrtc::read_response::size);
   CHECK(decoded<vrtc::read_response>(read.bytes, read.used.len).clock_reading == clock_offset + 12345);
 
@@ -285,15 +285,15 @@ TEST_CASE("vhost-user session delivers an expired alarm into an alarmq buffer", 
   const vrtc::guest_buffer slot{buffers + 0x400, 16};
   REQUIRE(f.driver[1]->add({}, std::span(&slot, 1)).has_value());
   f.kick_queue(1);
-  r.backend.on_kick(1, 0);
+  r.backend.on_kick(1, vrtc::reference_time{});
   CHECK_FALSE(f.driver[1]->take_used().has_value());  // nothing to say yet
 
   const auto set = f.ask(r.backend, vrtc::set_alarm_request{clock_offset + 1000, 0, vrtc::flag_alarm_enabled});
   CHECK(set.used.len == 8);
   CHECK(set.bytes[0] == std::byte{0});
-  REQUIRE(r.backend.next_deadline(0).has_value());
-  CHECK(*r.backend.next_deadline(0) == 1000);
-  r.backend.process(1000);
+  REQUIRE(r.backend.next_deadline(vrtc::reference_time{}).has_value());
+  CHECK(*r.backend.next_deadline(vrtc::reference_time{}) == vrtc::reference_time(1000));
+  r.backend.process(vrtc::reference_time(1000));
   const auto used = f.driver[1]->take_used();
   REQUIRE(used.has_value());
   CHECK(used->len == vrtc::notif_alarm::size);
@@ -371,22 +371,22 @@ TEST_CASE("vhost-user malformed or unacceptable messages end the session with a 
     for (int i = 0; i < c.fds; ++i) fds.push_back(::eventfd(0, EFD_CLOEXEC));
     REQUIRE(vu::send_message(f.sock, c.wire, fds).has_value());
     for (int fd : fds) ::close(fd);
-    const auto served = r.backend.serve_message(f.backend_sock, 0);
+    const auto served = r.backend.serve_message(f.backend_sock, vrtc::reference_time{});
     CHECK(served == c.expected);
-    r.backend.end(0);
+    r.backend.end(vrtc::reference_time{});
   }
 
   SECTION("a message value built by hand with the wrong payload or descriptors") {
     rig r;
     std::optional<vu::message> failure;
-    CHECK(r.backend.handle(vu::message{vu::request::set_features, vu::version, vu::vring_state{}}, {}, 0, &failure) ==
+    CHECK(r.backend.handle(vu::message{vu::request::set_features, vu::version, vu::vring_state{}}, {}, vrtc::reference_time{}, &failure) ==
           errc::invalid_argument);
     vu::memory_table table;
     table.count = 2;
-    CHECK(r.backend.handle(vu::make_request(vu::request::set_mem_table, table), {}, 0) == errc::vhost_bad_fd_count);
+    CHECK(r.backend.handle(vu::make_request(vu::request::set_mem_table, table), {}, vrtc::reference_time{}) == errc::vhost_bad_fd_count);
     table.count = 9;
-    CHECK(r.backend.handle(vu::make_request(vu::request::set_mem_table, table), {}, 0) == errc::vhost_too_many_regions);
-    CHECK(r.backend.handle(vu::make_request(vu::request::set_log_base, std::uint64_t{0}), {}, 0) ==
+    CHECK(r.backend.handle(vu::make_request(vu::request::set_mem_table, table), {}, vrtc::reference_time{}) == errc::vhost_too_many_regions);
+    CHECK(r.backend.handle(vu::make_request(vu::request::set_log_base, std::uint64_t{0}), {}, vrtc::reference_time{}) ==
           errc::vhost_unknown_request);
   }
 
@@ -396,8 +396,8 @@ TEST_CASE("vhost-user malformed or unacceptable messages end the session with a 
     const auto wire = raw(8, 1, {0, 0, 0, 0, 16, 0, 0, 0});
     REQUIRE(vu::send_message(f.sock, std::span(wire).first(15)).has_value());
     ::shutdown(f.sock, SHUT_WR);
-    CHECK(r.backend.serve_message(f.backend_sock, 0) == errc::too_short);
-    CHECK(r.backend.serve_message(f.backend_sock, 0) == errc::vhost_disconnected);
+    CHECK(r.backend.serve_message(f.backend_sock, vrtc::reference_time{}) == errc::too_short);
+    CHECK(r.backend.serve_message(f.backend_sock, vrtc::reference_time{}) == errc::vhost_disconnected);
   }
 
   SECTION("a failure is acknowledged when REPLY_ACK asked for it") {
@@ -406,7 +406,7 @@ TEST_CASE("vhost-user malformed or unacceptable messages end the session with a 
     f.ok(r.backend, vu::make_request(vu::request::set_features, f.get_u64(r.backend, vu::request::get_features)));
     f.ok(r.backend, vu::make_request(vu::request::set_protocol_features, vu::backend::offered_protocol_features));
     REQUIRE(vu::send(f.sock, vu::make_request(vu::request::set_vring_num, vu::vring_state{5, 16}, true)).has_value());
-    CHECK(r.backend.serve_message(f.backend_sock, 0) == errc::vhost_bad_queue_index);
+    CHECK(r.backend.serve_message(f.backend_sock, vrtc::reference_time{}) == errc::vhost_bad_queue_index);
     pollfd pfd{f.sock, POLLIN, 0};
     REQUIRE(::poll(&pfd, 1, 0) == 1);
     std::array<std::byte, vu::max_message_size> buffer{};
@@ -453,14 +453,14 @@ TEST_CASE("vhost-user session serves a front-end that reconnects", "[vhost_user]
     frontend f;
     f.negotiate(r.backend);
     CHECK(f.ask(r.backend, vrtc::cfg_request{}).used.len == vrtc::cfg_response::size);
-    r.backend.end(0);
+    r.backend.end(vrtc::reference_time{});
     CHECK_FALSE(r.device.live());
     CHECK(r.backend.kick_fd(0) == -1);
   }
   frontend f;
   f.negotiate(r.backend);
   CHECK(r.device.live());
-  const auto read = f.ask(r.backend, vrtc::read_request{1}, 32, 99);
+  const auto read = f.ask(r.backend, vrtc::read_request{1}, 32, vrtc::reference_time(99));
   CHECK(decoded<vrtc::read_response>(read.bytes, read.used.len).clock_reading == 99);
 }
 
@@ -475,7 +475,7 @@ TEST_CASE("vhost-user serving requests allocates nothing", "[vhost_user]") {
   const std::size_t before = vrtc_test::allocations.load();
   for (int round = 0; round < 100; ++round) {
     for (int i = 0; i < 8; ++i) (void)f.driver[0]->add(std::span(&in, 1), std::span(&out, 1));
-    r.backend.on_kick(0, static_cast<std::uint64_t>(round));
+    r.backend.on_kick(0, vrtc::reference_time(static_cast<std::uint64_t>(round)));
     for (int i = 0; i < 8; ++i) (void)f.driver[0]->take_used();
   }
   CHECK(vrtc_test::allocations.load() == before);
@@ -527,7 +527,7 @@ TEST_CASE("vhost-user memory slots: ADD_MEM_REG and REM_MEM_REG, and a table rep
     table.regions[0] = vu::region{guest_base, guest_size, f.user(guest_base), 0};
     f.ok(r.backend, vu::make_request(vu::request::set_mem_table, table, true), {f.memfd});
     CHECK(r.backend.serving(vu::requestq));
-    const auto read = f.ask(r.backend, vrtc::read_request{1}, 32, 5);
+    const auto read = f.ask(r.backend, vrtc::read_request{1}, 32, vrtc::reference_time(5));
     CHECK(decoded<vrtc::read_response>(read.bytes, read.used.len).clock_reading == 5);
   }
 
@@ -581,7 +581,7 @@ TEST_CASE("vhost-user a ring that breaks a virtqueue rule stops alone and says s
   // A descriptor that chains to itself.
   f.driver[0]->write_raw_descriptor(3, vrtc::virtq::descriptor{buffers, 16, vrtc::virtq::desc_f_next, 3});
   f.driver[0]->publish_raw(3);
-  r.backend.on_kick(0, 0);
+  r.backend.on_kick(0, vrtc::reference_time{});
   CHECK_FALSE(r.backend.serving(vu::requestq));
   CHECK(r.backend.serving(vu::alarmq));
   CHECK(logged(r, "queue 0 stopped: descriptor chain loops"));

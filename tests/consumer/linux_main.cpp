@@ -7,7 +7,7 @@
 
 int main() {
   const auto clock = vrtc::host_clock::realtime();
-  const auto reading = clock.read(0);
+  const auto reading = clock.read(vrtc::reference_time{});
   if (!reading) {
     std::puts("consumer-linux: the real-time clock gave no reading");
     return 1;

@@ -22,6 +22,7 @@
 #include "vrtc/conformance/device_suite.hpp"
 #include "vrtc/core/bytes.hpp"
 #include "vrtc/core/config.hpp"
+#include "vrtc/core/time.hpp"
 #include "vrtc/format/messages.hpp"
 #include "vrtc/format/protocol.hpp"
 #include "vrtc/roles/clocks.hpp"
@@ -122,7 +123,7 @@ struct reference_options {
   bool offer_alarm = true;
   alarm_retention retention = alarm_retention::retain;
   /// Reference time at start-up; clocks are anchored so that readings do not depend on it.
-  std::uint64_t origin = 0;
+  reference_time origin{};
   fault broken = fault::none;
 };
 
@@ -141,7 +142,7 @@ class reference_device {
   explicit reference_device(const reference_options& options = {})
       : opt_(options),
         now_(options.origin),
-        tsc_{hw_counter::x86_tsc, 1'000'000'000, 5'000'000 - options.origin},
+        tsc_{hw_counter::x86_tsc, 1'000'000'000, 5'000'000 - options.origin.ns()},
         clocks_{simulated_clock({clock_type::utc_smeared, smearing::noon_linear, true}, anchor(utc_start)),
                 simulated_clock({clock_type::tai, smearing::unspecified, false}, anchor(utc_start + 37 * s), &tsc_),
                 simulated_clock({clock_type::monotonic, smearing::unspecified, true}, anchor(1'000 * s)),
@@ -155,7 +156,7 @@ class reference_device {
   reference_device& operator=(const reference_device&) = delete;
 
   [[nodiscard]] std::uint64_t offered_features() const noexcept { return device_.offered_features(); }
-  [[nodiscard]] std::uint64_t now() const noexcept { return now_; }
+  [[nodiscard]] reference_time now() const noexcept { return now_; }
 
   /// One requestq element (see device_under_test::handle).
   std::size_t handle(std::span<const std::byte> readable, std::span<std::byte> writable) {
@@ -175,7 +176,7 @@ class reference_device {
     device_.set_driver_ok();
   }
   void advance(std::uint64_t ns) {
-    now_ = ns > UINT64_MAX - now_ ? UINT64_MAX : now_ + ns;
+    now_ += nanosecond_count(ns);  // saturates
     if (opt_.broken != fault::alarm_noticed_only_on_request) (void)device_.advance(now_);
     renotify_passed();
   }
@@ -216,13 +217,13 @@ class reference_device {
   static constexpr std::uint64_t s = 1'000'000'000;
 
   /// The reading at reference instant 0 that gives `at_origin` at the origin.
-  [[nodiscard]] std::uint64_t anchor(std::uint64_t at_origin) const noexcept { return at_origin - opt_.origin; }
+  [[nodiscard]] std::uint64_t anchor(std::uint64_t at_origin) const noexcept { return at_origin - opt_.origin.ns(); }
 
   [[nodiscard]] device_config make_config(const reference_options& o) const {
     device_config c;
     c.offer_alarm = o.offer_alarm;
     c.retention = o.retention;
-    c.guest_counters = counters_;
+    c.guest_counters.assign(counters_.begin(), counters_.end());
     c.strict_requests = o.broken != fault::lenient_requests;
     return c;
   }
@@ -442,7 +443,7 @@ class reference_device {
   }
 
   reference_options opt_;
-  std::uint64_t now_;
+  reference_time now_;
   virtual_counter tsc_;
   std::array<simulated_clock, clock_count> clocks_;
   std::array<clock_ref, clock_count> refs_;

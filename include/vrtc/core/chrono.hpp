@@ -4,7 +4,8 @@
 // sys_time<nanoseconds> is signed 64-bit nanoseconds around 1970 (years 1677..2262); vrtc
 // instants are unsigned seconds since their epoch. Every conversion states its rounding and
 // reports errc::overflow where a value does not fit the other side. Only UTC-like (POSIX) time
-// scales belong in sys_time; a TAI reading must be converted with utc_from_tai first.
+// scales belong in sys_time, so the adapters take and give utc_instant: a TAI instant must go
+// through to_utc first.
 #pragma once
 
 #include <chrono>
@@ -22,28 +23,46 @@ namespace detail {
 inline constexpr std::uint64_t max_chrono_ns = static_cast<std::uint64_t>(INT64_MAX);
 }  // namespace detail
 
-/// A POSIX instant as sys_time, truncated to the nanosecond; errc::overflow after 2262-04-11.
-[[nodiscard]] constexpr result<sys_nanoseconds> to_sys_time(fixed_time t) noexcept {
-  const result<nanosecond_count> ns = to_nanoseconds_floor(t);
+/// A UTC instant as sys_time, truncated to the nanosecond; errc::overflow after 2262-04-11.
+[[nodiscard]] constexpr result<sys_nanoseconds> to_sys_time(utc_instant t) noexcept {
+  const result<nanosecond_count> ns = to_nanoseconds_floor(t.time);
   if (!ns || ns->count > detail::max_chrono_ns) return errc::overflow;
   return sys_nanoseconds(std::chrono::nanoseconds(static_cast<std::int64_t>(ns->count)));
 }
 
-/// A POSIX instant as sys_time, rounded to the nearest nanosecond (ties upwards).
-[[nodiscard]] constexpr result<sys_nanoseconds> to_sys_time_round(fixed_time t) noexcept {
-  const result<seconds_and_nanoseconds> rounded = round_to_nanoseconds(t);
+/// A UTC instant as sys_time, rounded to the nearest nanosecond (ties upwards).
+[[nodiscard]] constexpr result<sys_nanoseconds> to_sys_time_round(utc_instant t) noexcept {
+  const result<seconds_and_nanoseconds> rounded = round_to_nanoseconds(t.time);
   if (!rounded) return rounded.error();
   const result<fixed_time> exact = to_fixed_time(*rounded);  // the rounded instant, exactly
-  return to_sys_time(*exact);
+  return to_sys_time(utc_instant(*exact));
 }
 
-/// The earliest fixed_time in the same nanosecond as `t` (to_sys_time gives `t` back).
+/// The earliest UTC instant in the same nanosecond as `t` (to_sys_time gives `t` back).
 /// errc::overflow before 1970, where the unsigned seconds cannot go.
-[[nodiscard]] constexpr result<fixed_time> to_fixed_time(sys_nanoseconds t) noexcept {
+[[nodiscard]] constexpr result<utc_instant> to_utc_instant(sys_nanoseconds t) noexcept {
   const std::int64_t ns = t.time_since_epoch().count();
   if (ns < 0) return errc::overflow;
-  return to_fixed_time(nanosecond_count(static_cast<std::uint64_t>(ns)));
+  return utc_instant(to_fixed_time(nanosecond_count(static_cast<std::uint64_t>(ns))));
 }
+
+// --- reference time and chrono durations ---------------------------------------------------
+
+/// `d` later (earlier for a negative `d`), saturating at reference_time's ends.
+[[nodiscard]] constexpr reference_time operator+(reference_time t, std::chrono::nanoseconds d) noexcept {
+  const std::int64_t n = d.count();
+  // The magnitude in unsigned arithmetic: defined for INT64_MIN too.
+  const std::uint64_t magnitude = n < 0 ? 0 - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n);
+  return n < 0 ? t - nanosecond_count(magnitude) : t + nanosecond_count(magnitude);
+}
+/// `d` earlier (later for a negative `d`), saturating at reference_time's ends.
+[[nodiscard]] constexpr reference_time operator-(reference_time t, std::chrono::nanoseconds d) noexcept {
+  const std::int64_t n = d.count();
+  const std::uint64_t magnitude = n < 0 ? 0 - static_cast<std::uint64_t>(n) : static_cast<std::uint64_t>(n);
+  return n < 0 ? t + nanosecond_count(magnitude) : t - nanosecond_count(magnitude);
+}
+constexpr reference_time& operator+=(reference_time& t, std::chrono::nanoseconds d) noexcept { return t = t + d; }
+constexpr reference_time& operator-=(reference_time& t, std::chrono::nanoseconds d) noexcept { return t = t - d; }
 
 /// Whole seconds as a chrono duration; errc::overflow above INT64_MAX.
 [[nodiscard]] constexpr result<std::chrono::seconds> to_duration(whole_seconds s) noexcept {

@@ -85,6 +85,51 @@ using tai_instant = instant<scale::tai>;
 using smeared_utc_instant = instant<scale::smeared_utc>;
 using monotonic_instant = instant<scale::monotonic>;
 
+// --- reference time --------------------------------------------------------------------------
+// The roles (device, alarms, deadlines, the CMOS RTC model) never read a clock: their caller
+// hands in `now`, an instant of one clock it chose (a host CLOCK_MONOTONIC, a simulation's
+// virtual time). That clock is the reference clock; its instants are reference_time, distinct
+// from the readings of the clocks a device serves (plain u64 nanoseconds, as on the wire) and
+// from every other instant type, so neither a reading nor a duration can be passed as `now`.
+
+/// An instant of the caller's reference clock: nanoseconds since its origin, 0 .. 2^64 - 1.
+/// Durations are nanosecond_count. Arithmetic saturates at the ends of the range instead of
+/// wrapping: max() stands for "never", and a deadline past it stays "never".
+class reference_time {
+ public:
+  constexpr reference_time() noexcept = default;  ///< the reference clock's origin
+  constexpr explicit reference_time(std::uint64_t ns_since_origin) noexcept : ns_(ns_since_origin) {}
+
+  /// Nanoseconds since the reference clock's origin.
+  [[nodiscard]] constexpr std::uint64_t ns() const noexcept { return ns_; }
+  [[nodiscard]] constexpr nanosecond_count since_origin() const noexcept { return nanosecond_count(ns_); }
+
+  [[nodiscard]] static constexpr reference_time min() noexcept { return reference_time(0); }
+  /// The last instant; deadlines use it for "never".
+  [[nodiscard]] static constexpr reference_time max() noexcept { return reference_time(UINT64_MAX); }
+
+  friend constexpr bool operator==(reference_time, reference_time) = default;
+  friend constexpr auto operator<=>(reference_time, reference_time) = default;
+
+  /// `d` later, saturating at max().
+  [[nodiscard]] friend constexpr reference_time operator+(reference_time t, nanosecond_count d) noexcept {
+    return reference_time(t.ns_ > UINT64_MAX - d.count ? UINT64_MAX : t.ns_ + d.count);
+  }
+  /// `d` earlier, saturating at the origin.
+  [[nodiscard]] friend constexpr reference_time operator-(reference_time t, nanosecond_count d) noexcept {
+    return reference_time(t.ns_ < d.count ? 0 : t.ns_ - d.count);
+  }
+  /// How long after `b` the instant `a` is; 0 when it is not after `b`.
+  [[nodiscard]] friend constexpr nanosecond_count operator-(reference_time a, reference_time b) noexcept {
+    return nanosecond_count(a.ns_ > b.ns_ ? a.ns_ - b.ns_ : 0);
+  }
+  constexpr reference_time& operator+=(nanosecond_count d) noexcept { return *this = *this + d; }
+  constexpr reference_time& operator-=(nanosecond_count d) noexcept { return *this = *this - d; }
+
+ private:
+  std::uint64_t ns_ = 0;
+};
+
 /// The length of one counter tick: frac_sec / 2^(64 + shift) seconds (vmclock's
 /// counter_period_frac_sec and counter_period_shift; the same unit is used for the error rates).
 struct counter_period {

@@ -2,8 +2,8 @@
 // the time.
 //
 // The model keeps the register file a guest sees through ports 0x70/0x71 and a whole-second
-// clock behind it. Time is an argument (a monotonic reading in nanoseconds from any fixed
-// origin); nothing here reads a clock, sleeps or starts a timer.
+// clock behind it. Time is an argument (reference_time: the caller's monotonic clock);
+// nothing here reads a clock, sleeps or starts a timer.
 //
 // Clock rules (documented in docs/rtc-change.md):
 //  * The clock runs while register B's SET bit is clear and register A's divider field is
@@ -37,9 +37,11 @@
 #include <limits>
 #include <optional>
 
+#include "vrtc/core/chrono.hpp"
 #include "vrtc/core/civil.hpp"
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
+#include "vrtc/core/time.hpp"
 
 VRTC_BEGIN_NAMESPACE
 
@@ -191,21 +193,18 @@ namespace detail {
 }
 
 /// A whole-second clock as the MC146818 counts: reads `seconds` until the update at
-/// `next_update` (monotonic time), one more from that instant, and one more at every full
+/// `next_update` (reference time), one more from that instant, and one more at every full
 /// second after it. cmos_rtc sets `next_update` to the first update after the instant it
 /// sets the clock, so two of its clocks compare equal exactly when they read the same from
 /// then on.
 struct rtc_clock {
   std::int64_t seconds = 0;
-  std::chrono::nanoseconds next_update{0};
+  reference_time next_update{};
 
   /// The reading at `now`; the result saturates instead of overflowing.
-  [[nodiscard]] constexpr std::int64_t reading(std::chrono::nanoseconds now) const noexcept {
+  [[nodiscard]] constexpr std::int64_t reading(reference_time now) const noexcept {
     if (now < next_update) return seconds;
-    // Unsigned difference: exact for any pair of int64 tick counts with now >= next_update.
-    const std::uint64_t elapsed_ns =
-        static_cast<std::uint64_t>(now.count()) - static_cast<std::uint64_t>(next_update.count());
-    const auto ticks = static_cast<std::int64_t>(elapsed_ns / 1'000'000'000U) + 1;
+    const auto ticks = static_cast<std::int64_t>((now - next_update).count / 1'000'000'000U) + 1;
     if (seconds > std::numeric_limits<std::int64_t>::max() - ticks) return std::numeric_limits<std::int64_t>::max();
     return seconds + ticks;
   }
@@ -227,7 +226,7 @@ class cmos_rtc {
   /// selects (SET must be clear), with its next update one second later (so updates fall
   /// at now + 1 s, now + 2 s, ...). invalid_date for a year outside 0..9999 (the registers
   /// cannot hold it), invalid_argument when reg_b has SET.
-  [[nodiscard]] static constexpr result<cmos_rtc> running(std::chrono::nanoseconds now, std::int64_t unix_seconds,
+  [[nodiscard]] static constexpr result<cmos_rtc> running(reference_time now, std::int64_t unix_seconds,
                                                           std::uint8_t reg_b = default_reg_b) noexcept {
     if ((reg_b & cmos_reg_b::set) != 0) return errc::invalid_argument;
     const civil_time t = from_unix_seconds(unix_seconds);
@@ -236,7 +235,7 @@ class cmos_rtc {
     rtc.regs_[cmos_reg::a] = default_reg_a;
     rtc.regs_[cmos_reg::b] = reg_b;
     rtc.regs_[cmos_reg::d] = 0x80;  // VRT: time and RAM valid
-    rtc.phase_ns_ = floor_mod_second(now.count());
+    rtc.phase_ns_ = now.ns() % ns_per_s;
     rtc.clock_ = rtc_clock{unix_seconds, rtc.next_update_after(now)};
     rtc.render(now);
     return rtc;
@@ -244,7 +243,7 @@ class cmos_rtc {
 
   /// The guest writes `value` to register `index` at `now`. invalid_argument for an index
   /// outside the register file (the caller strips the NMI bit of port 0x70 first).
-  constexpr result<void> write(std::chrono::nanoseconds now, std::uint8_t index, std::uint8_t value) noexcept {
+  constexpr result<void> write(reference_time now, std::uint8_t index, std::uint8_t value) noexcept {
     if (index >= register_count) return errc::invalid_argument;
     render(now);  // the registers show the current time before any of them changes
     const bool was_halted = halted();
@@ -263,7 +262,8 @@ class cmos_rtc {
     if (was_in_reset && !divider_in_reset()) {
       // The divider chain leaves reset: its first update is half a second away, and every
       // later one a whole second after that.
-      phase_ns_ = (floor_mod_second(now.count()) + cmos_reg_a::first_update_after_reset.count()) % ns_per_s;
+      constexpr auto delay = static_cast<std::uint64_t>(cmos_reg_a::first_update_after_reset.count());
+      phase_ns_ = (now.ns() % ns_per_s + delay) % ns_per_s;
     }
 
     if (was_halted != halted()) {
@@ -277,7 +277,7 @@ class cmos_rtc {
   }
 
   /// What the guest reads from register `index` at `now` (0xff outside the register file).
-  [[nodiscard]] constexpr std::uint8_t read(std::chrono::nanoseconds now, std::uint8_t index) const noexcept {
+  [[nodiscard]] constexpr std::uint8_t read(reference_time now, std::uint8_t index) const noexcept {
     if (index >= register_count) return 0xff;
     cmos_rtc copy = *this;
     copy.render(now);
@@ -305,7 +305,7 @@ class cmos_rtc {
 
   /// The time the registers show at `now` in POSIX seconds: the running clock's reading, or
   /// while halted the frozen registers decoded. invalid_date when they are not a valid date.
-  [[nodiscard]] constexpr result<std::int64_t> time_at(std::chrono::nanoseconds now) const noexcept {
+  [[nodiscard]] constexpr result<std::int64_t> time_at(reference_time now) const noexcept {
     if (clock_) return clock_->reading(now);
     const auto t = decode_cmos_time(time_bytes(), regs_[cmos_reg::b]);
     if (!t) return t.error();
@@ -320,28 +320,20 @@ class cmos_rtc {
   }
 
  private:
-  static constexpr std::int64_t ns_per_s = 1'000'000'000;
+  static constexpr std::uint64_t ns_per_s = 1'000'000'000;
 
   constexpr cmos_rtc() noexcept = default;
 
-  // t mod 1 s in [0, 1 s), for any t (no overflow: the remainder is taken first).
-  [[nodiscard]] static constexpr std::int64_t floor_mod_second(std::int64_t t) noexcept {
-    const std::int64_t r = t % ns_per_s;
-    return r < 0 ? r + ns_per_s : r;
-  }
-
   // The first update instant after `now` (updates are one second apart, in the phase the
   // divider chain set when it last left reset). Saturates at the largest instant.
-  [[nodiscard]] constexpr std::chrono::nanoseconds next_update_after(std::chrono::nanoseconds now) const noexcept {
+  [[nodiscard]] constexpr reference_time next_update_after(reference_time now) const noexcept {
     // How far `now` is past the last update instant at or before it, in [0, 1 s).
-    const std::int64_t past = (floor_mod_second(now.count()) - phase_ns_ + ns_per_s) % ns_per_s;
-    std::int64_t next = 0;
-    if (__builtin_add_overflow(now.count(), ns_per_s - past, &next)) return std::chrono::nanoseconds::max();
-    return std::chrono::nanoseconds{next};
+    const std::uint64_t past = (now.ns() % ns_per_s + ns_per_s - phase_ns_) % ns_per_s;
+    return now + nanosecond_count(ns_per_s - past);
   }
 
   // Brings the time registers up to the running clock's reading at `now`.
-  constexpr void render(std::chrono::nanoseconds now) noexcept {
+  constexpr void render(reference_time now) noexcept {
     if (!clock_) return;
     set_time_bytes(encode_cmos_time(from_unix_seconds(clock_->reading(now)), regs_[cmos_reg::b]));
   }
@@ -367,7 +359,7 @@ class cmos_rtc {
     regs_[cmos_reg::b] = value;
   }
 
-  constexpr void restart_from_registers(std::chrono::nanoseconds now) noexcept {
+  constexpr void restart_from_registers(reference_time now) noexcept {
     const auto t = decode_cmos_time(time_bytes(), regs_[cmos_reg::b]);
     if (!t) {
       clock_.reset();  // broken until the registers are valid again
@@ -380,7 +372,7 @@ class cmos_rtc {
 
   std::array<std::uint8_t, register_count> regs_{};
   std::optional<rtc_clock> clock_;
-  std::int64_t phase_ns_ = 0;  // update instants are the instants congruent to this mod 1 s
+  std::uint64_t phase_ns_ = 0;  // update instants are the instants congruent to this mod 1 s
 };
 
 VRTC_END_NAMESPACE

@@ -21,6 +21,7 @@
 
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/counter.hpp"
+#include "vrtc/core/time.hpp"
 #include "vrtc/roles/clocks.hpp"
 #ifdef __linux__
 #include "vrtc/linux/host_tai.hpp"
@@ -71,7 +72,7 @@ class host_clock {
 
   [[nodiscard]] clock_capabilities capabilities() const noexcept { return {type_, smearing::unspecified, alarm_}; }
 
-  [[nodiscard]] result<std::uint64_t> read(std::uint64_t /*now*/) const noexcept {
+  [[nodiscard]] result<std::uint64_t> read(reference_time /*now*/) const noexcept {
 #ifdef __linux__
     if (tai_) return tai_->now_ns();
 #endif
@@ -85,14 +86,13 @@ class host_clock {
   /// adjustments stay within about 10 %), so it stays early against any monotonic reference.
   /// Steps are not scheduled: report them with device::advance() (e.g. from a timerfd with
   /// TFD_TIMER_CANCEL_ON_SET, which also fires at a kernel leap second).
-  [[nodiscard]] std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const noexcept {
+  [[nodiscard]] reference_time instant_of(std::uint64_t reading, reference_time now) const noexcept {
     const auto current = read(now);
     if (!current || *current >= reading) return now;
     const std::uint64_t gap = reading - *current;
-    const std::uint64_t lead = gap - gap / 8;  // >= 1
-    return now > never_instant - lead ? never_instant : now + lead;
+    return now + nanosecond_count(gap - gap / 8);  // a lead >= 1 ns; saturates at never_instant
   }
-  [[nodiscard]] std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const noexcept {
+  [[nodiscard]] reference_time instant_below(std::uint64_t reading, reference_time now) const noexcept {
     const auto current = read(now);
     return !current || *current < reading ? now : never_instant;
   }
@@ -104,14 +104,14 @@ class host_clock {
   }
 
   /// The clock read between two counter reads; the counter value is their midpoint.
-  [[nodiscard]] result<cross_reading> read_cross(std::uint64_t now, hw_counter h) const noexcept {
+  [[nodiscard]] result<cross_timestamp> read_cross(reference_time now, hw_counter h) const noexcept {
     if (!supports_cross(h)) return errc::not_supported;
     const auto before = hardware_counter();
     const auto reading = read(now);
     const auto after = hardware_counter();
     if (!before || !after) return errc::no_counter;
     if (!reading) return reading.error();
-    return cross_reading{*reading, *before + (*after - *before) / 2};
+    return cross_timestamp{*reading, *before + (*after - *before) / 2};
   }
 
  private:

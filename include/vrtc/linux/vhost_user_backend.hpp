@@ -45,6 +45,7 @@
 
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
+#include "vrtc/core/time.hpp"
 #include "vrtc/format/vhost_user.hpp"
 #include "vrtc/linux/vhost_user_socket.hpp"
 #include "vrtc/roles/device.hpp"
@@ -107,7 +108,7 @@ class backend {
   /// On an error whose request asked for an acknowledgement, `failure_ack` gets the failure
   /// acknowledgement to send before closing. Whether REPLY_ACK applies is judged after the
   /// message: a SET_PROTOCOL_FEATURES that negotiates it is acknowledged itself.
-  [[nodiscard]] result<std::optional<message>> handle(const message& m, std::span<const int> fds, std::uint64_t now,
+  [[nodiscard]] result<std::optional<message>> handle(const message& m, std::span<const int> fds, reference_time now,
                                                       std::optional<message>* failure_ack = nullptr) {
     fd_guard guard{fds};
     if (m.is_reply()) return errc::vhost_unexpected_message;
@@ -132,7 +133,7 @@ class backend {
   }
 
   /// Reads one message from `sock`, handles it and sends its reply. An error ends the session.
-  [[nodiscard]] result<void> serve_message(int sock, std::uint64_t now) {
+  [[nodiscard]] result<void> serve_message(int sock, reference_time now) {
     std::array<std::byte, max_message_size> buffer{};
     std::array<int, max_fds> fds{};
     const auto got = receive_message(sock, buffer, fds);
@@ -157,7 +158,7 @@ class backend {
   /// The connection is gone (or is being closed): rings stop, descriptors close, guest memory
   /// is unmapped, and the device is reset as a driver that went away would leave it (its
   /// alarms retained per its configuration). The session can then serve a new connection.
-  void end(std::uint64_t now) {
+  void end(reference_time now) {
     release();
     reset_device(now);
     features_ = 0;
@@ -168,7 +169,7 @@ class backend {
   // --- serving ---------------------------------------------------------------------------
 
   /// A queue's kick eventfd is readable: consumes the kick and serves.
-  void on_kick(std::uint32_t queue, std::uint64_t now) noexcept {
+  void on_kick(std::uint32_t queue, reference_time now) noexcept {
     if (queue < queue_count && rings_[queue].kick >= 0) {
       std::uint64_t count = 0;
       (void)!::read(rings_[queue].kick, &count, sizeof count);
@@ -178,7 +179,7 @@ class backend {
 
   /// Serves whatever is due: the device's alarms at `now`, every available request, and the
   /// pending notifications into available alarmq buffers.
-  void process(std::uint64_t now) noexcept {
+  void process(reference_time now) noexcept {
     device_->advance(now);
     serve_requests(now);
     deliver_notifications();
@@ -186,7 +187,7 @@ class backend {
 
   /// When process() must run next, at the latest, for the device's alarms (nullopt: only on
   /// kicks and control messages).
-  [[nodiscard]] std::optional<std::uint64_t> next_deadline(std::uint64_t now) const { return device_->next_deadline(now); }
+  [[nodiscard]] std::optional<reference_time> next_deadline(reference_time now) const { return device_->next_deadline(now); }
 
  private:
   struct vring {
@@ -255,7 +256,7 @@ class backend {
     slot = fd;
   }
 
-  result<std::optional<message>> dispatch(const message& m, fd_guard& fds, std::uint64_t now) {
+  result<std::optional<message>> dispatch(const message& m, fd_guard& fds, reference_time now) {
     using none = std::optional<message>;
     switch (m.req) {
       case request::get_features:
@@ -395,7 +396,7 @@ class backend {
   // The request queue starting is the driver's DRIVER_OK: a front-end starts the rings when
   // the driver sets DRIVER_OK, and does not always say so with SET_STATUS even when STATUS is
   // negotiated (QEMU 11.1's vhost-user-rtc-pci sends FEATURES_OK only).
-  void queue_became_active(std::uint32_t index, std::uint64_t now) {
+  void queue_became_active(std::uint32_t index, reference_time now) {
     if (!active(rings_[index])) return;
     if (index == requestq && !device_->live()) {
       device_->set_driver_ok();
@@ -404,7 +405,7 @@ class backend {
     process(now);
   }
 
-  void reset_device(std::uint64_t now) {
+  void reset_device(reference_time now) {
     device_->reset(now);
     device_->set_negotiated_features(0);
     status_ = 0;
@@ -548,7 +549,7 @@ class backend {
     logf("queue %u stopped: %s", index, to_string(e));
   }
 
-  void serve_requests(std::uint64_t now) noexcept {
+  void serve_requests(reference_time now) noexcept {
     vring& v = rings_[requestq];
     if (!active(v)) return;
     // The largest request is 24 bytes and the largest response 24: anything beyond is

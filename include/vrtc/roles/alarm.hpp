@@ -29,7 +29,9 @@ enum class alarm_retention : unsigned char {
   clear,   ///< reset to alarm_time 0, disabled
 };
 
-/// One clock's alarm. All operations are constexpr and O(1).
+/// One clock's alarm. All operations are constexpr and O(1). Every mutator returns whether it
+/// was an expiration event, so a device serving several alarms can order their notifications
+/// (device.hpp numbers the events as they happen).
 class alarm_state {
  public:
   constexpr alarm_state() noexcept = default;
@@ -40,8 +42,6 @@ class alarm_state {
   [[nodiscard]] constexpr bool enabled() const noexcept { return enabled_; }
   /// Whether an expiration waits for its NOTIF_ALARM.
   [[nodiscard]] constexpr bool notification_pending() const noexcept { return pending_; }
-  /// Sequence number of the pending expiration (orders notifications across clocks).
-  [[nodiscard]] constexpr std::uint64_t pending_sequence() const noexcept { return pending_seq_; }
   /// Number of expiration events so far (each one may also trigger host actions, e.g. a wake-up).
   [[nodiscard]] constexpr std::uint64_t expirations() const noexcept { return expirations_; }
   /// The last clock reading this machine saw.
@@ -56,12 +56,12 @@ class alarm_state {
   /// Feeds a fresh reading of the clock. Returns true when this is an expiration event
   /// (enabled, and the clock went from before the alarm time to at or after it). A reading
   /// before the alarm time makes a pending expiration obsolete: the clock stepped back.
-  constexpr bool observe(std::uint64_t reading, std::uint64_t& sequence) noexcept {
+  constexpr bool observe(std::uint64_t reading) noexcept {
     bool expired = false;
     if (reading < alarm_time_) {
       pending_ = false;
     } else if (enabled_ && last_reading_ < alarm_time_) {
-      expire(sequence);
+      expire();
       expired = true;
     }
     last_reading_ = reading;
@@ -70,13 +70,13 @@ class alarm_state {
 
   /// VIRTIO_RTC_REQ_SET_ALARM at clock reading `reading`. Any alarm_time is accepted
   /// (§5.23.6.6.2.2). Returns true when setting expires the alarm at once.
-  constexpr bool set(std::uint64_t time, bool enable, std::uint64_t reading, std::uint64_t& sequence) noexcept {
+  constexpr bool set(std::uint64_t time, bool enable, std::uint64_t reading) noexcept {
     pending_ = false;  // obsolete: the driver set an alarm time (and maybe disabled it)
     alarm_time_ = time;
     enabled_ = enable;
     last_reading_ = reading;
     if (enable && reading >= time) {
-      expire(sequence);
+      expire();
       return true;
     }
     return false;
@@ -85,7 +85,7 @@ class alarm_state {
   /// VIRTIO_RTC_REQ_SET_ALARM_ENABLED at clock reading `reading`; keeps the alarm time.
   /// Enabling an alarm whose time is not in the future is an expiration event, also when the
   /// alarm was already enabled (the driver "sets the alarm to enabled"). Returns true then.
-  constexpr bool set_enabled(bool enable, std::uint64_t reading, std::uint64_t& sequence) noexcept {
+  constexpr bool set_enabled(bool enable, std::uint64_t reading) noexcept {
     last_reading_ = reading;
     enabled_ = enable;
     if (!enable) {
@@ -93,7 +93,7 @@ class alarm_state {
       return false;
     }
     if (reading >= alarm_time_) {
-      expire(sequence);
+      expire();
       return true;
     }
     return false;
@@ -102,7 +102,7 @@ class alarm_state {
   /// A device reset at clock reading `reading`. Notifications not yet sent belong to the old
   /// alarmq and are dropped; a retained, enabled alarm whose time is not in the future expires
   /// anew. Returns true when the reset is an expiration event.
-  constexpr bool reset(alarm_retention retention, std::uint64_t reading, std::uint64_t& sequence) noexcept {
+  constexpr bool reset(alarm_retention retention, std::uint64_t reading) noexcept {
     pending_ = false;
     last_reading_ = reading;
     if (retention == alarm_retention::clear) {
@@ -111,7 +111,7 @@ class alarm_state {
       return false;
     }
     if (enabled_ && reading >= alarm_time_) {
-      expire(sequence);
+      expire();
       return true;
     }
     return false;
@@ -121,15 +121,13 @@ class alarm_state {
   constexpr void notification_sent() noexcept { pending_ = false; }
 
  private:
-  constexpr void expire(std::uint64_t& sequence) noexcept {
+  constexpr void expire() noexcept {
     pending_ = true;  // replaces an older pending expiration, which is now obsolete
-    pending_seq_ = sequence++;
     ++expirations_;
   }
 
   std::uint64_t alarm_time_ = 0;
   std::uint64_t last_reading_ = 0;
-  std::uint64_t pending_seq_ = 0;
   std::uint64_t expirations_ = 0;
   bool enabled_ = false;
   bool pending_ = false;

@@ -33,11 +33,13 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "vrtc/core/bytes.hpp"
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
+#include "vrtc/core/time.hpp"
 #include "vrtc/format/messages.hpp"
 #include "vrtc/format/protocol.hpp"
 #include "vrtc/roles/alarm.hpp"
@@ -60,8 +62,9 @@ struct device_config {
   /// Answer EINVAL to requests with non-zero reserved bytes or undefined flag bits.
   bool strict_requests = true;
   /// Counters the driver reads, for READ_CROSS and CROSS_CAP. Implementation-specific ids
-  /// (0xF0..0xFE) become "known" by being listed here. Copied by the device.
-  std::span<const guest_counter> guest_counters{};
+  /// (0xF0..0xFE) become "known" by being listed here. A later entry for an id already
+  /// listed is ignored; so is an id that cannot carry a transform (INVALID, 2..0xEF).
+  std::vector<guest_counter> guest_counters{};
 };
 
 /// The virtio-rtc device: clocks, capabilities, alarms, and the request handler.
@@ -70,8 +73,8 @@ class device {
   /// A device serving `clocks` (clock id = index; the first 65535 are used), or why it cannot
   /// be built: errc::invalid_argument when a backend's capabilities could not go on the wire
   /// (see check_capabilities) or a clock with an alarm cannot bound its deadlines.
-  [[nodiscard]] static result<device> create(std::span<const clock_ref> clocks, const device_config& config = {}) {
-    device d(clocks, config);
+  [[nodiscard]] static result<device> create(std::span<const clock_ref> clocks, device_config config = {}) {
+    device d(clocks, std::move(config));
     if (!d.status_) return d.status_.error();
     return d;
   }
@@ -94,9 +97,8 @@ class device {
 
   /// As create(), for callers that keep the device in place: when the clocks are not valid,
   /// the device serves no clocks and offers no features, and build_status() tells why.
-  explicit device(std::span<const clock_ref> clocks, const device_config& config = {}) : config_(config) {
-    config_.guest_counters = {};
-    for (const guest_counter& g : config.guest_counters) {
+  explicit device(std::span<const clock_ref> clocks, device_config config = {}) : config_(std::move(config)) {
+    for (const guest_counter& g : config_.guest_counters) {
       const int i = counter_index(g.id);
       if (i < 0 || transforms_[static_cast<unsigned>(i)].has_value()) continue;
       transforms_[static_cast<unsigned>(i)] = g.transform;
@@ -104,8 +106,8 @@ class device {
     const std::size_t n = clocks.size() < 0xFFFF ? clocks.size() : 0xFFFF;
     slots_.reserve(n);
     for (std::size_t id = 0; id < n; ++id) {
-      slot s{clocks[id], clocks[id].capabilities(), 0, {}};
-      if (!config.offer_alarm) s.caps.alarm = false;
+      slot s{clocks[id], clocks[id].capabilities(), 0, {}, 0};
+      if (!config_.offer_alarm) s.caps.alarm = false;
       status_ = check_capabilities(s.caps);
       // An alarm needs deadline bounds: without them no sleeping host loop could be on time.
       if (status_ && s.caps.alarm && !s.clock.has_deadlines()) status_ = errc::invalid_argument;
@@ -124,6 +126,9 @@ class device {
   /// Whether the clocks given at construction were valid (create() returns this error).
   [[nodiscard]] result<void> build_status() const noexcept { return status_; }
 
+  /// The configuration as given at construction.
+  [[nodiscard]] const device_config& config() const noexcept { return config_; }
+
   // --- lifecycle -----------------------------------------------------------------------------
 
   /// Device feature bits to offer: VIRTIO_RTC_F_ALARM if some clock has an alarm.
@@ -140,13 +145,13 @@ class device {
   /// Device reset at reference time `now`: not live, no features. Alarms are retained or
   /// cleared per device_config::retention; a retained, enabled alarm whose time has come
   /// expires again (§5.23.6.6.1), to be notified once the device is live again.
-  void reset(std::uint64_t now) {
+  void reset(reference_time now) {
     live_ = false;
     negotiated_ = 0;
     for (slot& s : slots_) {
       if (!s.caps.alarm) continue;
       const auto r = s.clock.read(now);
-      s.alarm.reset(config_.retention, r ? *r : s.alarm.last_reading(), sequence_);
+      number(s, s.alarm.reset(config_.retention, r ? *r : s.alarm.last_reading()));
     }
   }
 
@@ -168,7 +173,7 @@ class device {
   /// device-writable part. Returns the used length (bytes written at the start of
   /// `response`): 0 when not even the status fits, 8 for an error, the full response size for
   /// OK. Never writes beyond the response it reports.
-  std::size_t handle(std::span<const std::byte> request, std::span<std::byte> response, std::uint64_t now) {
+  std::size_t handle(std::span<const std::byte> request, std::span<std::byte> response, reference_time now) {
     if (response.size() < header_size) return 0;  // §5.23.6.2: MUST NOT set status
     if (request.size() < header_size) return fail(status::einval, response);
     switch (static_cast<msg_type>(load_le<std::uint16_t>(request, 0))) {
@@ -190,11 +195,11 @@ class device {
   /// Reads every alarm clock at `now` and records expirations (and clock steps back that make
   /// pending ones obsolete). Returns the number of new expiration events, each of which may
   /// also trigger host actions such as waking the VM.
-  std::size_t advance(std::uint64_t now) {
+  std::size_t advance(reference_time now) {
     std::size_t expired = 0;
     for (slot& s : slots_) {
       if (!s.caps.alarm) continue;
-      if (const auto r = s.clock.read(now); r && s.alarm.observe(*r, sequence_)) ++expired;
+      if (const auto r = s.clock.read(now); r && number(s, s.alarm.observe(*r))) ++expired;
     }
     return expired;
   }
@@ -207,12 +212,12 @@ class device {
   /// alarm time, or, once reached, the instant the clock may go back before it (a positive
   /// leap second on a stepping UTC clock), after which it may expire again. Backends give the
   /// bounds (deadline_backend); returns `now` when it is due already.
-  [[nodiscard]] std::optional<std::uint64_t> next_deadline(std::uint64_t now) const {
-    std::optional<std::uint64_t> best;
+  [[nodiscard]] std::optional<reference_time> next_deadline(reference_time now) const {
+    std::optional<reference_time> best;
     for (const slot& s : slots_) {
       if (!s.caps.alarm || !s.alarm.enabled()) continue;
       const std::uint64_t a = s.alarm.alarm_time();
-      std::uint64_t at = s.alarm.last_reading() < a ? s.clock.instant_of(a, now) : s.clock.instant_below(a, now);
+      reference_time at = s.alarm.last_reading() < a ? s.clock.instant_of(a, now) : s.clock.instant_below(a, now);
       if (at == never_instant) continue;
       if (at < now) at = now;
       if (!best || at < *best) best = at;
@@ -243,7 +248,15 @@ class device {
     clock_capabilities caps;
     std::uint32_t cross_mask;  ///< bit i: READ_CROSS works with counter_of(i)
     alarm_state alarm;
+    std::uint64_t pending_sequence;  ///< when the pending expiration happened, among all clocks
   };
+
+  /// Numbers an expiration event of `s`, so notifications go out in the order of the events.
+  /// Returns `expired`.
+  bool number(slot& s, bool expired) noexcept {
+    if (expired) s.pending_sequence = sequence_++;
+    return expired;
+  }
 
   // Counters that may carry a transform: ARM_VCT, X86_TSC and 0xF0..0xFE.
   static constexpr unsigned counter_slots = 2 + 15;
@@ -262,7 +275,7 @@ class device {
     const slot* oldest = nullptr;
     for (const slot& s : slots_)
       if (s.caps.alarm && s.alarm.notification_pending() &&
-          (oldest == nullptr || s.alarm.pending_sequence() < oldest->alarm.pending_sequence()))
+          (oldest == nullptr || s.pending_sequence < oldest->pending_sequence))
         oldest = &s;
     return oldest;
   }
@@ -285,7 +298,7 @@ class device {
   /// caller with a small fixed buffer, g++ -O3 reports the decoders of larger messages as out of
   /// bounds on paths the size checks exclude (-Warray-bounds).
   template <class Req>
-  [[gnu::noinline]] std::size_t serve(std::span<const std::byte> request, std::span<std::byte> response, std::uint64_t now) {
+  [[gnu::noinline]] std::size_t serve(std::span<const std::byte> request, std::span<std::byte> response, reference_time now) {
     using Resp = typename Req::response_type;
     constexpr bool is_alarm = is_alarm_request(Req::msg_type);
     if (is_alarm && !alarm_negotiated()) return fail(status::enodev, response);
@@ -337,62 +350,62 @@ class device {
     return i >= 0 && (s.cross_mask & (1u << static_cast<unsigned>(i))) != 0;
   }
 
-  std::size_t execute(const cfg_request&, std::span<std::byte> response, std::uint64_t) {
+  std::size_t execute(const cfg_request&, std::span<std::byte> response, reference_time) {
     return reply(cfg_response{status::ok, num_clocks()}, response);
   }
 
-  std::size_t execute(const clock_cap_request& m, std::span<std::byte> response, std::uint64_t) {
+  std::size_t execute(const clock_cap_request& m, std::span<std::byte> response, reference_time) {
     const clock_capabilities& c = slots_[m.clock_id].caps;
     // §5.23.6.2: no flag the negotiated features do not allow.
     const std::uint8_t flags = c.alarm && alarm_negotiated() ? flag_alarm_cap : 0;
     return reply(clock_cap_response{status::ok, c.type, c.leap_second_smearing, flags}, response);
   }
 
-  std::size_t execute(const cross_cap_request& m, std::span<std::byte> response, std::uint64_t) {
+  std::size_t execute(const cross_cap_request& m, std::span<std::byte> response, reference_time) {
     const std::uint8_t flags = cross_supported(slots_[m.clock_id], m.hw_counter) ? flag_cross_cap : 0;
     return reply(cross_cap_response{status::ok, flags}, response);
   }
 
-  std::size_t execute(const read_request& m, std::span<std::byte> response, std::uint64_t now) {
+  std::size_t execute(const read_request& m, std::span<std::byte> response, reference_time now) {
     slot& s = slots_[m.clock_id];
     const auto r = s.clock.read(now);
     if (!r) return fail(status::eio, response);
-    if (s.caps.alarm) s.alarm.observe(*r, sequence_);
+    if (s.caps.alarm) number(s, s.alarm.observe(*r));
     return reply(read_response{status::ok, *r}, response);
   }
 
-  std::size_t execute(const read_cross_request& m, std::span<std::byte> response, std::uint64_t now) {
+  std::size_t execute(const read_cross_request& m, std::span<std::byte> response, reference_time now) {
     slot& s = slots_[m.clock_id];
     // §5.23.6.5.2: a counter value the device cannot determine gets a non-OK status.
     if (!cross_supported(s, m.hw_counter)) return fail(status::eopnotsupp, response);
     const auto x = s.clock.read_cross(now, m.hw_counter);
     if (!x) return fail(status::eio, response);
-    if (s.caps.alarm) s.alarm.observe(x->clock_reading, sequence_);
+    if (s.caps.alarm) number(s, s.alarm.observe(x->clock_reading));
     const std::uint64_t cycles = transform_of(m.hw_counter)->apply(x->counter_cycles);
     return reply(read_cross_response{status::ok, x->clock_reading, cycles}, response);
   }
 
-  std::size_t execute(const read_alarm_request& m, std::span<std::byte> response, std::uint64_t) {
+  std::size_t execute(const read_alarm_request& m, std::span<std::byte> response, reference_time) {
     const alarm_state& a = slots_[m.clock_id].alarm;
     return reply(read_alarm_response{status::ok, a.alarm_time(), a.enabled() ? flag_alarm_enabled : std::uint8_t{0}},
                  response);
   }
 
-  std::size_t execute(const set_alarm_request& m, std::span<std::byte> response, std::uint64_t now) {
+  std::size_t execute(const set_alarm_request& m, std::span<std::byte> response, reference_time now) {
     slot& s = slots_[m.clock_id];
     const auto r = s.clock.read(now);  // "in the future" is judged on the clock itself
     if (!r) return fail(status::eio, response);
-    s.alarm.observe(*r, sequence_);
-    s.alarm.set(m.alarm_time, m.alarm_enabled(), *r, sequence_);
+    number(s, s.alarm.observe(*r));
+    number(s, s.alarm.set(m.alarm_time, m.alarm_enabled(), *r));
     return reply(set_alarm_response{}, response);
   }
 
-  std::size_t execute(const set_alarm_enabled_request& m, std::span<std::byte> response, std::uint64_t now) {
+  std::size_t execute(const set_alarm_enabled_request& m, std::span<std::byte> response, reference_time now) {
     slot& s = slots_[m.clock_id];
     const auto r = s.clock.read(now);
     if (!r) return fail(status::eio, response);
-    s.alarm.observe(*r, sequence_);
-    s.alarm.set_enabled(m.alarm_enabled(), *r, sequence_);
+    number(s, s.alarm.observe(*r));
+    number(s, s.alarm.set_enabled(m.alarm_enabled(), *r));
     return reply(set_alarm_enabled_response{}, response);
   }
 

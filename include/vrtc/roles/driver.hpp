@@ -27,6 +27,7 @@
 #include "vrtc/core/u128.hpp"
 #include "vrtc/format/messages.hpp"
 #include "vrtc/format/protocol.hpp"
+#include "vrtc/roles/cross_timestamp.hpp"
 #include "vrtc/roles/transport.hpp"
 
 VRTC_BEGIN_NAMESPACE
@@ -92,13 +93,6 @@ struct driver_config {
   /// Counters to probe with CROSS_CAP. Only spec-defined ids and 0xF0..0xFE are sent
   /// (§5.23.6.4.1); any other id is skipped and counts as unsupported.
   std::array<hw_counter, 2> probe_counters{hw_counter::arm_vct, hw_counter::x86_tsc};
-};
-
-/// A READ_CROSS answer.
-struct cross_timestamp {
-  std::uint64_t clock_reading = 0;
-  std::uint64_t counter_cycles = 0;
-  friend constexpr bool operator==(const cross_timestamp&, const cross_timestamp&) = default;
 };
 
 /// A READ_ALARM answer.

@@ -11,6 +11,7 @@
 
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
+#include "vrtc/core/time.hpp"
 #include "vrtc/roles/device.hpp"
 #include "vrtc/roles/transport.hpp"
 
@@ -18,7 +19,7 @@ VRTC_BEGIN_NAMESPACE
 
 class in_memory_transport {
  public:
-  explicit in_memory_transport(device& d, std::uint64_t now = 0) noexcept : device_(&d), now_(now) {}
+  explicit in_memory_transport(device& d, reference_time now = {}) noexcept : device_(&d), now_(now) {}
 
   /// One requestq element: the used length the device reports.
   result<std::size_t> transfer(std::span<const std::byte> request, std::span<std::byte> response) {
@@ -28,10 +29,10 @@ class in_memory_transport {
   /// Offers one alarmq buffer; returns the used length (0: the device kept the buffer).
   std::size_t poll_alarmq(std::span<std::byte> buffer) noexcept { return device_->write_notification(buffer); }
 
-  [[nodiscard]] std::uint64_t now() const noexcept { return now_; }
+  [[nodiscard]] reference_time now() const noexcept { return now_; }
   /// Moves the virtual reference time to `t` (never backwards) and lets the device's alarms
   /// see it. Returns the number of alarm expirations.
-  std::size_t advance_to(std::uint64_t t) {
+  std::size_t advance_to(reference_time t) {
     if (t > now_) now_ = t;
     return device_->advance(now_);
   }
@@ -40,7 +41,7 @@ class in_memory_transport {
 
  private:
   device* device_;
-  std::uint64_t now_;
+  reference_time now_;
 };
 
 static_assert(transport<in_memory_transport>);

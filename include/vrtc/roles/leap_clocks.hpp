@@ -42,6 +42,8 @@ inline constexpr std::uint64_t ns_per_s = 1'000'000'000;
 
 }  // namespace detail
 
+namespace detail {
+
 /// The UTC instant (POSIX reading plus the 23:59:60 flag) at TAI nanosecond `tai_ns`.
 [[nodiscard]] constexpr result<utc_time> utc_from_tai_ns(std::uint64_t tai_ns, const leap_schedule& s) noexcept {
   const std::int64_t off = s.tai_minus_utc;
@@ -89,6 +91,26 @@ inline constexpr std::uint64_t ns_per_s = 1'000'000'000;
   const std::uint64_t ns = frac_to_ns_floor(u.posix.frac);
   if (*base > UINT64_MAX - ns) return errc::overflow;
   return *base + ns;
+}
+
+}  // namespace detail
+
+/// The UTC time (POSIX instant plus the 23:59:60 flag) of TAI instant `t` under schedule `s`.
+/// The leap clocks count whole nanoseconds, so `t` is taken to the nanosecond (truncated).
+/// errc::overflow before the UTC epoch or where the schedule's step lies beyond 2^64 - 1 ns;
+/// errc::invalid_argument for an invalid scheduled leap second.
+[[nodiscard]] constexpr result<utc_time> to_utc(tai_instant t, const leap_schedule& s) noexcept {
+  const result<nanosecond_count> ns = to_nanoseconds_floor(t.time);
+  if (!ns) return ns.error();
+  return detail::utc_from_tai_ns(ns->count, s);
+}
+
+/// The TAI instant of UTC time `u` under schedule `s` (to_utc's inverse, to the nanosecond).
+/// errc::overflow where the result lies beyond 2^64 - 1 ns.
+[[nodiscard]] constexpr result<tai_instant> to_tai(utc_time u, const leap_schedule& s) noexcept {
+  const result<std::uint64_t> ns = detail::tai_ns_from_utc(u, s);
+  if (!ns) return ns.error();
+  return tai_instant(to_fixed_time(nanosecond_count(*ns)));
 }
 
 namespace detail {
@@ -188,7 +210,7 @@ class stepping_utc_clock {
   [[nodiscard]] constexpr clock_capabilities capabilities() const noexcept {
     return {clock_type::utc, smearing::unspecified, alarm_};
   }
-  [[nodiscard]] constexpr result<std::uint64_t> read(std::uint64_t now) {
+  [[nodiscard]] constexpr result<std::uint64_t> read(reference_time now) {
     const auto t = tai_->read(now);
     if (!t) return t.error();
     const auto c = course();
@@ -198,7 +220,7 @@ class stepping_utc_clock {
 
   /// Deadlines from the TAI backend's, through the scheduled step. A positive leap second
   /// steps back, so a reading may be reached twice: before the step and again after it.
-  [[nodiscard]] constexpr std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const
+  [[nodiscard]] constexpr reference_time instant_of(std::uint64_t reading, reference_time now) const
     requires deadline_backend<Tai>
   {
     const auto c = course();
@@ -212,15 +234,15 @@ class stepping_utc_clock {
     const std::uint64_t first = detail::add_seconds_clamped(reading, c->before);
     const std::uint64_t again = detail::add_seconds_clamped(reading, c->after);
     if (*tai < c->from) return tai_->instant_of(first < c->from ? first : again, now);
-    const std::uint64_t at = tai_->instant_of(again, now);
+    const reference_time at = tai_->instant_of(again, now);
     if (first >= c->from) return at;
-    const std::uint64_t back = tai_->instant_below(c->from, now);
+    const reference_time back = tai_->instant_below(c->from, now);
     return back < at ? back : at;
   }
 
   /// When the clock may show a reading below `reading`: at a positive leap second's step
   /// back, or when TAI goes back.
-  [[nodiscard]] constexpr std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const
+  [[nodiscard]] constexpr reference_time instant_below(std::uint64_t reading, reference_time now) const
     requires deadline_backend<Tai>
   {
     const auto c = course();
@@ -230,10 +252,10 @@ class stepping_utc_clock {
     if (!current || *current < reading) return now;
     if (c->before == c->after || c->after < c->before) return tai_->instant_below(c->threshold(reading), now);
     if (*tai >= c->from) return tai_->instant_below(detail::add_seconds_clamped(reading, c->after), now);
-    std::uint64_t at = tai_->instant_below(detail::add_seconds_clamped(reading, c->before), now);
+    reference_time at = tai_->instant_below(detail::add_seconds_clamped(reading, c->before), now);
     // The step lands on TAI `from` - after; below `reading` when that is.
     if (detail::add_seconds_clamped(reading, c->after) > c->from) {
-      const std::uint64_t step = tai_->instant_of(c->from, now);
+      const reference_time step = tai_->instant_of(c->from, now);
       if (step < at) at = step;
     }
     return at;
@@ -269,7 +291,7 @@ class smeared_utc_clock {
     return c->reading(tai_ns);
   }
 
-  [[nodiscard]] constexpr result<std::uint64_t> read(std::uint64_t now) {
+  [[nodiscard]] constexpr result<std::uint64_t> read(reference_time now) {
     const auto t = tai_->read(now);
     if (!t) return t.error();
     return smeared_at(*t);
@@ -277,14 +299,14 @@ class smeared_utc_clock {
 
   /// Deadlines from the TAI backend's: the smeared clock never goes back, so a reading is
   /// reached exactly when TAI reaches its first TAI nanosecond.
-  [[nodiscard]] constexpr std::uint64_t instant_of(std::uint64_t reading, std::uint64_t now) const
+  [[nodiscard]] constexpr reference_time instant_of(std::uint64_t reading, reference_time now) const
     requires deadline_backend<Tai>
   {
     const auto c = course();
     if (!c) return now;
     return tai_->instant_of(c->threshold(reading), now);
   }
-  [[nodiscard]] constexpr std::uint64_t instant_below(std::uint64_t reading, std::uint64_t now) const
+  [[nodiscard]] constexpr reference_time instant_below(std::uint64_t reading, reference_time now) const
     requires deadline_backend<Tai>
   {
     const auto c = course();

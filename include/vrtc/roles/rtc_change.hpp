@@ -34,8 +34,10 @@
 #include <limits>
 #include <optional>
 
+#include "vrtc/core/chrono.hpp"
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
+#include "vrtc/core/time.hpp"
 #include "vrtc/format/cmos_rtc.hpp"
 
 VRTC_BEGIN_NAMESPACE
@@ -48,15 +50,15 @@ struct rtc_change_policy {
   std::chrono::nanoseconds max_wait{std::chrono::seconds{10}};
 };
 
-/// One coalesced RTC change. Times are POSIX seconds; instants are the caller's monotonic
+/// One coalesced RTC change. Times are POSIX seconds; instants are the caller's reference
 /// time.
 struct rtc_change {
   std::int64_t last_time = 0;   ///< RTC reading just before the burst
   std::int64_t new_time = 0;    ///< RTC reading right after the burst's last change
   std::int64_t delta_time = 0;  ///< how far the clock was moved (never 0 in an event)
-  std::chrono::nanoseconds first_change{0};  ///< when the burst began
-  std::chrono::nanoseconds last_change{0};   ///< when the RTC took its final value
-  std::uint32_t changes = 0;                 ///< clock changes coalesced (saturating)
+  reference_time first_change{};  ///< when the burst began
+  reference_time last_change{};   ///< when the RTC took its final value
+  std::uint32_t changes = 0;      ///< clock changes coalesced (saturating)
   friend constexpr bool operator==(const rtc_change&, const rtc_change&) = default;
 };
 
@@ -81,7 +83,7 @@ class rtc_change_coalescer {
   /// The RTC's clock went from `before` to `after` at `now` (the generic entry point for a
   /// device model with its own RTC emulation). Equal states are not a change and do not
   /// extend the window. Returns the previous burst if it had expired by `now`.
-  constexpr std::optional<rtc_change> observe(std::chrono::nanoseconds now, const clock_state& before,
+  constexpr std::optional<rtc_change> observe(reference_time now, const clock_state& before,
                                               const clock_state& after) noexcept {
     std::optional<rtc_change> closed = advance(now);
     if (before == after) return closed;
@@ -98,7 +100,7 @@ class rtc_change_coalescer {
 
   /// The guest writes `value` to CMOS register `index` of `rtc` at `now`: applies the write
   /// and observes its effect. Errors are the register model's (index out of range).
-  constexpr result<std::optional<rtc_change>> on_write(std::chrono::nanoseconds now, cmos_rtc& rtc, std::uint8_t index,
+  constexpr result<std::optional<rtc_change>> on_write(reference_time now, cmos_rtc& rtc, std::uint8_t index,
                                                        std::uint8_t value) noexcept {
     const clock_state before = rtc.clock();
     if (auto r = rtc.write(now, index, value); !r) return r.error();
@@ -107,17 +109,17 @@ class rtc_change_coalescer {
 
   /// When advance() must next be called, or nullopt when no burst can close (none open, or
   /// the RTC is halted or broken). May lie in the past; advance() then closes at once.
-  [[nodiscard]] constexpr std::optional<std::chrono::nanoseconds> next_deadline() const noexcept {
+  [[nodiscard]] constexpr std::optional<reference_time> next_deadline() const noexcept {
     if (!burst_ || !burst_->current || !burst_->closable_since) return std::nullopt;
-    const auto quiet_end = saturating_add(burst_->last_change, policy_.window);
-    const auto wait_end = saturating_add(*burst_->closable_since, policy_.max_wait);
+    const reference_time quiet_end = burst_->last_change + policy_.window;  // saturating
+    const reference_time wait_end = *burst_->closable_since + policy_.max_wait;
     return std::max(std::min(quiet_end, wait_end), burst_->last_change);
   }
 
   /// Closes the open burst if its deadline is at or before `now`. Returns the event, or
   /// nullopt when nothing expired or the burst left the time unchanged. Idempotent: a stale
   /// or repeated call does nothing.
-  constexpr std::optional<rtc_change> advance(std::chrono::nanoseconds now) noexcept {
+  constexpr std::optional<rtc_change> advance(reference_time now) noexcept {
     const auto deadline = next_deadline();
     if (!deadline || now < *deadline) return std::nullopt;
     const burst b = *burst_;
@@ -137,19 +139,12 @@ class rtc_change_coalescer {
  private:
   struct burst {
     rtc_clock reference;  // the clock that ran before the burst
-    std::chrono::nanoseconds first_change;
-    std::chrono::nanoseconds last_change;
-    std::optional<std::chrono::nanoseconds> closable_since;  // first instant not held
+    reference_time first_change;
+    reference_time last_change;
+    std::optional<reference_time> closable_since;  // first instant not held
     clock_state current;
     std::uint32_t changes;
   };
-
-  [[nodiscard]] static constexpr std::chrono::nanoseconds saturating_add(std::chrono::nanoseconds t,
-                                                                          std::chrono::nanoseconds d) noexcept {
-    std::int64_t sum = 0;
-    if (__builtin_add_overflow(t.count(), d.count(), &sum)) return std::chrono::nanoseconds::max();
-    return std::chrono::nanoseconds{sum};
-  }
 
   rtc_change_policy policy_{};
   std::optional<burst> burst_;
