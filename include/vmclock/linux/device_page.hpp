@@ -206,24 +206,25 @@ class device_page {
   [[nodiscard]] static result<device_page, access_error> open(const std::string& path, const os_interface& os = {}) {
     device_page p(path, os);
     // Never a blocking open(): a FIFO would hang here before its type could be checked.
-    const checked_file f = open_checked(path, O_RDONLY, file_kinds::regular_or_device, os.open, os.fstat);
-    if (!f.ok()) {
-      if (!f.wrong_kind) return detail::system_error(f.failed_call, path, f.sys_errno);
+    const auto f = open_checked(path, O_RDONLY, file_kinds::regular_or_device, os.open, os.fstat);
+    if (!f) {
+      const open_error& why = f.error();
+      if (!why.wrong_kind) return detail::system_error(why.failed_call, path, why.sys_errno);
       access_error e;
       e.code = errc::invalid_argument;
       e.path = path;
-      e.message = wrong_kind_reason(f, file_kinds::regular_or_device) +
+      e.message = wrong_kind_reason(why, file_kinds::regular_or_device) +
                   ": give a vmclock device (/dev/vmclockN) or a page file";
       return e;
     }
-    p.fd_ = f.fd;
-    p.char_device_ = S_ISCHR(f.st.st_mode);
+    p.fd_ = f->fd;
+    p.char_device_ = S_ISCHR(f->st.st_mode);
     const long page_size = ::sysconf(_SC_PAGESIZE);
     p.map_length_ = page_size > 0 ? static_cast<std::size_t>(page_size) : 4096;
     // A device has no size; a file is used as far as it goes, up to one page.
     p.length_ = p.map_length_;
     if (!p.char_device_) {
-      const auto size = static_cast<std::size_t>(f.st.st_size < 0 ? 0 : f.st.st_size);
+      const auto size = static_cast<std::size_t>(f->st.st_size < 0 ? 0 : f->st.st_size);
       p.length_ = std::min(size, p.map_length_);
       if (p.length_ < min_size) return detail::page_error(errc::too_short, path, p.length_, 0);
     }
