@@ -183,13 +183,14 @@ int main(int argc, char** argv) {
   if (opts->trace != "-") {
     constexpr auto regular = vrtc::vmclock::file_kinds::regular;
     const auto f = vrtc::vmclock::open_checked(opts->trace, O_RDONLY, regular);
-    if (!f.ok())
+    if (!f)
       return fail("cannot open " + opts->trace + ": " +
-                  (f.wrong_kind ? vrtc::vmclock::wrong_kind_reason(f, regular) + " (give - to read standard input)"
-                                : std::string(std::strerror(f.sys_errno))));
+                  (f.error().wrong_kind
+                       ? vrtc::vmclock::wrong_kind_reason(f.error(), regular) + " (give - to read standard input)"
+                       : std::string(std::strerror(f.error().sys_errno))));
     std::string text;
-    const bool read = vrtc_tools::read_all(f.fd, text);
-    ::close(f.fd);
+    const bool read = vrtc_tools::read_all(f->fd, text);
+    ::close(f->fd);
     if (!read) return fail("error reading " + opts->trace);
     file.str(std::move(text));
     in = &file;

@@ -147,11 +147,11 @@ class page_file {
   explicit page_file(const std::string& path) {
     // Opened without blocking and only if it is a regular file (a FIFO is refused, not waited on).
     const auto f = vrtc::vmclock::open_checked(path, O_RDWR | O_CREAT, vrtc::vmclock::file_kinds::regular, 0644);
-    if (!f.ok())
+    if (!f)
       fail("cannot open " + path + ": " +
-           (f.wrong_kind ? vrtc::vmclock::wrong_kind_reason(f, vrtc::vmclock::file_kinds::regular)
-                         : std::string(std::strerror(f.sys_errno))));
-    fd_ = f.fd;
+           (f.error().wrong_kind ? vrtc::vmclock::wrong_kind_reason(f.error(), vrtc::vmclock::file_kinds::regular)
+                                 : std::string(std::strerror(f.error().sys_errno))));
+    fd_ = f->fd;
     if (::ftruncate(fd_, static_cast<off_t>(page_bytes)) != 0) fail("cannot size " + path + ": " + std::strerror(errno));
     void* const p = ::mmap(nullptr, page_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
     if (p == MAP_FAILED) fail("cannot map " + path + ": " + std::strerror(errno));

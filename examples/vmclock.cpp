@@ -305,15 +305,15 @@ void now(const std::string& path, bool json) {
 /// to gzip as its standard input: gzip opening a FIFO itself would hang.
 std::optional<std::string> gunzip(const std::string& path) {
   const auto in = vmc::open_checked(path, O_RDONLY, vmc::file_kinds::regular);
-  if (!in.ok()) return std::nullopt;
+  if (!in) return std::nullopt;
   int out[2];
   if (::pipe(out) != 0) {
-    ::close(in.fd);
+    ::close(in->fd);
     return std::nullopt;
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in.fd, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, in->fd, STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, out[0]);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
@@ -321,7 +321,7 @@ std::optional<std::string> gunzip(const std::string& path) {
   pid_t child = 0;
   const int spawned = posix_spawnp(&child, "gzip", &actions, nullptr, const_cast<char* const*>(argv), environ);
   posix_spawn_file_actions_destroy(&actions);
-  ::close(in.fd);
+  ::close(in->fd);
   ::close(out[1]);
   std::string text;
   if (spawned == 0) {

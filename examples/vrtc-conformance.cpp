@@ -326,13 +326,13 @@ bool write_junit(const report& r, const std::string& path) {
   // Opened without blocking (a FIFO with no reader would hang a plain open): a regular file, or a
   // character device such as /dev/stdout on a terminal.
   const auto f = vrtc::vmclock::open_checked(path, O_WRONLY | O_CREAT | O_TRUNC, vrtc::vmclock::file_kinds::regular_or_device);
-  if (!f.ok()) {
+  if (!f) {
     std::fprintf(stderr, "vrtc-conformance: %s: %s\n", path.c_str(),
-                 vrtc::vmclock::describe_failure(f, vrtc::vmclock::file_kinds::regular_or_device).c_str());
+                 vrtc::vmclock::describe_failure(f.error(), vrtc::vmclock::file_kinds::regular_or_device).c_str());
     return false;
   }
-  const bool ok = vrtc_tools::write_all(f.fd, s);
-  return ::close(f.fd) == 0 && ok;
+  const bool ok = vrtc_tools::write_all(f->fd, s);
+  return ::close(f->fd) == 0 && ok;
 }
 
 int finish(const report& rep, bool json, const std::string& junit) {

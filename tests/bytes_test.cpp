@@ -1,12 +1,10 @@
-// Tests for include/vrtc/core/bytes.hpp and include/vrtc/core/result.hpp.
+// Tests for include/vrtc/core/bytes.hpp (result<T, E>: result_test.cpp).
 #include <vrtc/core/bytes.hpp>
-#include <vrtc/core/result.hpp>
 
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <limits>
-#include <string>
 
 namespace {
 
@@ -42,11 +40,6 @@ constexpr bool fits_never_overflows() {
          !vrtc::fits(16, max, 2) && !vrtc::fits(16, 2, max) && !vrtc::fits(max - 1, max - 2, 2);
 }
 
-constexpr vrtc::result<int> half(int x) {
-  if (x % 2 != 0) return vrtc::errc::invalid_argument;
-  return x / 2;
-}
-
 }  // namespace
 
 TEST_CASE("little-endian loads and stores, at compile time and at run time", "[bytes]") {
@@ -73,36 +66,4 @@ TEST_CASE("bounds checks cannot overflow", "[bytes]") {
   REQUIRE(fits_never_overflows());
   REQUIRE(vrtc::all_zero(std::array<std::byte, 4>{}, 0, 4));
   REQUIRE_FALSE(vrtc::all_zero(seq, 0, 1));
-}
-
-TEST_CASE("result carries a value or an error", "[result]") {
-  STATIC_REQUIRE(half(4).value() == 2);
-  STATIC_REQUIRE(half(3).error() == vrtc::errc::invalid_argument);
-  const auto ok = half(10);
-  REQUIRE(ok.has_value());
-  REQUIRE(*ok == 5);
-  const auto bad = half(1);
-  REQUIRE_FALSE(bad);
-  REQUIRE(bad == vrtc::errc::invalid_argument);
-  REQUIRE(bad.value_or(-1) == -1);
-  REQUIRE(std::string(vrtc::to_string(vrtc::errc::too_short)) == "input too short");
-  vrtc::result<void> v;
-  REQUIRE(v.has_value());
-  v = vrtc::errc::overflow;
-  REQUIRE(v == vrtc::errc::overflow);
-}
-
-TEST_CASE("result holds values that own resources", "[result]") {
-  // A non-trivially-copyable value goes through the hand-written copy, move and destructor.
-  vrtc::result<std::string> a = std::string(100, 'x');
-  vrtc::result<std::string> b = a;
-  REQUIRE(*b == std::string(100, 'x'));
-  vrtc::result<std::string> c = vrtc::errc::too_short;
-  c = b;
-  REQUIRE(c.has_value());
-  b = vrtc::result<std::string>(vrtc::errc::overflow);
-  REQUIRE(b == vrtc::errc::overflow);
-  vrtc::result<std::string> d = std::move(c);
-  REQUIRE(d->size() == 100);
-  STATIC_REQUIRE(std::is_trivially_copyable_v<vrtc::result<int>>);
 }

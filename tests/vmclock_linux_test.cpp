@@ -892,35 +892,39 @@ TEST_CASE("open_checked: a FIFO, socket or directory is refused by type without 
   // No writer and no reader at the other end: a blocking open would wait forever.
   for (const int flags : {O_RDONLY, O_WRONLY, O_RDWR, O_WRONLY | O_CREAT | O_TRUNC}) {
     const auto f = vmc::open_checked(fifo, flags, vmc::file_kinds::regular_or_device);
-    CHECK_FALSE(f.ok());
-    CHECK(f.wrong_kind);
-    CHECK(f.type == S_IFIFO);
-    CHECK(vmc::describe_failure(f, vmc::file_kinds::regular) == "is a FIFO (named pipe), not a regular file");
+    REQUIRE_FALSE(f);
+    CHECK(f.error().wrong_kind);
+    CHECK(f.error().type == S_IFIFO);
+    CHECK(vmc::describe_failure(f.error(), vmc::file_kinds::regular) == "is a FIFO (named pipe), not a regular file");
   }
   const auto dir = vmc::open_checked(t.path(), O_RDONLY, vmc::file_kinds::regular);
-  CHECK(dir.wrong_kind);
-  CHECK(vmc::describe_failure(dir, vmc::file_kinds::regular) == "is a directory, not a regular file");
+  REQUIRE_FALSE(dir);
+  CHECK(dir.error().wrong_kind);
+  CHECK(vmc::describe_failure(dir.error(), vmc::file_kinds::regular) == "is a directory, not a regular file");
   const auto missing = vmc::open_checked(t / "missing", O_RDONLY, vmc::file_kinds::regular);
-  CHECK_FALSE(missing.wrong_kind);
-  CHECK(missing.sys_errno == ENOENT);
-  CHECK(vmc::describe_failure(missing, vmc::file_kinds::regular) == "open failed: No such file or directory");
+  REQUIRE_FALSE(missing);
+  CHECK_FALSE(missing.error().wrong_kind);
+  CHECK(missing.error().sys_errno == ENOENT);
+  CHECK(vmc::describe_failure(missing.error(), vmc::file_kinds::regular) == "open failed: No such file or directory");
   // A character device is refused where only regular files are wanted, accepted otherwise.
   const auto null_regular = vmc::open_checked("/dev/null", O_RDONLY, vmc::file_kinds::regular);
-  CHECK(null_regular.wrong_kind);
+  REQUIRE_FALSE(null_regular);
+  CHECK(null_regular.error().wrong_kind);
   auto null_ok = vmc::open_checked("/dev/null", O_RDONLY, vmc::file_kinds::regular_or_device);
-  REQUIRE(null_ok.ok());
-  ::close(null_ok.fd);
+  REQUIRE(null_ok);
+  ::close(null_ok->fd);
 
   // A regular file: the descriptor is blocking again, and O_TRUNC applies only to it.
   write_file(t / "file", "content");
   auto file = vmc::open_checked(t / "file", O_WRONLY | O_TRUNC, vmc::file_kinds::regular);
-  REQUIRE(file.ok());
-  CHECK((::fcntl(file.fd, F_GETFL) & O_NONBLOCK) == 0);
-  CHECK((::fcntl(file.fd, F_GETFD) & FD_CLOEXEC) != 0);
+  REQUIRE(file);
+  CHECK((::fcntl(file->fd, F_GETFL) & O_NONBLOCK) == 0);
+  CHECK((::fcntl(file->fd, F_GETFD) & FD_CLOEXEC) != 0);
   struct stat st {};
-  REQUIRE(::fstat(file.fd, &st) == 0);
+  REQUIRE(::fstat(file->fd, &st) == 0);
   CHECK(st.st_size == 0);
-  ::close(file.fd);
+  CHECK(file->st.st_size == 0);
+  ::close(file->fd);
 }
 
 TEST_CASE("device_page and discovery: a FIFO where a page or a sysfs file should be fails at once") {

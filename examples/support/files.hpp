@@ -25,11 +25,12 @@ class open_file {
   /// Opens `path` with open_checked(), or fails the tool with "cannot open PATH: ...".
   open_file(const std::string& path, int flags, file_kinds accepted, mode_t mode = 0644) {
     const auto f = vrtc::vmclock::open_checked(path, flags, accepted, mode);
-    if (!f.ok()) {
-      std::string why = f.wrong_kind ? vrtc::vmclock::wrong_kind_reason(f, accepted) : std::strerror(f.sys_errno);
+    if (!f) {
+      std::string why =
+          f.error().wrong_kind ? vrtc::vmclock::wrong_kind_reason(f.error(), accepted) : std::strerror(f.error().sys_errno);
       fail("cannot open " + path + ": " + why);
     }
-    fd_ = f.fd;
+    fd_ = f->fd;
   }
   open_file(const open_file&) = delete;
   open_file& operator=(const open_file&) = delete;

@@ -26,13 +26,12 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <utility>
-#include <variant>
 
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
@@ -47,6 +46,8 @@ namespace vmclock {
 
 /// A failure of the operating-system layer: the library's error code, the errno behind it (0
 /// when none), the path involved, and a sentence saying what went wrong and what to do about it.
+/// The page functions return result<T, access_error> (result<void, access_error> for a success
+/// without a value): the same result as everywhere else, with this richer error.
 struct access_error {
   errc code = errc::io_error;
   int sys_errno = 0;
@@ -57,35 +58,11 @@ struct access_error {
   [[nodiscard]] std::string what() const { return path.empty() ? message : path + ": " + message; }
 };
 
-/// Either a T or an access_error (result<T> carries only an errc).
-template <class T>
-class [[nodiscard]] access_result {
- public:
-  access_result(T v) : v_(std::move(v)) {}                  // NOLINT: implicit by design
-  access_result(access_error e) : v_(std::move(e)) {}        // NOLINT
-  [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return has_value(); }
-  [[nodiscard]] T& value() & noexcept { return *std::get_if<0>(&v_); }
-  [[nodiscard]] const T& value() const& noexcept { return *std::get_if<0>(&v_); }
-  [[nodiscard]] T&& value() && noexcept { return std::move(*std::get_if<0>(&v_)); }
-  [[nodiscard]] T& operator*() & noexcept { return value(); }
-  [[nodiscard]] const T& operator*() const& noexcept { return value(); }
-  [[nodiscard]] T* operator->() noexcept { return &value(); }
-  [[nodiscard]] const T* operator->() const noexcept { return &value(); }
-  /// The error; meaningful only when !has_value().
-  [[nodiscard]] const access_error& error() const noexcept { return *std::get_if<1>(&v_); }
-
- private:
-  std::variant<T, access_error> v_;
-};
-
-/// access_result<void>: success or an access_error.
-struct access_status {
-  std::optional<access_error> failure;
-  [[nodiscard]] bool has_value() const noexcept { return !failure.has_value(); }
-  explicit operator bool() const noexcept { return has_value(); }
-  [[nodiscard]] const access_error& error() const noexcept { return *failure; }
-};
+/// The code of an access_error as a std::error_code (category "vrtc"); the path and the message
+/// stay in the access_error.
+[[nodiscard]] inline std::error_code make_error_code(const access_error& e) noexcept {
+  return ::vrtc::make_error_code(e.code);
+}
 
 namespace detail {
 
@@ -226,27 +203,28 @@ class device_page {
   /// Opens `path`, maps its first page PROT_READ/MAP_SHARED (one page, offset 0, as the driver
   /// requires), falls back to pread() if the mapping is refused, and validates the header
   /// before any reader sees it.
-  [[nodiscard]] static access_result<device_page> open(const std::string& path, const os_interface& os = {}) {
+  [[nodiscard]] static result<device_page, access_error> open(const std::string& path, const os_interface& os = {}) {
     device_page p(path, os);
     // Never a blocking open(): a FIFO would hang here before its type could be checked.
-    const checked_file f = open_checked(path, O_RDONLY, file_kinds::regular_or_device, os.open, os.fstat);
-    if (!f.ok()) {
-      if (!f.wrong_kind) return detail::system_error(f.failed_call, path, f.sys_errno);
+    const auto f = open_checked(path, O_RDONLY, file_kinds::regular_or_device, os.open, os.fstat);
+    if (!f) {
+      const open_error& why = f.error();
+      if (!why.wrong_kind) return detail::system_error(why.failed_call, path, why.sys_errno);
       access_error e;
       e.code = errc::invalid_argument;
       e.path = path;
-      e.message = wrong_kind_reason(f, file_kinds::regular_or_device) +
+      e.message = wrong_kind_reason(why, file_kinds::regular_or_device) +
                   ": give a vmclock device (/dev/vmclockN) or a page file";
       return e;
     }
-    p.fd_ = f.fd;
-    p.char_device_ = S_ISCHR(f.st.st_mode);
+    p.fd_ = f->fd;
+    p.char_device_ = S_ISCHR(f->st.st_mode);
     const long page_size = ::sysconf(_SC_PAGESIZE);
     p.map_length_ = page_size > 0 ? static_cast<std::size_t>(page_size) : 4096;
     // A device has no size; a file is used as far as it goes, up to one page.
     p.length_ = p.map_length_;
     if (!p.char_device_) {
-      const auto size = static_cast<std::size_t>(f.st.st_size < 0 ? 0 : f.st.st_size);
+      const auto size = static_cast<std::size_t>(f->st.st_size < 0 ? 0 : f->st.st_size);
       p.length_ = std::min(size, p.map_length_);
       if (p.length_ < min_size) return detail::page_error(errc::too_short, path, p.length_, 0);
     }
@@ -260,10 +238,10 @@ class device_page {
     } else {
       if (p.char_device_) p.map_errno_ = errno;
       p.copy_.reset(new std::byte[p.map_length_]);
-      if (const access_status ok = p.refresh(); !ok) return ok.error();
+      if (const auto ok = p.refresh(); !ok) return ok.error();
     }
     if (const auto r = reader::open(p.region()); !r) return p.header_error(r.error());
-    if (const access_status ok = p.choose_notifications(); !ok) return ok.error();
+    if (const auto ok = p.choose_notifications(); !ok) return ok.error();
     return p;
   }
 
@@ -304,9 +282,9 @@ class device_page {
   }
 
   /// A consistent copy of every field.
-  [[nodiscard]] access_result<page_data> read(const read_limits& limits = {}) {
+  [[nodiscard]] result<page_data, access_error> read(const read_limits& limits = {}) {
     if (map_ == nullptr)
-      if (const access_status ok = refresh(); !ok) return ok.error();
+      if (const auto ok = refresh(); !ok) return ok.error();
     const auto r = reader::open(region());
     if (!r) return header_error(r.error());
     const auto page = r->read(limits);
@@ -315,9 +293,9 @@ class device_page {
   }
 
   /// The time now, from this CPU's counter (see reader::now).
-  [[nodiscard]] access_result<clock_reading> now(const read_limits& limits = {}) {
+  [[nodiscard]] result<clock_reading, access_error> now(const read_limits& limits = {}) {
     if (map_ == nullptr)
-      if (const access_status ok = refresh(); !ok) return ok.error();
+      if (const auto ok = refresh(); !ok) return ok.error();
     const auto r = reader::open(region());
     if (!r) return header_error(r.error());
     const auto t = r->now(limits);
@@ -330,8 +308,8 @@ class device_page {
   /// `interval`. Returns true on a change, false when `timeout` passed first (a negative
   /// timeout waits forever). A poll() that keeps reporting ready without a change (a driver
   /// without a poll operation) switches the page to interval mode for good.
-  [[nodiscard]] access_result<bool> wait_for_update(std::uint32_t seen_seq, std::chrono::milliseconds timeout,
-                                                    std::chrono::milliseconds interval = std::chrono::milliseconds(100)) {
+  [[nodiscard]] result<bool, access_error> wait_for_update(std::uint32_t seen_seq, std::chrono::milliseconds timeout,
+                                                          std::chrono::milliseconds interval = std::chrono::milliseconds(100)) {
     using clock = std::chrono::steady_clock;
     const bool forever = timeout.count() < 0;
     const auto deadline = clock::now() + (forever ? std::chrono::milliseconds(0) : timeout);
@@ -360,7 +338,7 @@ class device_page {
           fall_back(interval_reason::poll_hangup);  // notifications withdrawn
         } else if (n > 0) {
           woke = true;
-          if (const access_status ok = acknowledge(); !ok) return ok.error();
+          if (const auto ok = acknowledge(); !ok) return ok.error();
         }
       } else {
         std::this_thread::sleep_for(std::min(interval, left));
@@ -380,7 +358,7 @@ class device_page {
   /// really waits: after the acknowledging read, poll() with no timeout must report nothing
   /// (POLLHUP: no notification support; ready again and again with seq_count unchanged: no poll
   /// operation at all, so poll() would never block and a waiting loop would spin).
-  access_status choose_notifications() {
+  result<void, access_error> choose_notifications() {
     if (!char_device_) {
       fall_back(interval_reason::regular_file);
       return {};
@@ -395,7 +373,7 @@ class device_page {
     int idle = 0;
     for (;;) {
       // A fresh open counts as "not yet read": acknowledge so that poll() waits for a change.
-      if (const access_status ok = acknowledge(); !ok) return ok;
+      if (const auto ok = acknowledge(); !ok) return ok;
       pollfd fd{fd_, POLLIN, 0};
       const int n = os_.poll(&fd, 1, 0);
       if (n < 0 && errno == EINTR) continue;
@@ -426,7 +404,6 @@ class device_page {
     std::swap(map_, o.map_);
     std::swap(copy_, o.copy_);
     std::swap(check_, o.check_);
-    std::swap(last_error_, o.last_error_);
     std::swap(map_length_, o.map_length_);
     std::swap(length_, o.length_);
     std::swap(capacity_, o.capacity_);
@@ -443,16 +420,16 @@ class device_page {
   /// taken again until two in a row agree with an even seq_count: a copy that mixed two versions
   /// carries the older seq_count, which the next copy cannot repeat. A file that never settles
   /// within 100 copies is errc::retry_limit, never a copy that may mix versions.
-  access_status refresh() {
-    const result<std::size_t> first = copy_into(copy_.get());
-    if (!first) return {last_error_};
+  result<void, access_error> refresh() {
+    const auto first = copy_into(copy_.get());
+    if (!first) return first.error();
     std::size_t have = *first;
     if (!char_device_) {
       if (!check_) check_.reset(new std::byte[capacity_]);
       bool settled = false;
       for (int attempt = 0; attempt < 100 && !settled; ++attempt) {
-        const result<std::size_t> again = copy_into(check_.get());
-        if (!again) return {last_error_};
+        const auto again = copy_into(check_.get());
+        if (!again) return again.error();
         const bool same = *again == have && std::memcmp(check_.get(), copy_.get(), have) == 0;
         settled = same && (have < fields::seq_count.end() ||
                            (std::to_integer<unsigned>(copy_[fields::seq_count.offset]) & 1u) == 0);
@@ -478,17 +455,13 @@ class device_page {
     return {};
   }
 
-  /// One pread() of up to capacity_ bytes into `to`: the number of bytes, or errc::io_error with
-  /// the access_error in last_error_.
-  result<std::size_t> copy_into(std::byte* to) {
+  /// One pread() of up to capacity_ bytes into `to`: the number of bytes.
+  result<std::size_t, access_error> copy_into(std::byte* to) {
     std::size_t have = 0;
     while (have < capacity_) {
       const ssize_t n = os_.pread(fd_, to + have, capacity_ - have, static_cast<off_t>(have));
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        last_error_ = detail::system_error("read", path_, errno);
-        return errc::io_error;
-      }
+      if (n < 0) return detail::system_error("read", path_, errno);
       if (n == 0) break;
       have += static_cast<std::size_t>(n);
     }
@@ -496,7 +469,7 @@ class device_page {
   }
 
   /// A read() tells the driver which seq_count this file has seen; poll() then waits for another.
-  access_status acknowledge() {
+  result<void, access_error> acknowledge() {
     std::byte b[16];
     for (;;) {
       const ssize_t n = os_.pread(fd_, b, sizeof b, 0);
@@ -536,7 +509,6 @@ class device_page {
   std::byte* map_ = nullptr;
   std::unique_ptr<std::byte[]> copy_;
   std::unique_ptr<std::byte[]> check_;  ///< the second copy of a regular file (see refresh)
-  access_error last_error_;
   std::size_t map_length_ = 0;
   std::size_t length_ = 0;    ///< bytes the reader sees: the mapping's, or the last copy's
   std::size_t capacity_ = 0;  ///< bytes a copy asks for: the file's size or one page

@@ -34,9 +34,9 @@ namespace detail {
 /// nothing when it cannot be opened or is not a regular file (a FIFO in a fake tree must not
 /// block the probe). At most `limit` bytes.
 [[nodiscard]] inline std::optional<std::string> read_text(const std::string& path, std::size_t limit = 1 << 20) {
-  const checked_file f = open_checked(path, O_RDONLY, file_kinds::regular);
-  if (!f.ok()) return std::nullopt;
-  const int fd = f.fd;
+  const auto f = open_checked(path, O_RDONLY, file_kinds::regular);
+  if (!f) return std::nullopt;
+  const int fd = f->fd;
   std::string text;
   char buf[4096];
   for (;;) {

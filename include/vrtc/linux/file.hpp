@@ -18,6 +18,7 @@
 #include <string>
 
 #include "vrtc/core/config.hpp"
+#include "vrtc/core/result.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace vmclock {
@@ -48,16 +49,19 @@ enum class file_kinds : std::uint8_t {
   }
 }
 
-/// What open_checked() did: an open descriptor (fd >= 0), or the errno of the call that failed
-/// (sys_errno), or a file of a kind not accepted (wrong_kind, with its type in `type`).
-struct checked_file {
+/// A descriptor open_checked() accepted; the caller closes it.
+struct opened_file {
   int fd = -1;
+  struct stat st {};  ///< the descriptor's fstat
+};
+
+/// Why open_checked() refused a path: the errno of the call that failed (sys_errno), or a file
+/// of a kind not accepted (wrong_kind, with its type in `type`).
+struct open_error {
+  const char* failed_call = "open";  ///< "open", "stat", "fcntl" or "truncate"
   int sys_errno = 0;
-  const char* failed_call = "";  ///< "open", "stat", "fcntl" or "truncate"
   bool wrong_kind = false;
-  mode_t type = 0;       ///< st_mode & S_IFMT of what was found (when known)
-  struct stat st {};     ///< the descriptor's fstat (when fd >= 0)
-  [[nodiscard]] bool ok() const noexcept { return fd >= 0; }
+  mode_t type = 0;  ///< st_mode & S_IFMT of what was found (when known)
 };
 
 /// Opens `path` with `flags` (O_RDONLY, O_WRONLY or O_RDWR, optionally O_CREAT and O_TRUNC)
@@ -70,9 +74,9 @@ struct checked_file {
 /// `open_fn(path, flags)` and `fstat_fn(fd, st)` are the system calls, replaceable for tests
 /// (vmclock::os_interface). `mode` is the permission bits for O_CREAT.
 template <class OpenFn, class FstatFn>
-[[nodiscard]] checked_file open_checked(const std::string& path, int flags, file_kinds accepted, OpenFn&& open_fn,
-                                        FstatFn&& fstat_fn) {
-  checked_file out;
+[[nodiscard]] result<opened_file, open_error> open_checked(const std::string& path, int flags, file_kinds accepted,
+                                                          OpenFn&& open_fn, FstatFn&& fstat_fn) {
+  open_error out;
   const bool truncate = (flags & O_TRUNC) != 0;
   const bool keep_nonblock = (flags & O_NONBLOCK) != 0;
   const int fd = open_fn(path.c_str(), (flags & ~O_TRUNC) | O_NONBLOCK | O_CLOEXEC);
@@ -93,10 +97,11 @@ template <class OpenFn, class FstatFn>
     out.failed_call = call;
     return out;
   };
-  if (fstat_fn(fd, &out.st) != 0) return fail("stat", errno);
-  out.type = out.st.st_mode & S_IFMT;
-  const bool kind_ok = (S_ISREG(out.st.st_mode) && accepts(accepted, file_kinds::regular)) ||
-                       (S_ISCHR(out.st.st_mode) && accepts(accepted, file_kinds::character_device));
+  opened_file file;
+  if (fstat_fn(fd, &file.st) != 0) return fail("stat", errno);
+  out.type = file.st.st_mode & S_IFMT;
+  const bool kind_ok = (S_ISREG(file.st.st_mode) && accepts(accepted, file_kinds::regular)) ||
+                       (S_ISCHR(file.st.st_mode) && accepts(accepted, file_kinds::character_device));
   if (!kind_ok) {
     ::close(fd);
     out.wrong_kind = true;
@@ -107,25 +112,25 @@ template <class OpenFn, class FstatFn>
     const int fl = ::fcntl(fd, F_GETFL);
     if (fl < 0 || ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) return fail("fcntl", errno);
   }
-  if (truncate && S_ISREG(out.st.st_mode)) {
+  if (truncate && S_ISREG(file.st.st_mode)) {
     if (::ftruncate(fd, 0) != 0) return fail("truncate", errno);
-    out.st.st_size = 0;
+    file.st.st_size = 0;
   }
-  out.fd = fd;
-  return out;
+  file.fd = fd;
+  return file;
 }
 
 /// open_checked() with the real system calls; `mode` applies when O_CREAT creates the file.
-[[nodiscard]] inline checked_file open_checked(const std::string& path, int flags, file_kinds accepted,
-                                               mode_t mode = 0644) {
+[[nodiscard]] inline result<opened_file, open_error> open_checked(const std::string& path, int flags,
+                                                                 file_kinds accepted, mode_t mode = 0644) {
   return open_checked(
       path, flags, accepted, [mode](const char* p, int f) { return ::open(p, f, mode); },
       [](int fd, struct stat* st) { return ::fstat(fd, st); });
 }
 
 /// "is a FIFO (named pipe), not a regular file" / "... neither a character device nor a regular
-/// file": the reason a checked_file with wrong_kind was refused.
-[[nodiscard]] inline std::string wrong_kind_reason(const checked_file& f, file_kinds accepted) {
+/// file": the reason an open_error with wrong_kind was refused.
+[[nodiscard]] inline std::string wrong_kind_reason(const open_error& f, file_kinds accepted) {
   std::string wanted;
   switch (accepted) {
     case file_kinds::regular: wanted = "not a regular file"; break;
@@ -137,7 +142,7 @@ template <class OpenFn, class FstatFn>
 
 /// One line for a failed open_checked(): "open failed: No such file or directory", or the
 /// wrong-kind reason.
-[[nodiscard]] inline std::string describe_failure(const checked_file& f, file_kinds accepted) {
+[[nodiscard]] inline std::string describe_failure(const open_error& f, file_kinds accepted) {
   if (f.wrong_kind) return wrong_kind_reason(f, accepted);
   return std::string(f.failed_call) + " failed: " + std::strerror(f.sys_errno);
 }

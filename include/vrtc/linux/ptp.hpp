@@ -310,19 +310,19 @@ struct attribute {
 [[nodiscard]] inline attribute read_attribute(const std::string& path, std::size_t limit = 4096) {
   attribute a;
   const auto f = vmclock::open_checked(path, O_RDONLY, vmclock::file_kinds::regular);
-  if (!f.ok()) {
-    a.problem = vmclock::describe_failure(f, vmclock::file_kinds::regular);
+  if (!f) {
+    a.problem = vmclock::describe_failure(f.error(), vmclock::file_kinds::regular);
     return a;
   }
   std::string text;
   char buf[512];
   bool cut = false;
   for (;;) {
-    const ssize_t n = ::read(f.fd, buf, sizeof buf);
+    const ssize_t n = ::read(f->fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       a.problem = std::string("read failed: ") + std::strerror(errno);
-      ::close(f.fd);
+      ::close(f->fd);
       return a;
     }
     if (n == 0) break;
@@ -333,7 +333,7 @@ struct attribute {
       break;
     }
   }
-  ::close(f.fd);
+  ::close(f->fd);
   const auto end = text.find('\n');
   if (end != std::string::npos) text.resize(end);
   else if (cut) a.problem = "longer than " + std::to_string(limit) + " bytes; cut short";
