@@ -771,13 +771,13 @@ TEST_CASE("two processes: a writer publishing a page file, a reader opening it a
         const std::uint64_t after = tai_now_ns();
         if (!r) continue;
         ++out[0];
-        const std::uint64_t k = r->disruption_marker;
-        if (r->vm_generation_counter != 3 * k + 1 || r->est_error_ns != k || k < last) ++out[1];
+        const std::uint64_t k = r->disruption_marker();
+        if (r->vm_generation_counter() != 3 * k + 1 || r->est_error_ns() != k || k < last) ++out[1];
         if (k != last) ++out[4];
         last = k;
         // The page's time must lie within max_error of the CLOCK_TAI bracket of the reading.
-        const std::uint64_t ns = r->time.sec * 1'000'000'000u + r->nanoseconds;
-        const std::uint64_t bound = r->max_error_ns.value_or(0);
+        const std::uint64_t ns = r->time().sec * 1'000'000'000u + r->nanoseconds();
+        const std::uint64_t bound = r->max_error_ns().value_or(0);
         const std::uint64_t off = ns < before ? before - ns : ns > after ? ns - after : 0;
         if (off > bound) ++out[2];
         out[3] = std::max(out[3], off);
