@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 namespace {
 
@@ -368,6 +370,53 @@ TEST_CASE("now() checks the counter id against this CPU", "[vmclock]") {
   const auto again = rd->now();
   REQUIRE(again.has_value());
   CHECK(again->reading().time == vrtc::fixed_time{1704067200, half});
+}
+
+// A time scale is part of the type: a UTC instant is not a TAI instant, and neither is made
+// from a bare fixed_time by accident.
+static_assert(std::is_same_v<decltype(std::declval<vmc::clock_sample>().utc()), vrtc::result<vrtc::utc_instant>>);
+static_assert(std::is_same_v<decltype(std::declval<vmc::clock_sample>().tai()), vrtc::result<vrtc::tai_instant>>);
+static_assert(!std::is_convertible_v<vrtc::utc_instant, vrtc::tai_instant>);
+static_assert(!std::is_convertible_v<vrtc::tai_instant, vrtc::utc_instant>);
+static_assert(!std::is_convertible_v<vrtc::fixed_time, vrtc::utc_instant>);
+
+TEST_CASE("utc() and tai() give instants of their scale, or say why not", "[vmclock]") {
+  auto p = quarter_second_page();  // TAI 1704067200.5 at counter 1000, UTC - TAI = -37 s, valid
+  // Two ticks later: 1704067201.0 TAI.
+  auto s = vmc::clock_sample::at(p, 1002);
+  REQUIRE(s.has_value());
+  CHECK(s->tai() == vrtc::tai_instant(vrtc::fixed_time{1704067201, 0}));
+  CHECK(s->utc() == vrtc::utc_instant(vrtc::fixed_time{1704067164, 0}));
+
+  p.flags &= ~vmc::flag::tai_offset_valid;  // the offset is not published: no UTC from TAI
+  s = vmc::clock_sample::at(p, 1002);
+  REQUIRE(s.has_value());
+  CHECK(s->tai() == vrtc::tai_instant(vrtc::fixed_time{1704067201, 0}));
+  CHECK(s->utc() == errc::field_absent);
+
+  p = quarter_second_page();
+  p.time_type = vmc::time_type::utc;
+  s = vmc::clock_sample::at(p, 1000);
+  REQUIRE(s.has_value());
+  CHECK(s->utc() == vrtc::utc_instant(vrtc::fixed_time{1704067200, half}));
+  CHECK(s->tai() == vrtc::tai_instant(vrtc::fixed_time{1704067237, half}));
+  p.flags = 0;
+  s = vmc::clock_sample::at(p, 1000);
+  REQUIRE(s.has_value());
+  CHECK(s->tai() == errc::field_absent);
+
+  p = quarter_second_page();
+  p.time_type = vmc::time_type::monotonic;  // no wall-clock scale at all
+  s = vmc::clock_sample::at(p, 1000);
+  REQUIRE(s.has_value());
+  CHECK(s->utc() == errc::unsupported_time_type);
+  CHECK(s->tai() == errc::unsupported_time_type);
+
+  p = quarter_second_page();
+  p.time_sec = 10;  // UTC would be before 1970 + 0: an error, never a wrapped instant
+  s = vmc::clock_sample::at(p, 1000);
+  REQUIRE(s.has_value());
+  CHECK(s->utc() == errc::overflow);
 }
 
 TEST_CASE("UTC and TAI are derived only with a valid offset", "[vmclock]") {
