@@ -410,7 +410,7 @@ class reader {
   template <bool CheckCounterId, class Source>
   [[nodiscard, gnu::always_inline]] result<clock_sample> sample(Source& source, const read_limits& limits) const noexcept {
     return consistent(source, limits, [this]<bool Whole>(const window& w, std::bool_constant<Whole>) {
-      return checked_sample<CheckCounterId, Whole>(w);
+      return this->template checked_sample<CheckCounterId, Whole>(w);
     });
   }
 
