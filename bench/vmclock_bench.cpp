@@ -2,7 +2,8 @@
 //   BM_vmclock_now            reader::now() on a page mapped PROT_READ from a memfd, using the
 //                             time as seconds and nanoseconds (what clock_gettime gives)
 //   BM_vmclock_now_bounds     the same plus both error bounds, computed from the sample
-//   BM_vmclock_now_into       reader::now(reading): every value computed into a reused reading
+//   BM_vmclock_now_utc        reader::now() and the time as a UTC instant (the page is TAI)
+//   BM_vmclock_now_reading    reader::now() and sample.reading(): every value computed
 //   BM_counter_read           the ordered counter read now() performs inside the window
 //   BM_clock_gettime_realtime clock_gettime(CLOCK_REALTIME) through the vDSO
 //   BM_syscall_clock_gettime  the same as a real system call (what any ioctl costs at least)
@@ -110,20 +111,41 @@ void BM_vmclock_now_bounds(benchmark::State& state) {
 }
 BENCHMARK(BM_vmclock_now_bounds);
 
-void BM_vmclock_now_into(benchmark::State& state) {
+void BM_vmclock_now_utc(benchmark::State& state) {
   const vmc::reader& r = *page().reader;
-  vmc::clock_reading reading;
-  if (!r.now(reading)) {
+  if (!r.now()) {
     state.SkipWithError("now() failed (no counter on this platform?)");
     return;
   }
   for (auto _ : state) {
-    auto ok = r.now(reading);
-    benchmark::DoNotOptimize(ok);
+    const auto t = r.now();
+    if (!t) {
+      state.SkipWithError("now() failed");
+      break;
+    }
+    const auto utc = t->utc();
+    benchmark::DoNotOptimize(utc);
+  }
+}
+BENCHMARK(BM_vmclock_now_utc);
+
+void BM_vmclock_now_reading(benchmark::State& state) {
+  const vmc::reader& r = *page().reader;
+  if (!r.now()) {
+    state.SkipWithError("now() failed (no counter on this platform?)");
+    return;
+  }
+  for (auto _ : state) {
+    const auto t = r.now();
+    if (!t) {
+      state.SkipWithError("now() failed");
+      break;
+    }
+    const vmc::clock_reading reading = t->reading();
     benchmark::DoNotOptimize(reading);
   }
 }
-BENCHMARK(BM_vmclock_now_into);
+BENCHMARK(BM_vmclock_now_reading);
 
 void BM_counter_read(benchmark::State& state) {
 #if defined(__x86_64__) || defined(__aarch64__)

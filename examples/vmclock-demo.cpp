@@ -126,10 +126,10 @@ void reader_process(const std::string& page_path, shared_state& s) {
       continue;
     }
     ++s.readings;
-    const std::uint64_t t = r->time.sec * 1'000'000'000u + r->nanoseconds;
-    const std::uint64_t bound = r->max_error_ns.value_or(0);
+    const std::uint64_t t = r->time().sec * 1'000'000'000u + r->nanoseconds();
+    const std::uint64_t bound = r->max_error_ns().value_or(0);
     const std::uint64_t off = t < before ? before - t : t > after ? t - after : 0;
-    if (!r->max_error_ns || off > bound) {
+    if (!r->max_error_ns() || off > bound) {
       ++s.outside_bound;
       say("reader:", "time " + std::to_string(off) + " ns from TAI, beyond the bound of " + micros(bound));
     }
@@ -137,27 +137,27 @@ void reader_process(const std::string& page_path, shared_state& s) {
     atomic_min(s.min_bound_ns, bound);
     atomic_max(s.max_bound_ns, bound);
 
-    const auto e = events.observe(r->disruption_marker, r->vm_generation_counter, r->flags);
+    const auto e = events.observe(r->disruption_marker(), r->vm_generation_counter(), r->flags());
     if (e.restored) {
       const std::int64_t at = s.restore_at.load();
       if (at == 0 || !e.disrupted) ++s.unexpected_events;
       else s.restore_seen_after = now - at;
       say("reader:", "snapshot restore noticed " + millis(at == 0 ? 0 : now - at) +
-                         " after the trigger (disruption_marker " + std::to_string(r->disruption_marker) +
-                         ", vm_generation_counter " + std::to_string(r->vm_generation_counter.value_or(0)) +
+                         " after the trigger (disruption_marker " + std::to_string(r->disruption_marker()) +
+                         ", vm_generation_counter " + std::to_string(r->vm_generation_counter().value_or(0)) +
                          "): dropping calibration, reseeding, reconnecting");
     } else if (e.disrupted) {
       const std::int64_t at = s.migration_at.load();
       if (at == 0 || s.restore_at.load() != 0) ++s.unexpected_events;
       else s.migration_seen_after = now - at;
       say("reader:", "disruption noticed " + millis(at == 0 ? 0 : now - at) + " after the trigger (disruption_marker " +
-                         std::to_string(r->disruption_marker) + "): dropping calibration");
+                         std::to_string(r->disruption_marker()) + "): dropping calibration");
     }
     if (now >= next_report) {
       char line[160];
       std::snprintf(line, sizeof line, "TAI %" PRIu64 ".%09" PRIu64 ", max error %s, %s from TAI, %s",
-                    r->time.sec, r->nanoseconds, micros(bound).c_str(), micros(off).c_str(),
-                    vmc::name(r->clock_status) ? vmc::name(r->clock_status) : "?");
+                    r->time().sec, r->nanoseconds(), micros(bound).c_str(), micros(off).c_str(),
+                    vmc::name(r->clock_status()) ? vmc::name(r->clock_status()) : "?");
       say("reader:", line);
       next_report = now + 500'000'000;
     }

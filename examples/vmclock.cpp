@@ -200,8 +200,8 @@ std::vector<std::byte> read_settled_page(const std::string& path) {
   std::vector<std::byte> bytes = read_page(path);
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::vector<std::byte> again = read_page(path);
-    const bool even = again.size() < vmc::fields::seq_count.end() ||
-                      (vrtc::load_le<std::uint32_t>(again, vmc::fields::seq_count.offset) & 1u) == 0;
+    const bool even = again.size() < vmc::layout_of<&vmc::page_data::seq_count>.end() ||
+                      (vrtc::load_le<std::uint32_t>(again, vmc::layout_of<&vmc::page_data::seq_count>.offset) & 1u) == 0;
     if (again == bytes && even) break;
     bytes = std::move(again);
   }
@@ -213,7 +213,6 @@ void dump(const std::string& path, bool json) {
   const auto page = vmc::decode(bytes);
   if (!page) fail(path + ": " + errc_text(page.error()));
   const vmc::page_data& p = *page;
-  namespace f = vmc::fields;
   record r(json);
   r.add("magic", p.magic, "VCLK");
   r.add("size", p.size);
@@ -223,29 +222,29 @@ void dump(const std::string& path, bool json) {
   r.add("seq_count", p.seq_count);
   r.add("disruption_marker", p.disruption_marker);
   r.add("flags", p.flags, flag_names(p.flags));
-  if (p.present(f::clock_status))
+  if (p.present<&vmc::page_data::clock_status>())
     r.add("clock_status", static_cast<std::uint64_t>(p.clock_status), enum_note(p.clock_status));
-  if (p.present(f::leap_second_smearing_hint))
+  if (p.present<&vmc::page_data::leap_second_smearing_hint>())
     r.add("leap_second_smearing_hint", static_cast<std::uint64_t>(p.leap_second_smearing_hint),
           enum_note(p.leap_second_smearing_hint));
-  if (p.present(f::tai_offset_sec)) r.add_signed("tai_offset_sec", p.tai_offset_sec);
-  if (p.present(f::leap_indicator))
+  if (p.present<&vmc::page_data::tai_offset_sec>()) r.add_signed("tai_offset_sec", p.tai_offset_sec);
+  if (p.present<&vmc::page_data::leap_indicator>())
     r.add("leap_indicator", static_cast<std::uint64_t>(p.leap_indicator), enum_note(p.leap_indicator));
-  if (p.present(f::counter_period_shift)) r.add("counter_period_shift", p.counter_period_shift);
+  if (p.present<&vmc::page_data::counter_period_shift>()) r.add("counter_period_shift", p.counter_period_shift);
   const auto u64 = [&](vmc::field_layout field, std::string_view key, std::uint64_t v, bool show_hex) {
     if (p.present(field)) r.add(key, v, show_hex ? hex(v) : std::string());
   };
-  u64(f::counter_value, "counter_value", p.counter_value, false);
-  u64(f::counter_period_frac_sec, "counter_period_frac_sec", p.counter_period_frac_sec, true);
-  u64(f::counter_period_esterror_rate_frac_sec, "counter_period_esterror_rate_frac_sec",
+  u64(vmc::layout_of<&vmc::page_data::counter_value>, "counter_value", p.counter_value, false);
+  u64(vmc::layout_of<&vmc::page_data::counter_period_frac_sec>, "counter_period_frac_sec", p.counter_period_frac_sec, true);
+  u64(vmc::layout_of<&vmc::page_data::counter_period_esterror_rate_frac_sec>, "counter_period_esterror_rate_frac_sec",
       p.counter_period_esterror_rate_frac_sec, true);
-  u64(f::counter_period_maxerror_rate_frac_sec, "counter_period_maxerror_rate_frac_sec",
+  u64(vmc::layout_of<&vmc::page_data::counter_period_maxerror_rate_frac_sec>, "counter_period_maxerror_rate_frac_sec",
       p.counter_period_maxerror_rate_frac_sec, true);
-  u64(f::time_sec, "time_sec", p.time_sec, false);
-  u64(f::time_frac_sec, "time_frac_sec", p.time_frac_sec, true);
-  u64(f::time_esterror_nanosec, "time_esterror_nanosec", p.time_esterror_nanosec, false);
-  u64(f::time_maxerror_nanosec, "time_maxerror_nanosec", p.time_maxerror_nanosec, false);
-  u64(f::vm_generation_counter, "vm_generation_counter", p.vm_generation_counter, false);
+  u64(vmc::layout_of<&vmc::page_data::time_sec>, "time_sec", p.time_sec, false);
+  u64(vmc::layout_of<&vmc::page_data::time_frac_sec>, "time_frac_sec", p.time_frac_sec, true);
+  u64(vmc::layout_of<&vmc::page_data::time_esterror_nanosec>, "time_esterror_nanosec", p.time_esterror_nanosec, false);
+  u64(vmc::layout_of<&vmc::page_data::time_maxerror_nanosec>, "time_maxerror_nanosec", p.time_maxerror_nanosec, false);
+  u64(vmc::layout_of<&vmc::page_data::vm_generation_counter>, "vm_generation_counter", p.vm_generation_counter, false);
   r.print();
 }
 
@@ -279,9 +278,9 @@ void time_at(const std::string& path, std::uint64_t counter, bool json) {
   // The reader needs an aligned region; a std::vector's storage comes from operator new.
   const auto reader = vmc::reader::open(bytes);
   if (!reader) fail(path + ": " + errc_text(reader.error()));
-  const auto t = reader->time_at(counter);
+  const auto t = reader->at(counter);
   if (!t) fail(path + ": " + errc_text(t.error()));
-  print_reading(*t, json);
+  print_reading(t->reading(), json);
 }
 
 /// Opens PATH the way the library opens a device; failures name the path and the fix.
@@ -295,7 +294,7 @@ void now(const std::string& path, bool json) {
   vmc::device_page page = open_page(path);
   const auto t = page.now();
   if (!t) fail(t.error().what());
-  print_reading(*t, json);
+  print_reading(t->reading(), json);
 }
 
 // --- probe -----------------------------------------------------------------------------------

@@ -87,9 +87,9 @@ writer_adapter manual_writer(std::function<std::uint32_t(unsigned)> even, std::f
     vmclock::page_data p = host_page(k);
     if (tamper) tamper(p);
     p.seq_count = even(k) - 1;
-    store_le<std::uint32_t>(region, vmclock::fields::seq_count.offset, p.seq_count);
+    store_le<std::uint32_t>(region, vmclock::layout_of<&vmclock::page_data::seq_count>.offset, p.seq_count);
     (void)vmclock::encode(p, region);
-    store_le<std::uint32_t>(region, vmclock::fields::seq_count.offset, even(k));
+    store_le<std::uint32_t>(region, vmclock::layout_of<&vmclock::page_data::seq_count>.offset, even(k));
   };
   return {[publish](std::span<std::byte> region) { publish(region, 0); }, publish};
 }
@@ -112,26 +112,26 @@ reader_adapter simple_reader(reader_faults f) {
   auto cache = std::make_shared<std::pair<std::uint32_t, reader_outcome>>();
   return {[f, cache](std::span<const std::byte> page, const counter_callback& counter) {
     reader_outcome out;
-    if (f.cache_by_seq && load_le<std::uint32_t>(page, vmclock::fields::seq_count.offset) == cache->first)
+    if (f.cache_by_seq && load_le<std::uint32_t>(page, vmclock::layout_of<&vmclock::page_data::seq_count>.offset) == cache->first)
       return cache->second;
-    namespace fl = vmclock::fields;
+    using vmclock::page_data;
     for (unsigned attempt = 0; f.unbounded || attempt < 1000; ++attempt) {
-      const std::uint32_t seq = load_le<std::uint32_t>(page, fl::seq_count.offset);
+      const std::uint32_t seq = load_le<std::uint32_t>(page, vmclock::layout_of<&page_data::seq_count>.offset);
       if (!f.ignore_odd && (seq & 1u) != 0) continue;
-      const std::uint32_t magic = load_le<std::uint32_t>(page, fl::magic.offset);
-      const std::uint32_t size = load_le<std::uint32_t>(page, fl::size.offset);
-      const auto status = load_le<std::uint8_t>(page, fl::clock_status.offset);
-      const auto type = load_le<std::uint8_t>(page, fl::time_type.offset);
-      unsigned shift = load_le<std::uint8_t>(page, fl::counter_period_shift.offset);
-      const std::uint64_t period = load_le<std::uint64_t>(page, fl::counter_period_frac_sec.offset);
-      const std::uint64_t cv = load_le<std::uint64_t>(page, fl::counter_value.offset);
-      const std::uint64_t tsec = load_le<std::uint64_t>(page, fl::time_sec.offset);
-      const std::uint64_t tfrac = load_le<std::uint64_t>(page, fl::time_frac_sec.offset);
-      const std::uint64_t flags = load_le<std::uint64_t>(page, fl::flags.offset);
-      const auto offset = static_cast<std::int16_t>(load_le<std::uint16_t>(page, fl::tai_offset_sec.offset));
+      const std::uint32_t magic = load_le<std::uint32_t>(page, vmclock::layout_of<&page_data::magic>.offset);
+      const std::uint32_t size = load_le<std::uint32_t>(page, vmclock::layout_of<&page_data::size>.offset);
+      const auto status = load_le<std::uint8_t>(page, vmclock::layout_of<&page_data::clock_status>.offset);
+      const auto type = load_le<std::uint8_t>(page, vmclock::layout_of<&page_data::time_type>.offset);
+      unsigned shift = load_le<std::uint8_t>(page, vmclock::layout_of<&page_data::counter_period_shift>.offset);
+      const std::uint64_t period = load_le<std::uint64_t>(page, vmclock::layout_of<&page_data::counter_period_frac_sec>.offset);
+      const std::uint64_t cv = load_le<std::uint64_t>(page, vmclock::layout_of<&page_data::counter_value>.offset);
+      const std::uint64_t tsec = load_le<std::uint64_t>(page, vmclock::layout_of<&page_data::time_sec>.offset);
+      const std::uint64_t tfrac = load_le<std::uint64_t>(page, vmclock::layout_of<&page_data::time_frac_sec>.offset);
+      const std::uint64_t flags = load_le<std::uint64_t>(page, vmclock::layout_of<&page_data::flags>.offset);
+      const auto offset = static_cast<std::int16_t>(load_le<std::uint16_t>(page, vmclock::layout_of<&page_data::tai_offset_sec>.offset));
       const std::uint64_t c = counter();
-      if (!f.no_second_check && load_le<std::uint32_t>(page, fl::seq_count.offset) != seq) continue;
-      if (!f.no_validation && (magic != vmclock::magic_value || size < fl::time_frac_sec.end() || status == 4 || type > 2))
+      if (!f.no_second_check && load_le<std::uint32_t>(page, vmclock::layout_of<&page_data::seq_count>.offset) != seq) continue;
+      if (!f.no_validation && (magic != vmclock::magic_value || size < vmclock::layout_of<&page_data::time_frac_sec>.end() || status == 4 || type > 2))
         return out;
       if (f.shift_mod_128) shift %= 128;
       if (shift >= 128) return out;
@@ -241,7 +241,7 @@ TEST_CASE("vmclock kit: a writer that leaves seq_count odd fails the parity chec
   const auto update = w.update;
   w.update = [update](std::span<std::byte> region, unsigned k) {
     update(region, k);
-    if (k == 2) store_le<std::uint32_t>(region, vmclock::fields::seq_count.offset, load_le<std::uint32_t>(region, 12) + 1);
+    if (k == 2) store_le<std::uint32_t>(region, vmclock::layout_of<&vmclock::page_data::seq_count>.offset, load_le<std::uint32_t>(region, 12) + 1);
   };
   const report bad = run_writer_kit(w, {.updates = 2});
   INFO(summary(bad));

@@ -12,29 +12,29 @@ namespace vmc = vrtc::vmclock;
 using vrtc::errc;
 
 // Offsets and sizes as listed in the uapi header (written here as literals, not derived).
-static_assert(vmc::fields::magic.offset == 0x00 && vmc::fields::magic.size == 4);
-static_assert(vmc::fields::size.offset == 0x04 && vmc::fields::size.size == 4);
-static_assert(vmc::fields::version.offset == 0x08 && vmc::fields::version.size == 2);
-static_assert(vmc::fields::counter_id.offset == 0x0a && vmc::fields::counter_id.size == 1);
-static_assert(vmc::fields::time_type.offset == 0x0b && vmc::fields::time_type.size == 1);
-static_assert(vmc::fields::seq_count.offset == 0x0c && vmc::fields::seq_count.size == 4);
-static_assert(vmc::fields::disruption_marker.offset == 0x10 && vmc::fields::disruption_marker.size == 8);
-static_assert(vmc::fields::flags.offset == 0x18 && vmc::fields::flags.size == 8);
-static_assert(vmc::fields::pad.offset == 0x20 && vmc::fields::pad.size == 2);
-static_assert(vmc::fields::clock_status.offset == 0x22);
-static_assert(vmc::fields::leap_second_smearing_hint.offset == 0x23);
-static_assert(vmc::fields::tai_offset_sec.offset == 0x24 && vmc::fields::tai_offset_sec.size == 2);
-static_assert(vmc::fields::leap_indicator.offset == 0x26);
-static_assert(vmc::fields::counter_period_shift.offset == 0x27);
-static_assert(vmc::fields::counter_value.offset == 0x28);
-static_assert(vmc::fields::counter_period_frac_sec.offset == 0x30);
-static_assert(vmc::fields::counter_period_esterror_rate_frac_sec.offset == 0x38);
-static_assert(vmc::fields::counter_period_maxerror_rate_frac_sec.offset == 0x40);
-static_assert(vmc::fields::time_sec.offset == 0x48);
-static_assert(vmc::fields::time_frac_sec.offset == 0x50);
-static_assert(vmc::fields::time_esterror_nanosec.offset == 0x58);
-static_assert(vmc::fields::time_maxerror_nanosec.offset == 0x60);
-static_assert(vmc::fields::vm_generation_counter.offset == 0x68 && vmc::fields::vm_generation_counter.size == 8);
+static_assert(vmc::layout_of<&vmc::page_data::magic>.offset == 0x00 && vmc::layout_of<&vmc::page_data::magic>.size == 4);
+static_assert(vmc::layout_of<&vmc::page_data::size>.offset == 0x04 && vmc::layout_of<&vmc::page_data::size>.size == 4);
+static_assert(vmc::layout_of<&vmc::page_data::version>.offset == 0x08 && vmc::layout_of<&vmc::page_data::version>.size == 2);
+static_assert(vmc::layout_of<&vmc::page_data::counter_id>.offset == 0x0a && vmc::layout_of<&vmc::page_data::counter_id>.size == 1);
+static_assert(vmc::layout_of<&vmc::page_data::time_type>.offset == 0x0b && vmc::layout_of<&vmc::page_data::time_type>.size == 1);
+static_assert(vmc::layout_of<&vmc::page_data::seq_count>.offset == 0x0c && vmc::layout_of<&vmc::page_data::seq_count>.size == 4);
+static_assert(vmc::layout_of<&vmc::page_data::disruption_marker>.offset == 0x10 && vmc::layout_of<&vmc::page_data::disruption_marker>.size == 8);
+static_assert(vmc::layout_of<&vmc::page_data::flags>.offset == 0x18 && vmc::layout_of<&vmc::page_data::flags>.size == 8);
+static_assert(vmc::pad_layout.offset == 0x20 && vmc::pad_layout.size == 2);
+static_assert(vmc::layout_of<&vmc::page_data::clock_status>.offset == 0x22);
+static_assert(vmc::layout_of<&vmc::page_data::leap_second_smearing_hint>.offset == 0x23);
+static_assert(vmc::layout_of<&vmc::page_data::tai_offset_sec>.offset == 0x24 && vmc::layout_of<&vmc::page_data::tai_offset_sec>.size == 2);
+static_assert(vmc::layout_of<&vmc::page_data::leap_indicator>.offset == 0x26);
+static_assert(vmc::layout_of<&vmc::page_data::counter_period_shift>.offset == 0x27);
+static_assert(vmc::layout_of<&vmc::page_data::counter_value>.offset == 0x28);
+static_assert(vmc::layout_of<&vmc::page_data::counter_period_frac_sec>.offset == 0x30);
+static_assert(vmc::layout_of<&vmc::page_data::counter_period_esterror_rate_frac_sec>.offset == 0x38);
+static_assert(vmc::layout_of<&vmc::page_data::counter_period_maxerror_rate_frac_sec>.offset == 0x40);
+static_assert(vmc::layout_of<&vmc::page_data::time_sec>.offset == 0x48);
+static_assert(vmc::layout_of<&vmc::page_data::time_frac_sec>.offset == 0x50);
+static_assert(vmc::layout_of<&vmc::page_data::time_esterror_nanosec>.offset == 0x58);
+static_assert(vmc::layout_of<&vmc::page_data::time_maxerror_nanosec>.offset == 0x60);
+static_assert(vmc::layout_of<&vmc::page_data::vm_generation_counter>.offset == 0x68 && vmc::layout_of<&vmc::page_data::vm_generation_counter>.size == 8);
 static_assert(vmc::abi_size == 0x70 && vmc::min_size == 32);
 
 // Constants.
@@ -165,14 +165,34 @@ TEST_CASE("encode needs 112 bytes and leaves the rest of a page alone", "[vmcloc
   CHECK(page[vmc::abi_size] == std::byte{0x5a});
 }
 
+TEST_CASE("the field table names every byte of the structure once", "[vmclock]") {
+  // The rows run from offset 0 to abi_size without a gap or an overlap, with the spec's names.
+  std::size_t next = 0;
+  for (const auto& row : vmc::page_rows) {
+    CHECK(row.layout.offset == next);
+    next = row.layout.end();
+  }
+  CHECK(next == vmc::abi_size);
+  CHECK(vmc::page_rows.size() == vmc::page_fields::count + 1);
+  CHECK(std::string_view(vmc::page_rows.front().name) == "magic");
+  CHECK(std::string_view(vmc::page_rows[8].name) == "pad");
+  CHECK(std::string_view(vmc::page_rows[15].name) == "counter_period_frac_sec");
+  CHECK(std::string_view(vmc::page_rows.back().name) == "vm_generation_counter");
+  // The present<Member>() shorthand agrees with the layout it names.
+  vmc::page_data p;
+  p.size = 104;
+  CHECK(p.present<&vmc::page_data::time_maxerror_nanosec>());
+  CHECK_FALSE(p.present<&vmc::page_data::vm_generation_counter>());
+}
+
 TEST_CASE("the field-present rule follows size", "[vmclock]") {
-  using vmc::fields::vm_generation_counter;
+  constexpr vmc::field_layout vm_generation_counter = vmc::layout_of<&vmc::page_data::vm_generation_counter>;
   CHECK(vmc::is_present(112, vm_generation_counter));
   CHECK_FALSE(vmc::is_present(111, vm_generation_counter));
   CHECK_FALSE(vmc::is_present(104, vm_generation_counter));  // the pre-2026 structure
-  CHECK(vmc::is_present(104, vmc::fields::time_maxerror_nanosec));
-  CHECK(vmc::is_present(32, vmc::fields::flags));
-  CHECK_FALSE(vmc::is_present(32, vmc::fields::clock_status));
+  CHECK(vmc::is_present(104, vmc::layout_of<&vmc::page_data::time_maxerror_nanosec>));
+  CHECK(vmc::is_present(32, vmc::layout_of<&vmc::page_data::flags>));
+  CHECK_FALSE(vmc::is_present(32, vmc::layout_of<&vmc::page_data::clock_status>));
   CHECK(vmc::is_present(0xffffffff, vm_generation_counter));
 
   vmc::page_data p = sample_page();

@@ -771,13 +771,13 @@ TEST_CASE("two processes: a writer publishing a page file, a reader opening it a
         const std::uint64_t after = tai_now_ns();
         if (!r) continue;
         ++out[0];
-        const std::uint64_t k = r->disruption_marker;
-        if (r->vm_generation_counter != 3 * k + 1 || r->est_error_ns != k || k < last) ++out[1];
+        const std::uint64_t k = r->disruption_marker();
+        if (r->vm_generation_counter() != 3 * k + 1 || r->est_error_ns() != k || k < last) ++out[1];
         if (k != last) ++out[4];
         last = k;
         // The page's time must lie within max_error of the CLOCK_TAI bracket of the reading.
-        const std::uint64_t ns = r->time.sec * 1'000'000'000u + r->nanoseconds;
-        const std::uint64_t bound = r->max_error_ns.value_or(0);
+        const std::uint64_t ns = r->time().sec * 1'000'000'000u + r->nanoseconds();
+        const std::uint64_t bound = r->max_error_ns().value_or(0);
         const std::uint64_t off = ns < before ? before - ns : ns > after ? ns - after : 0;
         if (off > bound) ++out[2];
         out[3] = std::max(out[3], off);
@@ -833,6 +833,12 @@ TEST_CASE("device_page: a page file truncated while open is an error, never SIGB
   auto page = vmc::device_page::open(path);
   REQUIRE(page.has_value());
   REQUIRE(page->read().has_value());
+  // at() gives the sample of the page at the caller's counter, as clock_sample::at does.
+  const auto before = page->at(5'000);
+  const auto want = vmc::clock_sample::at(sample_page(4), 5'000);
+  REQUIRE(before.has_value() == want.has_value());
+  if (want) CHECK(before->reading() == want->reading());
+  else CHECK(before.error().code == want.error());  // no counter here: counter_id INVALID
 
   // Truncated to nothing: every access path reports it, with what happened.
   REQUIRE(::truncate(path.c_str(), 0) == 0);
@@ -844,6 +850,9 @@ TEST_CASE("device_page: a page file truncated while open is an error, never SIGB
   const auto now = page->now();
   REQUIRE_FALSE(now.has_value());
   CHECK(now.error().code == vrtc::errc::too_short);
+  const auto at = page->at(0);
+  REQUIRE_FALSE(at.has_value());
+  CHECK(at.error().code == vrtc::errc::too_short);
   const auto wait = page->wait_for_update(0, 10ms, 1ms);
   REQUIRE_FALSE(wait.has_value());
   CHECK(wait.error().code == vrtc::errc::too_short);

@@ -98,14 +98,14 @@ reader_stats read_loop(const vmc::reader& r, std::uint64_t target, std::chrono::
         if (!consistent(*snap)) ++s.torn;
         marker = snap->disruption_marker;
       } else {
-        const auto t = r.time_at(12345);
+        const auto t = r.at(12345);
         if (!t) {
           ++s.gave_up;
           continue;
         }
         ++s.reads;
-        if (!consistent(*t)) ++s.torn;
-        marker = t->disruption_marker;
+        if (!consistent(t->reading())) ++s.torn;
+        marker = t->disruption_marker();
       }
       if (marker < last) ++s.torn;  // an older version after a newer one
       if (marker != last) ++s.versions_seen;

@@ -14,7 +14,7 @@ using vrtc::errc;
 
 struct region {
   alignas(8) std::array<std::byte, 4096> bytes{};
-  std::uint32_t seq() const { return vrtc::load_le<std::uint32_t>(bytes, vmc::fields::seq_count.offset); }
+  std::uint32_t seq() const { return vrtc::load_le<std::uint32_t>(bytes, vmc::layout_of<&vmc::page_data::seq_count>.offset); }
 };
 
 vmc::page_data sample() {
@@ -48,7 +48,7 @@ TEST_CASE("create publishes a consistent page with an even sequence", "[vmclock]
 
 TEST_CASE("each update adds 2 and completes an interrupted one", "[vmclock]") {
   region r;
-  vrtc::store_le<std::uint32_t>(r.bytes, vmc::fields::seq_count.offset, 41);  // left odd by a crash
+  vrtc::store_le<std::uint32_t>(r.bytes, vmc::layout_of<&vmc::page_data::seq_count>.offset, 41);  // left odd by a crash
   auto w = vmc::writer::create(r.bytes, sample());
   REQUIRE(w.has_value());
   CHECK(r.seq() == 42);
@@ -59,7 +59,7 @@ TEST_CASE("each update adds 2 and completes an interrupted one", "[vmclock]") {
   CHECK(vmc::decode(r.bytes)->time_sec == 1700000001);
 
   // Wrap-around stays even.
-  vrtc::store_le<std::uint32_t>(r.bytes, vmc::fields::seq_count.offset, 0xfffffffe);
+  vrtc::store_le<std::uint32_t>(r.bytes, vmc::layout_of<&vmc::page_data::seq_count>.offset, 0xfffffffe);
   auto w2 = vmc::writer::create(r.bytes, sample());
   REQUIRE(w2.has_value());
   CHECK(r.seq() == 0);
@@ -110,13 +110,13 @@ TEST_CASE("calibration picks the most precise period", "[vmclock]") {
   // A calibrated 1 GHz page turns 10^9 ticks into one second (less a truncation below 1 ns).
   p = sample();
   p.time_frac_sec = 0;
-  const auto t = vmc::time_from_page(p, p.counter_value + 1'000'000'000);
+  const auto t = vmc::clock_sample::at(p, p.counter_value + 1'000'000'000);
   REQUIRE(t.has_value());
-  CHECK(t->time.sec == 1700000000);
-  CHECK(t->nanoseconds == 999'999'999);
-  const auto t2 = vmc::time_from_page(p, p.counter_value + 1'000'000'001);
+  CHECK(t->time().sec == 1700000000);
+  CHECK(t->nanoseconds() == 999'999'999);
+  const auto t2 = vmc::clock_sample::at(p, p.counter_value + 1'000'000'001);
   REQUIRE(t2.has_value());
-  CHECK(t2->time.sec == 1700000001);
+  CHECK(t2->time().sec == 1700000001);
 }
 
 TEST_CASE("a reader sees every published version whole", "[vmclock]") {

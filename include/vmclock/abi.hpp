@@ -4,13 +4,15 @@
 // region (normally one page) that the hypervisor updates under a seqlock. The Linux uapi header
 // include/uapi/linux/vmclock-abi.h is the canonical layout; where the v1.0 specification table
 // differs (offset of vm_generation_counter, flag bit numbers, the sign of tai_offset_sec), the
-// header wins. Bytes are read and written only at the explicit offsets below, never through a
-// struct overlay.
+// header wins. Bytes are read and written only at the explicit offsets of one table
+// (page_fields), never through a struct overlay; every list of fields is generated from it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "vrtc/core/bytes.hpp"
 #include "vrtc/core/config.hpp"
@@ -37,59 +39,6 @@ struct field_layout {
   /// The end of the field: the smallest `size` that makes it present.
   [[nodiscard]] constexpr std::size_t end() const noexcept { return offset + size; }
 };
-
-/// Every field of the structure, at its offset (little-endian; types in the comments).
-namespace fields {
-inline constexpr field_layout magic{0x00, 4};                                   // le32
-inline constexpr field_layout size{0x04, 4};                                    // le32: size of the region
-inline constexpr field_layout version{0x08, 2};                                 // le16
-inline constexpr field_layout counter_id{0x0a, 1};                              // u8
-inline constexpr field_layout time_type{0x0b, 1};                               // u8
-inline constexpr field_layout seq_count{0x0c, 4};                               // le32: odd while updating
-inline constexpr field_layout disruption_marker{0x10, 8};                       // le64
-inline constexpr field_layout flags{0x18, 8};                                   // le64
-inline constexpr field_layout pad{0x20, 2};                                     // u8[2], reserved
-inline constexpr field_layout clock_status{0x22, 1};                            // u8
-inline constexpr field_layout leap_second_smearing_hint{0x23, 1};               // u8
-inline constexpr field_layout tai_offset_sec{0x24, 2};                          // le16, two's complement
-inline constexpr field_layout leap_indicator{0x26, 1};                          // u8
-inline constexpr field_layout counter_period_shift{0x27, 1};                    // u8
-inline constexpr field_layout counter_value{0x28, 8};                           // le64
-inline constexpr field_layout counter_period_frac_sec{0x30, 8};                 // le64
-inline constexpr field_layout counter_period_esterror_rate_frac_sec{0x38, 8};   // le64
-inline constexpr field_layout counter_period_maxerror_rate_frac_sec{0x40, 8};   // le64
-inline constexpr field_layout time_sec{0x48, 8};                                // le64
-inline constexpr field_layout time_frac_sec{0x50, 8};                           // le64
-inline constexpr field_layout time_esterror_nanosec{0x58, 8};                   // le64
-inline constexpr field_layout time_maxerror_nanosec{0x60, 8};                   // le64
-inline constexpr field_layout vm_generation_counter{0x68, 8};                   // le64
-}  // namespace fields
-
-// The layout is contiguous, naturally aligned and 112 bytes long.
-static_assert(fields::magic.offset == 0 && fields::magic.end() == fields::size.offset);
-static_assert(fields::size.end() == fields::version.offset);
-static_assert(fields::version.end() == fields::counter_id.offset);
-static_assert(fields::counter_id.end() == fields::time_type.offset);
-static_assert(fields::time_type.end() == fields::seq_count.offset);
-static_assert(fields::seq_count.end() == fields::disruption_marker.offset);
-static_assert(fields::disruption_marker.end() == fields::flags.offset);
-static_assert(fields::flags.end() == fields::pad.offset && fields::pad.offset == min_size);
-static_assert(fields::pad.end() == fields::clock_status.offset);
-static_assert(fields::clock_status.end() == fields::leap_second_smearing_hint.offset);
-static_assert(fields::leap_second_smearing_hint.end() == fields::tai_offset_sec.offset);
-static_assert(fields::tai_offset_sec.end() == fields::leap_indicator.offset);
-static_assert(fields::leap_indicator.end() == fields::counter_period_shift.offset);
-static_assert(fields::counter_period_shift.end() == fields::counter_value.offset);
-static_assert(fields::counter_value.end() == fields::counter_period_frac_sec.offset);
-static_assert(fields::counter_period_frac_sec.end() == fields::counter_period_esterror_rate_frac_sec.offset);
-static_assert(fields::counter_period_esterror_rate_frac_sec.end() ==
-              fields::counter_period_maxerror_rate_frac_sec.offset);
-static_assert(fields::counter_period_maxerror_rate_frac_sec.end() == fields::time_sec.offset);
-static_assert(fields::time_sec.end() == fields::time_frac_sec.offset);
-static_assert(fields::time_frac_sec.end() == fields::time_esterror_nanosec.offset);
-static_assert(fields::time_esterror_nanosec.end() == fields::time_maxerror_nanosec.offset);
-static_assert(fields::time_maxerror_nanosec.end() == fields::vm_generation_counter.offset);
-static_assert(fields::vm_generation_counter.end() == abi_size);
 
 /// The field-present rule: a field exists iff the region's `size` covers all of it. Older
 /// devices publish shorter structures (e.g. without vm_generation_counter).
@@ -205,15 +154,16 @@ inline constexpr std::uint64_t notification_present = std::uint64_t{1} << 9;
   return nullptr;
 }
 
-/// Every field of the structure as host-order values. Fields the region's `size` does not
-/// cover are zero after decode (use present() to tell them apart from a published zero).
+/// Every field of the structure as host-order values, with the Linux header's names. Fields the
+/// region's `size` does not cover are zero after decode (use present() to tell them apart from
+/// a published zero). Where each member lives is said once, in page_fields below.
 struct page_data {
   std::uint32_t magic = magic_value;
-  std::uint32_t size = page_region_size;
+  std::uint32_t size = page_region_size;  ///< the size of the region
   std::uint16_t version = version_value;
   vmclock::counter_id counter_id = vmclock::counter_id::invalid;
   vmclock::time_type time_type = vmclock::time_type::utc;
-  std::uint32_t seq_count = 0;
+  std::uint32_t seq_count = 0;  ///< odd while the writer updates the page
   std::uint64_t disruption_marker = 0;
   std::uint64_t flags = 0;
   vmclock::clock_status clock_status = vmclock::clock_status::unknown;
@@ -233,45 +183,219 @@ struct page_data {
 
   /// The field-present rule applied to this page's `size`.
   [[nodiscard]] constexpr bool present(field_layout f) const noexcept { return is_present(size, f); }
+  /// present() for the field that holds `Member`: `p.present<&page_data::time_frac_sec>()`.
+  template <auto Member>
+  [[nodiscard]] constexpr bool present() const noexcept;
   [[nodiscard]] constexpr bool has_flag(std::uint64_t bit) const noexcept { return (flags & bit) != 0; }
   /// vm_generation_counter is meaningful only when it is inside `size` and announced by flag 8.
-  [[nodiscard]] constexpr bool has_vm_generation_counter() const noexcept {
-    return present(fields::vm_generation_counter) && has_flag(flag::vm_gen_counter_present);
-  }
+  [[nodiscard]] constexpr bool has_vm_generation_counter() const noexcept;
 
   friend constexpr bool operator==(const page_data&, const page_data&) = default;
 };
+
+// --- the field table -------------------------------------------------------------------------
+
+namespace detail {
+
+/// A string usable as a template argument (the field names of the table).
+template <std::size_t N>
+struct page_field_name {
+  char text[N]{};
+  constexpr page_field_name(const char (&s)[N]) noexcept {  // NOLINT: implicit by design
+    for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
+  }
+};
+
+template <class P>
+struct page_member;
+template <class V>
+struct page_member<V page_data::*> {
+  using value_type = V;
+};
+
+/// The unsigned integer a member occupies in the structure: an enum's underlying type, the
+/// unsigned twin of a signed field (tai_offset_sec is two's complement).
+template <class V>
+struct page_wire {
+  using type = std::make_unsigned_t<V>;
+};
+template <class V>
+  requires std::is_enum_v<V>
+struct page_wire<V> {
+  using type = std::underlying_type_t<V>;
+};
+
+}  // namespace detail
+
+/// How a field is best shown to a person: as a number, or in hex (bit sets and fractions).
+enum class field_display : std::uint8_t { dec, hex };
+
+/// One field of the structure: its spec name, the page_data member that holds it, its byte
+/// offset and how to show it. The width is the size of the member's (underlying) type, which is
+/// exactly the ABI's u8/le16/le32/le64.
+template <detail::page_field_name Name, auto Member, std::size_t Offset, field_display Display>
+struct page_field {
+  using value_type = typename detail::page_member<decltype(Member)>::value_type;
+  using wire_type = typename detail::page_wire<value_type>::type;
+  static_assert(wire_uint<wire_type>, "a field is an integer or an enum of one");
+  static_assert(Offset % sizeof(wire_type) == 0, "the ABI's fields are naturally aligned");
+  static constexpr const char* name = Name.text;
+  static constexpr auto member = Member;
+  static constexpr field_layout layout{Offset, sizeof(wire_type)};
+  static constexpr field_display display = Display;
+
+  [[nodiscard]] static constexpr wire_type get(const page_data& p) noexcept { return static_cast<wire_type>(p.*Member); }
+  static constexpr void set(page_data& p, wire_type v) noexcept { p.*Member = static_cast<value_type>(v); }
+};
+
+/// A table of fields; for_each calls `fn(F{})` for each in order (a fold, so the calls inline
+/// into straight-line code with every offset a constant).
+template <class... F>
+struct page_field_list {
+  static constexpr std::size_t count = sizeof...(F);
+  template <class Fn>
+  [[gnu::always_inline]] static constexpr void for_each(Fn&& fn) {
+    (fn(F{}), ...);
+  }
+};
+
+#define VRTC_VMCLOCK_FIELD(name, offset, display) page_field<#name, &page_data::name, offset, field_display::display>
+/// Every field of struct vmclock_abi, in offset order. encode, decode, the reader's relaxed
+/// loads and the writer's relaxed stores are all generated from this table. The two bytes at
+/// 0x20 are the reserved `pad`: written as zero, never read.
+using page_fields = page_field_list<
+    VRTC_VMCLOCK_FIELD(magic, 0x00, hex),                                   // le32
+    VRTC_VMCLOCK_FIELD(size, 0x04, dec),                                    // le32
+    VRTC_VMCLOCK_FIELD(version, 0x08, dec),                                 // le16
+    VRTC_VMCLOCK_FIELD(counter_id, 0x0a, dec),                              // u8
+    VRTC_VMCLOCK_FIELD(time_type, 0x0b, dec),                               // u8
+    VRTC_VMCLOCK_FIELD(seq_count, 0x0c, dec),                               // le32
+    VRTC_VMCLOCK_FIELD(disruption_marker, 0x10, dec),                       // le64
+    VRTC_VMCLOCK_FIELD(flags, 0x18, hex),                                   // le64
+    VRTC_VMCLOCK_FIELD(clock_status, 0x22, dec),                            // u8
+    VRTC_VMCLOCK_FIELD(leap_second_smearing_hint, 0x23, dec),               // u8
+    VRTC_VMCLOCK_FIELD(tai_offset_sec, 0x24, dec),                          // le16
+    VRTC_VMCLOCK_FIELD(leap_indicator, 0x26, dec),                          // u8
+    VRTC_VMCLOCK_FIELD(counter_period_shift, 0x27, dec),                    // u8
+    VRTC_VMCLOCK_FIELD(counter_value, 0x28, dec),                           // le64
+    VRTC_VMCLOCK_FIELD(counter_period_frac_sec, 0x30, hex),                 // le64
+    VRTC_VMCLOCK_FIELD(counter_period_esterror_rate_frac_sec, 0x38, hex),   // le64
+    VRTC_VMCLOCK_FIELD(counter_period_maxerror_rate_frac_sec, 0x40, hex),   // le64
+    VRTC_VMCLOCK_FIELD(time_sec, 0x48, dec),                                // le64
+    VRTC_VMCLOCK_FIELD(time_frac_sec, 0x50, hex),                           // le64
+    VRTC_VMCLOCK_FIELD(time_esterror_nanosec, 0x58, dec),                   // le64
+    VRTC_VMCLOCK_FIELD(time_maxerror_nanosec, 0x60, dec),                   // le64
+    VRTC_VMCLOCK_FIELD(vm_generation_counter, 0x68, dec)>;                  // le64
+#undef VRTC_VMCLOCK_FIELD
+
+/// The reserved bytes between flags and clock_status.
+inline constexpr field_layout pad_layout{0x20, 2};
+
+namespace detail {
+template <auto Member>
+consteval field_layout find_layout() {
+  field_layout out{0, 0};
+  page_fields::for_each([&](auto f) {
+    if constexpr (std::is_same_v<std::remove_cv_t<decltype(f.member)>, decltype(Member)>)
+      if (f.member == Member) out = f.layout;
+  });
+  if (out.size == 0) throw "not a field of the table";  // not a constant expression: fails the build
+  return out;
+}
+
+/// The table covers the structure exactly: in offset order, without overlap, every byte but
+/// the pad, ending at abi_size.
+consteval bool table_covers_structure() {
+  std::size_t next = 0;
+  bool ok = true;
+  page_fields::for_each([&](auto f) {
+    if (next == pad_layout.offset) next = pad_layout.end();
+    ok = ok && f.layout.offset == next;
+    next = f.layout.end();
+  });
+  return ok && next == abi_size && pad_layout.offset == min_size;
+}
+static_assert(table_covers_structure());
+}  // namespace detail
+
+/// Where the field that holds `Member` lives: `layout_of<&page_data::seq_count>.offset`.
+template <auto Member>
+inline constexpr field_layout layout_of = detail::find_layout<Member>();
+
+template <auto Member>
+constexpr bool page_data::present() const noexcept {
+  return present(layout_of<Member>);
+}
+constexpr bool page_data::has_vm_generation_counter() const noexcept {
+  return present<&page_data::vm_generation_counter>() && has_flag(flag::vm_gen_counter_present);
+}
+
+/// One row of the structure as a person reads it: a field or the pad, in offset order.
+struct layout_row {
+  const char* name;
+  field_layout layout;
+};
+
+/// Every row of the structure (the fields and the pad), for tools that name bytes.
+inline constexpr auto page_rows = [] {
+  std::array<layout_row, page_fields::count + 1> rows{};
+  std::size_t i = 0;
+  page_fields::for_each([&](auto f) {
+    if (f.layout.offset == pad_layout.end()) rows[i++] = {"pad", pad_layout};
+    rows[i++] = {f.name, f.layout};
+  });
+  return rows;
+}();
+
+namespace detail {
+
+/// Reads every field of the table except seq_count into `p`: a field whose end is at most
+/// `bound` through `load.template operator()<wire_type>(offset)`, the others as zero. Fields
+/// inside min_size are never bounds-checked: every accepted region has them. With
+/// `bound` == abi_size known at compile time no field is.
+template <class Load>
+[[gnu::always_inline]] constexpr void load_fields(page_data& p, std::size_t bound, Load&& load) noexcept {
+  page_fields::for_each([&](auto f) __attribute__((always_inline)) {
+    using field = decltype(f);
+    using wire = typename field::wire_type;
+    if constexpr (field::layout.offset != layout_of<&page_data::seq_count>.offset) {
+      if (field::layout.end() <= min_size || field::layout.end() <= bound)
+        field::set(p, load.template operator()<wire>(field::layout.offset));
+      else
+        field::set(p, wire{0});
+    }
+  });
+}
+
+/// Calls `store.template operator()<wire_type>(offset, value)` for every field except seq_count
+/// whose end is at most `bound`, and with zeros for the pad.
+template <class Store>
+[[gnu::always_inline]] constexpr void store_fields(const page_data& p, std::size_t bound, Store&& store) noexcept {
+  store.template operator()<std::uint16_t>(pad_layout.offset, std::uint16_t{0});
+  page_fields::for_each([&](auto f) __attribute__((always_inline)) {
+    using field = decltype(f);
+    using wire = typename field::wire_type;
+    if constexpr (field::layout.offset != layout_of<&page_data::seq_count>.offset)
+      if (field::layout.end() <= bound) store.template operator()<wire>(field::layout.offset, field::get(p));
+  });
+}
+
+/// Zeroes the fields that `p.size` does not cover (a copy read up to the region's end).
+constexpr void clear_absent(page_data& p) noexcept {
+  page_fields::for_each([&](auto f) {
+    using field = decltype(f);
+    if (!p.present(field::layout)) field::set(p, typename field::wire_type{0});
+  });
+}
+
+}  // namespace detail
 
 /// Writes all 112 bytes of `page` (pad as zero) into `out`, little-endian. Bytes past 112 are
 /// left alone. Fields beyond `page.size` are written too: a device may keep them there.
 constexpr result<void> encode(const page_data& page, std::span<std::byte> out) noexcept {
   if (out.size() < abi_size) return errc::buffer_too_small;
-  store_le<std::uint32_t>(out, fields::magic.offset, page.magic);
-  store_le<std::uint32_t>(out, fields::size.offset, page.size);
-  store_le<std::uint16_t>(out, fields::version.offset, page.version);
-  store_le<std::uint8_t>(out, fields::counter_id.offset, static_cast<std::uint8_t>(page.counter_id));
-  store_le<std::uint8_t>(out, fields::time_type.offset, static_cast<std::uint8_t>(page.time_type));
-  store_le<std::uint32_t>(out, fields::seq_count.offset, page.seq_count);
-  store_le<std::uint64_t>(out, fields::disruption_marker.offset, page.disruption_marker);
-  store_le<std::uint64_t>(out, fields::flags.offset, page.flags);
-  store_le<std::uint16_t>(out, fields::pad.offset, 0);
-  store_le<std::uint8_t>(out, fields::clock_status.offset, static_cast<std::uint8_t>(page.clock_status));
-  store_le<std::uint8_t>(out, fields::leap_second_smearing_hint.offset,
-                         static_cast<std::uint8_t>(page.leap_second_smearing_hint));
-  store_le_signed<std::int16_t>(out, fields::tai_offset_sec.offset, page.tai_offset_sec);
-  store_le<std::uint8_t>(out, fields::leap_indicator.offset, static_cast<std::uint8_t>(page.leap_indicator));
-  store_le<std::uint8_t>(out, fields::counter_period_shift.offset, page.counter_period_shift);
-  store_le<std::uint64_t>(out, fields::counter_value.offset, page.counter_value);
-  store_le<std::uint64_t>(out, fields::counter_period_frac_sec.offset, page.counter_period_frac_sec);
-  store_le<std::uint64_t>(out, fields::counter_period_esterror_rate_frac_sec.offset,
-                          page.counter_period_esterror_rate_frac_sec);
-  store_le<std::uint64_t>(out, fields::counter_period_maxerror_rate_frac_sec.offset,
-                          page.counter_period_maxerror_rate_frac_sec);
-  store_le<std::uint64_t>(out, fields::time_sec.offset, page.time_sec);
-  store_le<std::uint64_t>(out, fields::time_frac_sec.offset, page.time_frac_sec);
-  store_le<std::uint64_t>(out, fields::time_esterror_nanosec.offset, page.time_esterror_nanosec);
-  store_le<std::uint64_t>(out, fields::time_maxerror_nanosec.offset, page.time_maxerror_nanosec);
-  store_le<std::uint64_t>(out, fields::vm_generation_counter.offset, page.vm_generation_counter);
+  store_le<std::uint32_t>(out, layout_of<&page_data::seq_count>.offset, page.seq_count);
+  detail::store_fields(page, abi_size, [&]<wire_uint W>(std::size_t offset, W v) { store_le<W>(out, offset, v); });
   return {};
 }
 
@@ -293,38 +417,11 @@ constexpr result<void> encode(const page_data& page, std::span<std::byte> out) n
 [[nodiscard]] constexpr result<page_data> decode(std::span<const std::byte> bytes) noexcept {
   if (bytes.size() < min_size) return errc::too_short;
   page_data p;
-  p.magic = load_le<std::uint32_t>(bytes, fields::magic.offset);
-  p.size = load_le<std::uint32_t>(bytes, fields::size.offset);
-  p.version = load_le<std::uint16_t>(bytes, fields::version.offset);
+  detail::load_fields(p, bytes.size(), [&]<wire_uint W>(std::size_t offset) { return load_le<W>(bytes, offset); });
   const auto known = validate_header(p.magic, p.version, p.size, bytes.size());
   if (!known) return known.error();
-  p.counter_id = static_cast<counter_id>(load_le<std::uint8_t>(bytes, fields::counter_id.offset));
-  p.time_type = static_cast<time_type>(load_le<std::uint8_t>(bytes, fields::time_type.offset));
-  p.seq_count = load_le<std::uint32_t>(bytes, fields::seq_count.offset);
-  p.disruption_marker = load_le<std::uint64_t>(bytes, fields::disruption_marker.offset);
-  p.flags = load_le<std::uint64_t>(bytes, fields::flags.offset);
-  const auto u8_at = [&](field_layout f) -> std::uint8_t {
-    return p.present(f) ? load_le<std::uint8_t>(bytes, f.offset) : std::uint8_t{0};
-  };
-  const auto u64_at = [&](field_layout f) -> std::uint64_t {
-    return p.present(f) ? load_le<std::uint64_t>(bytes, f.offset) : std::uint64_t{0};
-  };
-  p.clock_status = static_cast<clock_status>(u8_at(fields::clock_status));
-  p.leap_second_smearing_hint = static_cast<smearing_hint>(u8_at(fields::leap_second_smearing_hint));
-  p.tai_offset_sec = p.present(fields::tai_offset_sec)
-                         ? load_le_signed<std::int16_t>(bytes, fields::tai_offset_sec.offset)
-                         : std::int16_t{0};
-  p.leap_indicator = static_cast<leap_indicator>(u8_at(fields::leap_indicator));
-  p.counter_period_shift = u8_at(fields::counter_period_shift);
-  p.counter_value = u64_at(fields::counter_value);
-  p.counter_period_frac_sec = u64_at(fields::counter_period_frac_sec);
-  p.counter_period_esterror_rate_frac_sec = u64_at(fields::counter_period_esterror_rate_frac_sec);
-  p.counter_period_maxerror_rate_frac_sec = u64_at(fields::counter_period_maxerror_rate_frac_sec);
-  p.time_sec = u64_at(fields::time_sec);
-  p.time_frac_sec = u64_at(fields::time_frac_sec);
-  p.time_esterror_nanosec = u64_at(fields::time_esterror_nanosec);
-  p.time_maxerror_nanosec = u64_at(fields::time_maxerror_nanosec);
-  p.vm_generation_counter = u64_at(fields::vm_generation_counter);
+  p.seq_count = load_le<std::uint32_t>(bytes, layout_of<&page_data::seq_count>.offset);
+  detail::clear_absent(p);
   return p;
 }
 

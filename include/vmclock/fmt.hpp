@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include "vmclock/abi.hpp"
 #include "vmclock/reader.hpp"
@@ -52,26 +53,30 @@ template <>
 struct fmt::formatter<vrtc::vmclock::leap_indicator>
     : vrtc::vmclock::detail::enum_formatter<vrtc::vmclock::leap_indicator> {};
 
-/// Every field on one line, with the Linux header's field names.
+/// Every field on one line, with the Linux header's field names (vm_generation_counter only
+/// when the page has one), in the order and display of vmclock::page_fields.
 template <>
 struct fmt::formatter<vrtc::vmclock::page_data> {
   constexpr auto parse(format_parse_context& ctx) -> decltype(ctx.begin()) { return ctx.begin(); }
   template <class FormatContext>
   auto format(const vrtc::vmclock::page_data& p, FormatContext& ctx) const -> decltype(ctx.out()) {
-    auto out = fmt::format_to(ctx.out(), "magic={:#x} size={} version={} counter_id={} time_type={} seq_count={} ",
-                              p.magic, p.size, p.version, p.counter_id, p.time_type, p.seq_count);
-    out = fmt::format_to(out, "disruption_marker={} flags={:#x} clock_status={} leap_second_smearing_hint={} ",
-                         p.disruption_marker, p.flags, p.clock_status, p.leap_second_smearing_hint);
-    out = fmt::format_to(out, "tai_offset_sec={} leap_indicator={} counter_period_shift={} counter_value={} ",
-                         p.tai_offset_sec, p.leap_indicator, unsigned{p.counter_period_shift}, p.counter_value);
-    out = fmt::format_to(out,
-                         "counter_period_frac_sec={:#x} counter_period_esterror_rate_frac_sec={:#x} "
-                         "counter_period_maxerror_rate_frac_sec={:#x} ",
-                         p.counter_period_frac_sec, p.counter_period_esterror_rate_frac_sec,
-                         p.counter_period_maxerror_rate_frac_sec);
-    out = fmt::format_to(out, "time_sec={} time_frac_sec={:#x} time_esterror_nanosec={} time_maxerror_nanosec={}",
-                         p.time_sec, p.time_frac_sec, p.time_esterror_nanosec, p.time_maxerror_nanosec);
-    if (p.has_vm_generation_counter()) out = fmt::format_to(out, " vm_generation_counter={}", p.vm_generation_counter);
+    namespace vmc = vrtc::vmclock;
+    auto out = ctx.out();
+    bool first = true;
+    vmc::page_fields::for_each([&](auto f) {
+      using field = decltype(f);
+      if constexpr (field::layout.offset == vmc::layout_of<&vmc::page_data::vm_generation_counter>.offset)
+        if (!p.has_vm_generation_counter()) return;
+      const auto& v = p.*field::member;
+      const char* sep = first ? "" : " ";
+      first = false;
+      if constexpr (field::display == vmc::field_display::hex)
+        out = fmt::format_to(out, "{}{}={:#x}", sep, field::name, v);
+      else if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, std::uint8_t>)
+        out = fmt::format_to(out, "{}{}={}", sep, field::name, unsigned{v});
+      else
+        out = fmt::format_to(out, "{}{}={}", sep, field::name, v);
+    });
     return out;
   }
 };

@@ -51,19 +51,18 @@ struct read_limits {
 template <class F>
 concept counter_source = std::invocable<F&> && std::convertible_to<std::invoke_result_t<F&>, std::uint64_t>;
 
-/// What the page says at one counter value, every value computed. Produced by
-/// time_from_page(), read_time(), time_at() and clock_sample::reading(); the scalar members
-/// have no default values so that producing a reading does not first zero-fill it
-/// (value-initialize, `clock_reading{}`, for a zeroed one).
+/// What the page says at one counter value, every value computed: clock_sample::reading().
+/// The scalar members have no default values so that producing a reading does not first
+/// zero-fill it (value-initialize, `clock_reading{}`, for a zeroed one).
 struct clock_reading {
   std::uint64_t counter;       ///< the counter value the time belongs to
   fixed_time time;             ///< in the page's time scale (time_type)
   std::uint64_t nanoseconds;   ///< floor(time.frac * 10^9 / 2^64), as Linux truncates
   vmclock::time_type time_type;
-  std::optional<std::uint64_t> utc_sec;  ///< whole UTC seconds, when derivable (see time_from_page)
-  std::optional<std::uint64_t> tai_sec;  ///< whole TAI seconds, when derivable
+  std::optional<std::uint64_t> utc_sec;  ///< whole seconds of clock_sample::utc(), when it has a value
+  std::optional<std::uint64_t> tai_sec;  ///< whole seconds of clock_sample::tai(), when it has a value
   vmclock::clock_status clock_status;
-  vmclock::leap_indicator leap_indicator;  ///< at this counter value (see time_from_page)
+  vmclock::leap_indicator leap_indicator;  ///< at this counter value (see clock_sample::at)
   std::optional<std::uint64_t> est_error_ns;  ///< estimated error at this counter value
   std::optional<std::uint64_t> max_error_ns;  ///< maximum error at this counter value
   std::uint64_t disruption_marker;
@@ -75,67 +74,6 @@ struct clock_reading {
 
 namespace detail {
 
-/// The page fields a time and the values derived from it need, copied from one version of the
-/// page, in host order. Fields that `size` does not cover may hold anything: every use is
-/// guarded by present(). No default member initializers, so that a read does not first
-/// zero-fill what it is about to assign in full.
-struct time_fields {
-  std::uint64_t flags;
-  std::uint64_t disruption_marker;
-  std::uint64_t counter_value;
-  std::uint64_t counter_period_frac_sec;
-  std::uint64_t counter_period_esterror_rate_frac_sec;
-  std::uint64_t counter_period_maxerror_rate_frac_sec;
-  std::uint64_t time_sec;
-  std::uint64_t time_frac_sec;
-  std::uint64_t time_esterror_nanosec;
-  std::uint64_t time_maxerror_nanosec;
-  std::uint64_t vm_generation_counter;
-  std::uint32_t size;
-  /// The page's int16, widened so that a leap second crossed since counter_value can adjust it.
-  std::int32_t tai_offset_sec;
-  vmclock::time_type time_type;
-  vmclock::clock_status clock_status;
-  vmclock::leap_indicator leap_indicator;
-  std::uint8_t counter_period_shift;
-  vmclock::counter_id counter_id;
-
-  [[nodiscard]] static constexpr time_fields of(const page_data& p) noexcept {
-    return {p.flags,
-            p.disruption_marker,
-            p.counter_value,
-            p.counter_period_frac_sec,
-            p.counter_period_esterror_rate_frac_sec,
-            p.counter_period_maxerror_rate_frac_sec,
-            p.time_sec,
-            p.time_frac_sec,
-            p.time_esterror_nanosec,
-            p.time_maxerror_nanosec,
-            p.vm_generation_counter,
-            p.size,
-            p.tai_offset_sec,
-            p.time_type,
-            p.clock_status,
-            p.leap_indicator,
-            p.counter_period_shift,
-            p.counter_id};
-  }
-
-  [[nodiscard]] constexpr bool present(field_layout f) const noexcept { return is_present(size, f); }
-  [[nodiscard]] constexpr bool has_flag(std::uint64_t bit) const noexcept { return (flags & bit) != 0; }
-};
-
-/// Everything one attempt of a time read copies: the fields, the header, and the counter.
-/// `magic` and `version` are kept apart on purpose: next to each other, GCC 12 merges their
-/// two comparisons into one wide load of both, which then waits for the two narrow stores that
-/// wrote them (a store-forwarding stall on the fast path).
-struct time_window {
-  time_fields page;
-  std::uint32_t magic;
-  std::uint64_t counter;
-  std::uint16_t version;
-};
-
 [[nodiscard]] constexpr std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) noexcept {
   return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
@@ -143,7 +81,7 @@ struct time_window {
 /// time_*error_nanosec + |delta| * rate / 2^(64+shift) in ns. Absent unless the time flag is set
 /// and the field present; the growth term counts only with the period flag. Saturates at
 /// UINT64_MAX ns rather than failing the whole reading: a bound that large says "unbounded".
-[[nodiscard]] constexpr std::optional<std::uint64_t> error_bound(const time_fields& p, field_layout time_field,
+[[nodiscard]] constexpr std::optional<std::uint64_t> error_bound(const page_data& p, field_layout time_field,
                                                                 std::uint64_t time_flag, std::uint64_t time_ns,
                                                                 std::uint64_t period_flag, std::uint64_t rate,
                                                                 std::uint64_t abs_delta) noexcept {
@@ -156,25 +94,35 @@ struct time_window {
 
 class reader;
 
-/// What the page says at one counter value, as reader::now() returns it: the counter value, the
-/// exact time, and a copy of the page fields that everything else is derived from, all from one
-/// consistent version of the page. The derived values (nanoseconds, UTC and TAI seconds, the
-/// error bounds) are computed when asked for, from that copy, so a caller that wants only the
-/// time does not pay for the rest. Each accessor returns what the clock_reading member of the
-/// same name holds; reading() computes them all at once.
+/// What the page says at one counter value, as reader::now() and reader::at() return it: the
+/// counter value, the exact time, and a copy of the page that everything else is derived from,
+/// all from one consistent version of the page. The derived values (nanoseconds, UTC and TAI,
+/// the error bounds) are computed when asked for, from that copy, so a caller that wants only
+/// the time does not pay for the rest; reading() computes them all at once.
 class clock_sample {
  public:
-  /// The sample a consistent page gives at `counter`, with the policies of time_from_page().
+  /// The sample a consistent page (a decoded file, a copy from reader::read()) gives at
+  /// `counter`, with these policies:
+  ///  - errc::field_absent when `size` does not cover time_frac_sec (the conversion's last field);
+  ///  - errc::no_time when counter_id is INVALID: the page publishes no counter relation;
+  ///  - errc::unreliable when clock_status is UNRELIABLE (UNKNOWN and INITIALIZING are reported);
+  ///  - errc::unsupported_time_type for time types 3 and 4 (and any value the ABI does not define);
+  ///  - errc::invalid_shift / errc::overflow from the exact conversion (never a wrapped time).
+  /// The counter delta is signed: a counter slightly behind counter_value gives an earlier time.
+  /// A sample on the other side of the leap second the page's leap_indicator names has that
+  /// leap second applied (docs/vmclock.md): UTC steps, TAI stays linear, and leap_indicator is
+  /// the one valid at `counter`. Apart from INVALID, counter_id is not checked here: the caller
+  /// supplied the counter value.
   [[nodiscard]] static constexpr result<clock_sample> at(const page_data& p, std::uint64_t counter) noexcept {
-    return make(detail::time_fields::of(p), counter);
+    return make(p, counter);
   }
 
   /// The counter value the time belongs to.
   [[nodiscard]] constexpr std::uint64_t counter() const noexcept { return counter_; }
   /// The time in the page's time scale (time_type), exact in units of 2^-64 s.
-  [[nodiscard]] constexpr fixed_time time() const noexcept { return time_; }
+  [[nodiscard]] constexpr fixed_time time() const noexcept { return {sec_, frac_}; }
   /// floor(time().frac * 10^9 / 2^64), as Linux truncates.
-  [[nodiscard]] constexpr std::uint64_t nanoseconds() const noexcept { return frac_to_ns_floor(time_.frac); }
+  [[nodiscard]] constexpr std::uint64_t nanoseconds() const noexcept { return frac_to_ns_floor(frac_); }
   [[nodiscard]] constexpr vmclock::time_type time_type() const noexcept { return page_.time_type; }
   [[nodiscard]] constexpr vmclock::clock_status clock_status() const noexcept { return page_.clock_status; }
   [[nodiscard]] constexpr vmclock::leap_indicator leap_indicator() const noexcept { return page_.leap_indicator; }
@@ -182,38 +130,37 @@ class clock_sample {
   [[nodiscard]] constexpr std::uint64_t disruption_marker() const noexcept { return page_.disruption_marker; }
   /// Present per size and flag bit 8 (VM_GEN_COUNTER_PRESENT).
   [[nodiscard]] constexpr std::optional<std::uint64_t> vm_generation_counter() const noexcept {
-    if (!page_.present(fields::vm_generation_counter) || !page_.has_flag(flag::vm_gen_counter_present))
+    if (!page_.present<&page_data::vm_generation_counter>() || !page_.has_flag(flag::vm_gen_counter_present))
       return std::nullopt;
     return page_.vm_generation_counter;
   }
 
-  /// Whole UTC seconds: the time itself on a UTC page; on a TAI page only with
-  /// TAI_OFFSET_VALID (utc = tai + tai_offset_sec) and a result inside [0, 2^64).
-  [[nodiscard]] constexpr std::optional<std::uint64_t> utc_sec() const noexcept {
-    if (page_.time_type == vmclock::time_type::utc) return time_.sec;
-    if (page_.time_type == vmclock::time_type::tai && page_.has_flag(flag::tai_offset_valid)) {
-      if (const auto utc = utc_from_tai(time_.sec, page_.tai_offset_sec)) return *utc;
-    }
-    return std::nullopt;
+  /// The time as UTC: the time itself on a UTC page; on a TAI page utc = tai + tai_offset_sec,
+  /// which needs TAI_OFFSET_VALID (errc::field_absent without it) and a result inside [0, 2^64)
+  /// (errc::overflow). A MONOTONIC page has no UTC: errc::unsupported_time_type.
+  [[nodiscard]] constexpr result<utc_instant> utc() const noexcept {
+    if (page_.time_type == vmclock::time_type::utc) return utc_instant(time());
+    if (page_.time_type != vmclock::time_type::tai) return errc::unsupported_time_type;
+    if (!page_.has_flag(flag::tai_offset_valid)) return errc::field_absent;
+    return to_utc(tai_instant(time()), tai_offset_sec_);
   }
-  /// Whole TAI seconds, by the same rule the other way round.
-  [[nodiscard]] constexpr std::optional<std::uint64_t> tai_sec() const noexcept {
-    if (page_.time_type == vmclock::time_type::tai) return time_.sec;
-    if (page_.time_type == vmclock::time_type::utc && page_.has_flag(flag::tai_offset_valid)) {
-      if (const auto tai = tai_from_utc(time_.sec, page_.tai_offset_sec)) return *tai;
-    }
-    return std::nullopt;
+  /// The time as TAI, by the same rule the other way round.
+  [[nodiscard]] constexpr result<tai_instant> tai() const noexcept {
+    if (page_.time_type == vmclock::time_type::tai) return tai_instant(time());
+    if (page_.time_type != vmclock::time_type::utc) return errc::unsupported_time_type;
+    if (!page_.has_flag(flag::tai_offset_valid)) return errc::field_absent;
+    return to_tai(utc_instant(time()), tai_offset_sec_);
   }
 
   /// The estimated error at this counter value (docs/vmclock.md has the rule).
   [[nodiscard]] constexpr std::optional<std::uint64_t> est_error_ns() const noexcept {
-    return detail::error_bound(page_, fields::time_esterror_nanosec, flag::time_esterror_valid,
+    return detail::error_bound(page_, layout_of<&page_data::time_esterror_nanosec>, flag::time_esterror_valid,
                                page_.time_esterror_nanosec, flag::period_esterror_valid,
                                page_.counter_period_esterror_rate_frac_sec, abs_delta());
   }
   /// The maximum error at this counter value.
   [[nodiscard]] constexpr std::optional<std::uint64_t> max_error_ns() const noexcept {
-    return detail::error_bound(page_, fields::time_maxerror_nanosec, flag::time_maxerror_valid,
+    return detail::error_bound(page_, layout_of<&page_data::time_maxerror_nanosec>, flag::time_maxerror_valid,
                                page_.time_maxerror_nanosec, flag::period_maxerror_valid,
                                page_.counter_period_maxerror_rate_frac_sec, abs_delta());
   }
@@ -221,17 +168,14 @@ class clock_sample {
   /// Every value at once.
   [[nodiscard]] constexpr clock_reading reading() const noexcept {
     clock_reading r;
-    fill(r);
-    return r;
-  }
-  /// reading() into an existing object (every member is set).
-  constexpr void fill(clock_reading& r) const noexcept {
     r.counter = counter_;
-    r.time = time_;
+    r.time = time();
     r.nanoseconds = nanoseconds();
     r.time_type = page_.time_type;
-    r.utc_sec = utc_sec();
-    r.tai_sec = tai_sec();
+    const result<utc_instant> u = utc();
+    r.utc_sec = u ? std::optional<std::uint64_t>(u->time.sec) : std::nullopt;
+    const result<tai_instant> t = tai();
+    r.tai_sec = t ? std::optional<std::uint64_t>(t->time.sec) : std::nullopt;
     r.clock_status = page_.clock_status;
     r.leap_indicator = page_.leap_indicator;
     r.est_error_ns = est_error_ns();
@@ -239,20 +183,19 @@ class clock_sample {
     r.disruption_marker = page_.disruption_marker;
     r.vm_generation_counter = vm_generation_counter();
     r.flags = page_.flags;
+    return r;
   }
-  /// Implicit, so that code written for a clock_reading takes a sample as it is.
-  constexpr operator clock_reading() const noexcept { return reading(); }  // NOLINT: by design
 
  private:
   friend class reader;
 
-  constexpr clock_sample(std::uint64_t counter, fixed_time time, const detail::time_fields& page) noexcept
-      : counter_(counter), time_(time), page_(page) {}
+  constexpr clock_sample(std::uint64_t counter, fixed_time time, const page_data& page) noexcept
+      : sec_(time.sec), page_(page), frac_(time.frac), counter_(counter), tai_offset_sec_(page.tai_offset_sec) {}
 
-  /// The policies, then the exact conversion (see time_from_page).
-  [[nodiscard, gnu::always_inline]] static constexpr result<clock_sample> make(const detail::time_fields& p,
-                                                           std::uint64_t counter) noexcept {
-    if (!p.present(fields::time_frac_sec)) return errc::field_absent;
+  /// The policies, then the exact conversion (see at()).
+  [[nodiscard, gnu::always_inline]] static constexpr result<clock_sample> make(const page_data& p,
+                                                                               std::uint64_t counter) noexcept {
+    if (!p.present<&page_data::time_frac_sec>()) return errc::field_absent;
     if (p.counter_id == vmclock::counter_id::invalid) return errc::no_time;
     if (p.clock_status == vmclock::clock_status::unreliable) return errc::unreliable;
     if (p.time_type != vmclock::time_type::utc && p.time_type != vmclock::time_type::tai &&
@@ -265,7 +208,7 @@ class clock_sample {
       const leap_crossing c = cross_leap(p.time_type, p.flags, p.time_sec, p.tai_offset_sec, p.leap_indicator, *t);
       if (c.overflow) return errc::overflow;
       clock_sample s(counter, c.time, p);
-      s.page_.tai_offset_sec += c.correction;
+      s.tai_offset_sec_ += c.correction;
       s.page_.leap_indicator = c.indicator;
       return s;
     }
@@ -315,38 +258,16 @@ class clock_sample {
     return (forward >> 63) != 0 ? 0 - forward : forward;
   }
 
+  // The two halves of the time are kept apart on purpose: next to each other, GCC 12 writes
+  // them with one 16-byte store, and the 8-byte load of the fraction that follows (for the
+  // nanoseconds) waits for it (a store-forwarding stall on the fast path).
+  std::uint64_t sec_;
+  page_data page_;  ///< as read; fields `size` does not cover may hold anything (every use checks)
+  std::uint64_t frac_;
   std::uint64_t counter_;
-  fixed_time time_;
-  detail::time_fields page_;
+  /// The page's int16, widened so that a leap second crossed since counter_value can adjust it.
+  std::int32_t tai_offset_sec_;
 };
-
-/// The time a consistent page says it is at `counter`, written into `r` (every member is set,
-/// so a reading can be reused from call to call), with the policies applied:
-///  - errc::field_absent when `size` does not cover time_frac_sec (the conversion's last field);
-///  - errc::no_time when counter_id is INVALID: the page publishes no counter relation;
-///  - errc::unreliable when clock_status is UNRELIABLE (UNKNOWN and INITIALIZING are reported);
-///  - errc::unsupported_time_type for time types 3 and 4 (and any value the ABI does not define);
-///  - errc::invalid_shift / errc::overflow from the exact conversion (never a wrapped time).
-/// The counter delta is signed: a counter slightly behind counter_value gives an earlier time.
-/// UTC and TAI seconds are derived through tai_offset_sec (UTC - TAI) only when
-/// TAI_OFFSET_VALID is set, and are absent for MONOTONIC or when the result would leave
-/// [0, 2^64). A reading on the other side of the leap second the page's leap_indicator names
-/// has that leap second applied (docs/vmclock.md): UTC steps, TAI stays linear, and
-/// leap_indicator is the one valid at `counter`. Apart from INVALID, counter_id is not checked
-/// here: the caller supplied the counter value. On error `r` is unspecified.
-constexpr result<void> time_from_page(const page_data& p, std::uint64_t counter, clock_reading& r) noexcept {
-  const result<clock_sample> s = clock_sample::at(p, counter);
-  if (!s) return s.error();
-  s->fill(r);
-  return {};
-}
-
-/// time_from_page() returning the reading by value.
-[[nodiscard]] constexpr result<clock_reading> time_from_page(const page_data& p, std::uint64_t counter) noexcept {
-  const result<clock_sample> s = clock_sample::at(p, counter);
-  if (!s) return s.error();
-  return s->reading();
-}
 
 /// A seqlock reader over a region of memory holding a vmclock structure. Holds only a view:
 /// the region must outlive the reader. Every read copies a consistent snapshot out by value.
@@ -359,49 +280,24 @@ class reader {
     if (region.size() < min_size) return errc::too_short;
     if (reinterpret_cast<std::uintptr_t>(region.data()) % region_alignment != 0) return errc::invalid_argument;
     reader r(region);
-    const auto header = validate_header(detail::load_relaxed<std::uint32_t>(r.base(), fields::magic),
-                                        detail::load_relaxed<std::uint16_t>(r.base(), fields::version),
-                                        detail::load_relaxed<std::uint32_t>(r.base(), fields::size), region.size());
-    if (!header) return header.error();
+    page_data header;
+    detail::load_fields_relaxed(r.base(), min_size, header);
+    if (const auto known = validate_header(header.magic, header.version, header.size, region.size()); !known)
+      return known.error();
     return r;
   }
 
   /// A consistent copy of every field (fields beyond `size` are zero); seq_count is the even
   /// value the copy belongs to.
   [[nodiscard]] result<page_data> read(const read_limits& limits = {}) const noexcept {
-    page_data page;
-    std::uint64_t unused = 0;
-    if (const result<void> ok = read_window([] { return std::uint64_t{0}; }, limits, page, unused); !ok)
-      return ok.error();
-    return page;
-  }
-
-  /// The sample at a counter value taken by `source` inside the seqlock window (the policies
-  /// of time_from_page). Which counter counter_id names is not checked: the caller vouches for
-  /// the counter.
-  template <counter_source Source>
-  [[nodiscard]] result<clock_sample> read_sample(Source&& source, const read_limits& limits = {}) const noexcept {
-    return sample(source, limits, false);
-  }
-
-  /// read_sample() with every value computed, written into `out` (see time_from_page).
-  template <counter_source Source>
-  result<void> read_time(Source&& source, clock_reading& out, const read_limits& limits = {}) const noexcept {
-    const result<clock_sample> s = read_sample(source, limits);
-    if (!s) return s.error();
-    s->fill(out);
-    return {};
-  }
-  template <counter_source Source>
-  [[nodiscard]] result<clock_reading> read_time(Source&& source, const read_limits& limits = {}) const noexcept {
-    const result<clock_sample> s = read_sample(source, limits);
-    if (!s) return s.error();
-    return s->reading();
-  }
-
-  /// The time the page says at a counter value the caller already has.
-  [[nodiscard]] result<clock_reading> time_at(std::uint64_t counter, const read_limits& limits = {}) const noexcept {
-    return read_time([counter] { return counter; }, limits);
+    const auto no_counter = [] { return std::uint64_t{0}; };
+    return consistent(no_counter, limits, [this](const window& w, auto) -> result<page_data> {
+      page_data p = w.page;
+      if (const auto known = validate_header(p.magic, p.version, p.size, region_.size()); !known)
+        return known.error();
+      detail::clear_absent(p);
+      return p;
+    });
   }
 
   /// The time now: the CPU's counter is read inside the seqlock window. The sample carries the
@@ -412,171 +308,130 @@ class reader {
   [[nodiscard, gnu::always_inline]] result<clock_sample> now(const read_limits& limits = {}) const noexcept {
 #if defined(__x86_64__) || defined(__aarch64__)
     const auto hardware = [] { return read_hardware_counter(); };
-    return sample(hardware, limits, true);
+    return sample<true>(hardware, limits);
 #else
     (void)limits;
     return errc::no_counter;
 #endif
   }
 
-  /// now() with every value computed, written into `out` (every member is set).
-  result<void> now(clock_reading& out, const read_limits& limits = {}) const noexcept {
-    const result<clock_sample> s = now(limits);
-    if (!s) return s.error();
-    s->fill(out);
-    return {};
+  /// The time the page says at a counter value the caller already has (the policies of
+  /// clock_sample::at). Which counter counter_id names is not checked: the caller vouches for
+  /// the counter.
+  [[nodiscard]] result<clock_sample> at(std::uint64_t counter, const read_limits& limits = {}) const noexcept {
+    const auto value = [counter] { return counter; };
+    return sample<false>(value, limits);
+  }
+  /// at() with the counter taken by `source` inside the seqlock window (a counter this library
+  /// does not read itself).
+  template <counter_source Source>
+  [[nodiscard]] result<clock_sample> at(Source&& source, const read_limits& limits = {}) const noexcept {
+    return sample<false>(source, limits);
   }
 
   /// The region this reader reads.
   [[nodiscard]] std::span<const std::byte> region() const noexcept { return region_; }
 
  private:
+  static constexpr std::size_t seq_offset = layout_of<&page_data::seq_count>.offset;
+
+  /// Everything one attempt copies: the page and the counter.
+  struct window {
+    page_data page;
+    std::uint64_t counter;
+  };
+
   explicit reader(std::span<const std::byte> region) noexcept
       : region_(region), whole_structure_(region.size() >= abi_size) {}
   [[nodiscard]] const std::byte* base() const noexcept { return region_.data(); }
 
-  /// One attempt of a time read: the fields a sample needs and the counter, between the two
-  /// loads of the sequence. Returns whether the sequence was unchanged (and even). With
-  /// `Whole`, the region holds all 112 bytes and every field is loaded; otherwise fields past
-  /// the region's end are not touched (and read as zero; the header check rejects a `size`
-  /// that reaches them).
+  /// One attempt: relaxed loads of every field and the counter between an acquire fence pair,
+  /// and whether the sequence was unchanged and even. With `Whole` the region holds all 112
+  /// bytes and no load is bounds-checked; otherwise fields past the region's end are not
+  /// touched (and read as zero; the header check rejects a `size` that reaches them).
   template <bool Whole, class Source>
-  [[nodiscard, gnu::always_inline]] bool time_attempt(Source& source, detail::time_window& w) const noexcept {
+  [[nodiscard, gnu::always_inline]] bool attempt(Source& source, window& w) const noexcept {
     const std::byte* const b = base();
-    detail::time_fields& p = w.page;
-    const auto u8 = [&](field_layout f) -> std::uint8_t {
-      return Whole || f.end() <= region_.size() ? detail::load_relaxed<std::uint8_t>(b, f) : std::uint8_t{0};
-    };
-    const auto u64 = [&](field_layout f) -> std::uint64_t {
-      return Whole || f.end() <= region_.size() ? detail::load_relaxed<std::uint64_t>(b, f) : std::uint64_t{0};
-    };
-    const std::uint32_t seq = detail::load_relaxed<std::uint32_t>(b, fields::seq_count) & ~std::uint32_t{1};
+    // Masking the low bit makes an odd (in-progress) sequence fail the comparison below.
+    const std::uint32_t seq = detail::load_relaxed<std::uint32_t>(b, seq_offset) & ~std::uint32_t{1};
     // Pairs with the writer's release store of the even seq_count: everything it wrote before
     // that store is visible to the loads below.
     std::atomic_thread_fence(std::memory_order_acquire);
-    w.magic = detail::load_relaxed<std::uint32_t>(b, fields::magic);
-    w.version = detail::load_relaxed<std::uint16_t>(b, fields::version);
-    p.size = detail::load_relaxed<std::uint32_t>(b, fields::size);
-    p.counter_id = static_cast<vmclock::counter_id>(detail::load_relaxed<std::uint8_t>(b, fields::counter_id));
-    p.time_type = static_cast<vmclock::time_type>(detail::load_relaxed<std::uint8_t>(b, fields::time_type));
-    p.disruption_marker = detail::load_relaxed<std::uint64_t>(b, fields::disruption_marker);
-    p.flags = detail::load_relaxed<std::uint64_t>(b, fields::flags);
-    p.clock_status = static_cast<vmclock::clock_status>(u8(fields::clock_status));
-    p.tai_offset_sec = Whole || fields::tai_offset_sec.end() <= region_.size()
-                           ? static_cast<std::int16_t>(detail::load_relaxed<std::uint16_t>(b, fields::tai_offset_sec))
-                           : std::int16_t{0};
-    p.leap_indicator = static_cast<vmclock::leap_indicator>(u8(fields::leap_indicator));
-    p.counter_period_shift = u8(fields::counter_period_shift);
-    p.counter_value = u64(fields::counter_value);
-    p.counter_period_frac_sec = u64(fields::counter_period_frac_sec);
-    p.counter_period_esterror_rate_frac_sec = u64(fields::counter_period_esterror_rate_frac_sec);
-    p.counter_period_maxerror_rate_frac_sec = u64(fields::counter_period_maxerror_rate_frac_sec);
-    p.time_sec = u64(fields::time_sec);
-    p.time_frac_sec = u64(fields::time_frac_sec);
-    p.time_esterror_nanosec = u64(fields::time_esterror_nanosec);
-    p.time_maxerror_nanosec = u64(fields::time_maxerror_nanosec);
-    p.vm_generation_counter = u64(fields::vm_generation_counter);
+    detail::load_fields_relaxed(b, Whole ? abi_size : region_.size(), w.page);
     w.counter = static_cast<std::uint64_t>(source());
-    // Keeps the loads above from being satisfied after the re-read of seq_count below (the
-    // reasoning is spelled out in read_window).
+    // Keeps the loads above from being satisfied after the re-read of seq_count below. An
+    // acquire *load* of seq_count would not do that (it orders later accesses, not earlier
+    // ones); the fence pairs with the writer's release fence after its odd store, so a field
+    // value written after that store implies this re-read sees the odd (or a later) value.
     std::atomic_thread_fence(std::memory_order_acquire);
-    // The counter is not a memory access: the re-read's address depends on the counter value
-    // instead, which keeps the counter read inside the window (see counter.hpp).
-    return detail::load_relaxed<std::uint32_t>(b, fields::seq_count.offset + counter_dependency(w.counter)) == seq;
+    w.page.seq_count = seq;
+    // The counter is not a memory access, so no fence orders it: the re-read's address is made
+    // to depend on the counter value instead, which keeps the read of the counter inside the
+    // window (see counter.hpp).
+    return detail::load_relaxed<std::uint32_t>(b, seq_offset + counter_dependency(w.counter)) == seq;
   }
 
-  /// A time read: the first attempt and the conversion inline; anything else (a retry, a
-  /// region shorter than the structure) out of line, so the common case is one straight path.
-  template <class Source>
-  [[nodiscard, gnu::always_inline]] result<clock_sample> sample(Source& source, const read_limits& limits,
-                                                                bool check_counter_id) const noexcept {
-    detail::time_window w;
-    if (whole_structure_ && time_attempt<true>(source, w)) [[likely]] return sample_from<true>(w, check_counter_id);
-    return sample_slowly(source, limits, check_counter_id, whole_structure_ ? 1u : 0u);
+  /// `finish(window, whole)` on a consistent window (`whole`: std::true_type when the region is
+  /// known to hold the whole structure): the first attempt inline, anything else (a retry,
+  /// a region shorter than the structure) in the one out-of-line loop. The inline window never
+  /// leaves this function, so the compiler keeps its fields in registers.
+  template <class Source, class Finish>
+  [[nodiscard, gnu::always_inline]] auto consistent(Source& source, const read_limits& limits, Finish&& finish) const
+      noexcept -> std::invoke_result_t<Finish&, const window&, std::false_type> {
+    using result_type = std::invoke_result_t<Finish&, const window&, std::false_type>;
+    window w;
+    if (whole_structure_ && attempt<true>(source, w)) [[likely]] return finish(w, std::true_type{});
+    const result<window> slow = retry(source, limits, whole_structure_ ? 1u : 0u);
+    if (!slow) return result_type(slow.error());
+    return finish(*slow, std::false_type{});
   }
 
-  /// The rest of a time read after `attempts` failed attempts.
+  /// Attempts after `attempts` failed ones, until one succeeds, `max_attempts` were made
+  /// (errc::retry_limit) or `timeout` passed since the first failure (errc::timed_out). The only
+  /// place that reads a clock.
   template <class Source>
-  [[nodiscard, gnu::noinline, gnu::cold]] result<clock_sample> sample_slowly(Source& source, const read_limits& limits,
-                                                                            bool check_counter_id,
-                                                                            std::uint32_t attempts) const noexcept {
-    detail::time_window w;
-    const auto attempt = [&] {
-      ++attempts;
-      return whole_structure_ ? time_attempt<true>(source, w) : time_attempt<false>(source, w);
-    };
-    if (attempts == 0 && attempt()) return sample_from<false>(w, check_counter_id);
+  [[nodiscard, gnu::noinline, gnu::cold]] result<window> retry(Source& source, const read_limits& limits,
+                                                               std::uint32_t attempts) const noexcept {
+    window w;
     std::optional<std::chrono::steady_clock::time_point> deadline;
     for (;;) {
-      if (attempts >= limits.max_attempts) return errc::retry_limit;
-      const auto now = std::chrono::steady_clock::now();
-      if (!deadline) deadline = now + limits.timeout;
-      if (now >= *deadline) return errc::timed_out;
-      if (attempt()) return sample_from<false>(w, check_counter_id);
+      if (attempts > 0) {
+        if (attempts >= limits.max_attempts) return errc::retry_limit;
+        const auto now = std::chrono::steady_clock::now();
+        if (!deadline) deadline = now + limits.timeout;
+        if (now >= *deadline) return errc::timed_out;
+      }
+      ++attempts;
+      if (whole_structure_ ? attempt<true>(source, w) : attempt<false>(source, w)) return w;
     }
   }
 
-  /// The header check, the counter id and the conversion, on a window that passed the sequence
-  /// check. The header is compared field by field here and handed to validate_header() only to
-  /// name the error, which keeps a result<size_t> off the fast path.
-  template <bool Whole>
-  [[nodiscard, gnu::always_inline]] result<clock_sample> sample_from(const detail::time_window& w,
-                                                                     bool check_counter_id) const noexcept {
-    const std::size_t known = w.page.size < abi_size ? std::size_t{w.page.size} : abi_size;
-    const bool bad_header = (w.magic != magic_value) | (w.version != version_value) | (w.page.size < min_size) |
+  /// A time read: the sample of a consistent window.
+  template <bool CheckCounterId, class Source>
+  [[nodiscard, gnu::always_inline]] result<clock_sample> sample(Source& source, const read_limits& limits) const noexcept {
+    return consistent(source, limits, [this]<bool Whole>(const window& w, std::bool_constant<Whole>) {
+      return this->template checked_sample<CheckCounterId, Whole>(w);
+    });
+  }
+
+  /// The header check, the counter id and the conversion, on a consistent window. The header is
+  /// compared field by field and handed to validate_header() only to name the error, which
+  /// keeps a result<size_t> off the fast path.
+  template <bool CheckCounterId, bool Whole>
+  [[nodiscard, gnu::always_inline]] result<clock_sample> checked_sample(const window& w) const noexcept {
+    const page_data& p = w.page;
+    const std::size_t known = p.size < abi_size ? std::size_t{p.size} : abi_size;
+    const bool bad_header = (p.magic != magic_value) | (p.version != version_value) | (p.size < min_size) |
                             (!Whole && known > region_.size());
     if (bad_header) [[unlikely]]
-      return validate_header(w.magic, w.version, w.page.size, region_.size()).error();
+      return validate_header(p.magic, p.version, p.size, region_.size()).error();
     constexpr result<std::uint8_t> own_id = hardware_counter_id();
-    if (check_counter_id && (!own_id || static_cast<std::uint8_t>(w.page.counter_id) != *own_id)) [[unlikely]] {
+    if (CheckCounterId && (!own_id || static_cast<std::uint8_t>(p.counter_id) != *own_id)) [[unlikely]] {
       // A page without a counter relation gets the same answer from every entry point.
-      if (w.page.counter_id == vmclock::counter_id::invalid) return clock_sample::make(w.page, w.counter).error();
+      if (p.counter_id == vmclock::counter_id::invalid) return clock_sample::make(p, w.counter).error();
       return errc::counter_mismatch;
     }
-    return clock_sample::make(w.page, w.counter);
-  }
-
-  /// One seqlock read: fields and the counter from the same version of the page, written into
-  /// the caller's objects (no copy of the page on the way out).
-  template <class Source, class Page>
-  [[nodiscard]] result<void> read_window(Source&& source, const read_limits& limits, Page& page,
-                                         std::uint64_t& counter) const noexcept {
-    std::uint32_t attempts = 0;
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    for (;;) {
-      ++attempts;
-      counter = 0;
-      const std::uint32_t seq = detail::load_relaxed<std::uint32_t>(base(), fields::seq_count) & ~std::uint32_t{1};
-      // Pairs with the writer's release store of the even seq_count: everything it wrote before
-      // that store is visible to the loads below.
-      std::atomic_thread_fence(std::memory_order_acquire);
-      page.magic = detail::load_relaxed<std::uint32_t>(base(), fields::magic);
-      page.size = detail::load_relaxed<std::uint32_t>(base(), fields::size);
-      page.version = detail::load_relaxed<std::uint16_t>(base(), fields::version);
-      const result<std::size_t> known = validate_header(page.magic, page.version, page.size, region_.size());
-      if (known) {
-        detail::load_protected_fields(base(), *known, page);
-        counter = static_cast<std::uint64_t>(source());
-      }
-      // Keeps the loads above from being satisfied after the re-read of seq_count below. An
-      // acquire *load* of seq_count would not do that (it orders later accesses, not earlier
-      // ones); the fence pairs with the writer's release fence after its odd store, so a field
-      // value written after that store implies this re-read sees the odd (or a later) value.
-      std::atomic_thread_fence(std::memory_order_acquire);
-      // The counter is not a memory access, so no fence orders it: the re-read's address is made
-      // to depend on the counter value instead, which keeps the read of the counter inside the
-      // window (see counter.hpp).
-      const std::size_t reread = fields::seq_count.offset + counter_dependency(counter);
-      if (detail::load_relaxed<std::uint32_t>(base(), reread) == seq) {
-        if (!known) return known.error();
-        page.seq_count = seq;
-        return {};
-      }
-      if (attempts >= limits.max_attempts) return errc::retry_limit;
-      const auto now = std::chrono::steady_clock::now();
-      if (!deadline) deadline = now + limits.timeout;
-      if (now >= *deadline) return errc::timed_out;
-    }
+    return clock_sample::make(p, w.counter);
   }
 
   std::span<const std::byte> region_;

@@ -49,7 +49,7 @@ class writer {
     if (region.size() < abi_size) return errc::buffer_too_small;
     if (reinterpret_cast<std::uintptr_t>(region.data()) % region_alignment != 0) return errc::invalid_argument;
     writer w(region, initial);
-    w.seq_ = detail::load_relaxed<std::uint32_t>(region.data(), fields::seq_count.offset);
+    w.seq_ = detail::load_relaxed<std::uint32_t>(region.data(), seq_offset);
     w.publish(initial);
     return w;
   }
@@ -59,11 +59,11 @@ class writer {
   void publish(const page_data& page) noexcept {
     std::byte* const base = region_.data();
     const std::uint32_t odd = seq_ | 1u;
-    detail::store_field<std::uint32_t>(base, fields::seq_count.offset, odd, std::memory_order_relaxed);
+    detail::store_field<std::uint32_t>(base, seq_offset, odd, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
     detail::store_fields_relaxed(base, abi_size, page);
     const std::uint32_t even = odd + 1;  // wraps from 0xffffffff to 0, still even
-    detail::store_field<std::uint32_t>(base, fields::seq_count.offset, even, std::memory_order_release);
+    detail::store_field<std::uint32_t>(base, seq_offset, even, std::memory_order_release);
     seq_ = even;
     state_ = page;
     state_.seq_count = even;
@@ -90,6 +90,8 @@ class writer {
   [[nodiscard]] const page_data& published() const noexcept { return state_; }
 
  private:
+  static constexpr std::size_t seq_offset = layout_of<&page_data::seq_count>.offset;
+
   writer(std::span<std::byte> region, const page_data& initial) noexcept : region_(region), state_(initial) {}
 
   std::span<std::byte> region_;

@@ -262,7 +262,7 @@ struct stats {
 };
 
 std::uint32_t seq_of(const vmc::device_page& page) {
-  return __atomic_load_n(reinterpret_cast<const std::uint32_t*>(page.region().data() + vmc::fields::seq_count.offset),
+  return __atomic_load_n(reinterpret_cast<const std::uint32_t*>(page.region().data() + vmc::layout_of<&vmc::page_data::seq_count>.offset),
                          __ATOMIC_ACQUIRE);
 }
 
@@ -562,11 +562,11 @@ int verify_against_host(const std::string& node, const std::string& ptp, std::ui
     const auto h1 = static_cast<std::int64_t>(hs.load(verify_h1));
     const auto h2 = static_cast<std::int64_t>(hs.load(verify_h2));
     const auto reading = page.now();
-    if (!reading || !reading->max_error_ns) {
+    if (!reading || !reading->max_error_ns()) {
       check("verify-time", "FAIL", "the page gives no maximum error");
       return 1;
     }
-    const auto max_error = static_cast<std::int64_t>(*reading->max_error_ns);
+    const auto max_error = static_cast<std::int64_t>(*reading->max_error_ns());
     const std::int64_t offset = guest - (h1 + (h2 - h1) / 2);
     if (std::llabs(offset) > std::llabs(worst_offset)) worst_offset = offset;
     widest = std::max(widest, h2 - h1);

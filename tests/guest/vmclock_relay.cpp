@@ -292,7 +292,7 @@ int run(int argc, char** argv) {
     nanosleep(&pause, nullptr);
     serve_verification(sync, verified);
     const std::uint32_t seq = __atomic_load_n(
-        reinterpret_cast<const std::uint32_t*>(source.base + vmc::fields::seq_count.offset), __ATOMIC_ACQUIRE);
+        reinterpret_cast<const std::uint32_t*>(source.base + vmc::layout_of<&vmc::page_data::seq_count>.offset), __ATOMIC_ACQUIRE);
     if (seq == seen) continue;
     const auto page = source_reader->read();
     if (!page) continue;  // mid-update for too long, or the host stopped: try again

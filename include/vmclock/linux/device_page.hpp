@@ -275,7 +275,7 @@ class device_page {
   }
 
   /// A reader over the mapping, for hot loops (only when is_mapped(): a copy is only refreshed
-  /// by read() and now()). The page must outlive it.
+  /// by read(), now() and at()). The page must outlive it.
   [[nodiscard]] result<vmclock::reader> mapped_reader() const noexcept {
     if (map_ == nullptr) return errc::map_refused;
     return reader::open(region());
@@ -292,15 +292,15 @@ class device_page {
     return *page;
   }
 
-  /// The time now, from this CPU's counter (see reader::now).
-  [[nodiscard]] result<clock_reading, access_error> now(const read_limits& limits = {}) {
-    if (map_ == nullptr)
-      if (const auto ok = refresh(); !ok) return ok.error();
-    const auto r = reader::open(region());
-    if (!r) return header_error(r.error());
-    const auto t = r->now(limits);
-    if (!t) return read_error(t.error());
-    return t->reading();
+  /// The time now, from this CPU's counter: the sample reader::now() gives (lazy; every value
+  /// at once with sample.reading()).
+  [[nodiscard]] result<clock_sample, access_error> now(const read_limits& limits = {}) {
+    return sample([&](const reader& r) { return r.now(limits); });
+  }
+
+  /// The time the page says at a counter value the caller already has (see reader::at).
+  [[nodiscard]] result<clock_sample, access_error> at(std::uint64_t counter, const read_limits& limits = {}) {
+    return sample([&](const reader& r) { return r.at(counter, limits); });
   }
 
   /// Waits until seq_count differs from `seen_seq` (the seq_count of the caller's last read):
@@ -431,8 +431,8 @@ class device_page {
         const auto again = copy_into(check_.get());
         if (!again) return again.error();
         const bool same = *again == have && std::memcmp(check_.get(), copy_.get(), have) == 0;
-        settled = same && (have < fields::seq_count.end() ||
-                           (std::to_integer<unsigned>(copy_[fields::seq_count.offset]) & 1u) == 0);
+        settled = same && (have < layout_of<&page_data::seq_count>.end() ||
+                           (std::to_integer<unsigned>(copy_[layout_of<&page_data::seq_count>.offset]) & 1u) == 0);
         std::swap(copy_, check_);
         have = *again;
       }
@@ -477,6 +477,18 @@ class device_page {
       if (n < 0) return {detail::system_error("read", path_, errno)};
       return {};
     }
+  }
+
+  /// `take(reader)` on the current page (copied afresh when it is not mapped).
+  template <class Take>
+  [[nodiscard]] result<clock_sample, access_error> sample(Take&& take) {
+    if (map_ == nullptr)
+      if (const auto ok = refresh(); !ok) return ok.error();
+    const auto r = reader::open(region());
+    if (!r) return header_error(r.error());
+    const result<clock_sample> s = take(*r);
+    if (!s) return read_error(s.error());
+    return *s;
   }
 
   [[nodiscard]] access_error header_error(errc code) const {

@@ -216,7 +216,7 @@ inline check_result make_result(std::string id, std::string section, std::string
 }
 
 [[nodiscard]] inline std::uint32_t seq_of(std::span<const std::byte> page) {
-  return load_le<std::uint32_t>(page, vmclock::fields::seq_count.offset);
+  return load_le<std::uint32_t>(page, vmclock::layout_of<&vmclock::page_data::seq_count>.offset);
 }
 
 /// |a - b| in nanoseconds, rounded down; UINT64_MAX when it does not fit.
@@ -245,33 +245,11 @@ struct writer_trace {
 namespace detail {
 
 inline std::string changed_fields(std::span<const std::byte> before, std::span<const std::byte> after) {
-  static constexpr std::pair<const char*, vmclock::field_layout> names[] = {
-      {"magic", vmclock::fields::magic},
-      {"size", vmclock::fields::size},
-      {"version", vmclock::fields::version},
-      {"counter_id", vmclock::fields::counter_id},
-      {"time_type", vmclock::fields::time_type},
-      {"disruption_marker", vmclock::fields::disruption_marker},
-      {"flags", vmclock::fields::flags},
-      {"pad", vmclock::fields::pad},
-      {"clock_status", vmclock::fields::clock_status},
-      {"leap_second_smearing_hint", vmclock::fields::leap_second_smearing_hint},
-      {"tai_offset_sec", vmclock::fields::tai_offset_sec},
-      {"leap_indicator", vmclock::fields::leap_indicator},
-      {"counter_period_shift", vmclock::fields::counter_period_shift},
-      {"counter_value", vmclock::fields::counter_value},
-      {"counter_period_frac_sec", vmclock::fields::counter_period_frac_sec},
-      {"counter_period_esterror_rate_frac_sec", vmclock::fields::counter_period_esterror_rate_frac_sec},
-      {"counter_period_maxerror_rate_frac_sec", vmclock::fields::counter_period_maxerror_rate_frac_sec},
-      {"time_sec", vmclock::fields::time_sec},
-      {"time_frac_sec", vmclock::fields::time_frac_sec},
-      {"time_esterror_nanosec", vmclock::fields::time_esterror_nanosec},
-      {"time_maxerror_nanosec", vmclock::fields::time_maxerror_nanosec},
-      {"vm_generation_counter", vmclock::fields::vm_generation_counter},
-  };
   std::string s;
-  for (const auto& [name, f] : names)
-    if (std::memcmp(before.data() + f.offset, after.data() + f.offset, f.size) != 0) s += (s.empty() ? "" : ", ") + std::string(name);
+  // Every row but seq_count, whose stores are what the checks look at.
+  for (const auto& [name, f] : vmclock::page_rows)
+    if (f.offset != vmclock::layout_of<&vmclock::page_data::seq_count>.offset &&
+        std::memcmp(before.data() + f.offset, after.data() + f.offset, f.size) != 0) s += (s.empty() ? "" : ", ") + std::string(name);
   return s;
 }
 
@@ -489,7 +467,7 @@ inline writer_trace trace_writer(const writer_adapter& w, const writer_kit_optio
   for (const auto& p : t.complete) {
     const auto d = vmclock::decode(p);
     state s{d ? *d : vmclock::page_data{}, d.has_value()};
-    if (s.usable) s.usable = vmclock::time_from_page(s.page, s.page.counter_value).has_value();
+    if (s.usable) s.usable = vmclock::clock_sample::at(s.page, s.page.counter_value).has_value();
     pages.push_back(s);
   }
   const auto same_epoch = [](const vmclock::page_data& a, const vmclock::page_data& b) {
@@ -500,24 +478,24 @@ inline writer_trace trace_writer(const writer_adapter& w, const writer_kit_optio
   for (std::size_t j = 1; j < pages.size(); ++j) {
     if (!pages[j].usable) continue;
     const vmclock::page_data& q = pages[j].page;
-    const auto later = vmclock::time_from_page(q, q.counter_value);
+    const auto later = vmclock::clock_sample::at(q, q.counter_value);
     for (std::size_t i = 0; i < j; ++i) {
       if (!pages[i].usable || !same_epoch(pages[i].page, q)) continue;
       const vmclock::page_data& p = pages[i].page;
-      const auto earlier = vmclock::time_from_page(p, q.counter_value);
+      const auto earlier = vmclock::clock_sample::at(p, q.counter_value);
       if (!earlier) continue;
       if (i + 1 == j && p.has_flag(vmclock::flag::time_monotonic) && q.has_flag(vmclock::flag::time_monotonic)) {
         ++monotonic_pairs;
-        if (later->time < earlier->time)
+        if (later->time() < earlier->time())
           fail(monotonic, "update " + std::to_string(j) + " not earlier than update " + std::to_string(i),
                "at counter " + std::to_string(q.counter_value) + " it is " +
-                   std::to_string(detail::distance_ns(later->time, earlier->time)) + " ns earlier");
+                   std::to_string(detail::distance_ns(later->time(), earlier->time())) + " ns earlier");
       }
-      if (earlier->max_error_ns) {
+      if (earlier->max_error_ns()) {
         ++bound_pairs;
-        const std::uint64_t off = detail::distance_ns(later->time, earlier->time);
-        if (off > *earlier->max_error_ns)
-          fail(bounds, "update " + std::to_string(j) + " within " + std::to_string(*earlier->max_error_ns) +
+        const std::uint64_t off = detail::distance_ns(later->time(), earlier->time());
+        if (off > *earlier->max_error_ns())
+          fail(bounds, "update " + std::to_string(j) + " within " + std::to_string(*earlier->max_error_ns()) +
                            " ns of update " + std::to_string(i),
                "at counter " + std::to_string(q.counter_value) + " they differ by " + std::to_string(off) + " ns");
       }
@@ -763,13 +741,14 @@ struct reader_check {
     reader_outcome out;
     const auto rd = vmclock::reader::open(page);
     if (!rd) return out;
-    const auto r = rd->read_time([&] { return counter(); });
-    if (!r) return out;
+    const auto s = rd->at([&] { return counter(); });
+    if (!s) return out;
+    const vmclock::clock_reading r = s->reading();
     out.ok = true;
-    out.sec = r->time.sec;
-    out.nsec = static_cast<std::uint32_t>(r->nanoseconds);
-    out.utc_sec = r->utc_sec;
-    out.tai_sec = r->tai_sec;
+    out.sec = r.time.sec;
+    out.nsec = static_cast<std::uint32_t>(r.nanoseconds);
+    out.utc_sec = r.utc_sec;
+    out.tai_sec = r.tai_sec;
     return out;
   }};
 }
