@@ -42,6 +42,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -183,10 +184,13 @@ void set_reserved(std::vector<std::byte>& bytes, std::byte value) {
 /// Calls f(M{}) for the response type answering request type t; false for other types.
 template <class F>
 bool with_response_type(msg_type t, F&& f) {
-  return vrtc::detail::dispatch<any_response>(t, [&](auto m) -> result<void> {
-           f(m);
-           return {};
-         }).has_value();
+  return visit_request(
+      t,
+      [&]<class Req>(std::type_identity<Req>) {
+        f(typename Req::response_type{});
+        return true;
+      },
+      [] { return false; });
 }
 
 /// The byte offset of the flags field of a response type, or 0 when it has none.

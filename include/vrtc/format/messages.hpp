@@ -617,9 +617,9 @@ template <message M>
 
 namespace detail {
 
-/// For each 64-bit word of M, the bits that belong to reserved bytes (from wire_layout<M>).
 template <class M>
 constexpr std::array<std::uint64_t, M::size / 8> make_reserved_masks() noexcept {
+  static_assert(M::size % 8 == 0);
   std::array<std::uint64_t, M::size / 8> masks{};
   for (const wire_row& row : wire_layout<M>.view()) {
     if (!row.is_reserved()) continue;
@@ -628,10 +628,14 @@ constexpr std::array<std::uint64_t, M::size / 8> make_reserved_masks() noexcept 
   }
   return masks;
 }
-template <class M>
-inline constexpr auto reserved_masks = make_reserved_masks<M>();
 
 }  // namespace detail
+
+/// For each little-endian 64-bit word of M, the bits that belong to reserved bytes (derived
+/// from wire_layout<M> at compile time): `load_le<std::uint64_t>(in, 8 * w) &
+/// reserved_masks<M>[w]` is non-zero exactly when word w has a non-zero reserved byte.
+template <message M>
+inline constexpr std::array<std::uint64_t, M::size / 8> reserved_masks = detail::make_reserved_masks<M>();
 
 /// True when a reserved byte of a message M at the start of in is non-zero. Only the bytes
 /// present are examined (a short input is judged by what it has). For an error response only
@@ -654,7 +658,7 @@ template <message M>
       for (std::size_t i = 8 * w; i < end; ++i)
         word |= std::uint64_t{std::to_integer<std::uint8_t>(in[i])} << (8 * (i % 8));
     }
-    if ((word & detail::reserved_masks<M>[w]) != 0) return true;
+    if ((word & reserved_masks<M>[w]) != 0) return true;
   }
   return false;
 }
@@ -676,37 +680,36 @@ using all_messages =
                read_alarm_response, set_alarm_request, set_alarm_response, set_alarm_enabled_request,
                set_alarm_enabled_response, notif_alarm>;
 
-namespace detail {
-
-template <class Variant, class Pick>
-constexpr auto dispatch(msg_type t, Pick&& pick) {
+/// Calls on_request(std::type_identity<M>{}) with the request type M whose msg_type is t, or
+/// on_other() when t names no request (an undefined value, or NOTIF_ALARM, which belongs on
+/// alarmq). Both must return the same type. The one place that maps a msg_type to its request:
+/// decoders, devices and checkers dispatch through it.
+template <class OnRequest, class OnOther>
+constexpr decltype(auto) visit_request(msg_type t, OnRequest&& on_request, OnOther&& on_other) {
   switch (t) {
-    case msg_type::read: return pick(std::variant_alternative_t<0, Variant>{});
-    case msg_type::read_cross: return pick(std::variant_alternative_t<1, Variant>{});
-    case msg_type::cfg: return pick(std::variant_alternative_t<2, Variant>{});
-    case msg_type::clock_cap: return pick(std::variant_alternative_t<3, Variant>{});
-    case msg_type::cross_cap: return pick(std::variant_alternative_t<4, Variant>{});
-    case msg_type::read_alarm: return pick(std::variant_alternative_t<5, Variant>{});
-    case msg_type::set_alarm: return pick(std::variant_alternative_t<6, Variant>{});
-    case msg_type::set_alarm_enabled: return pick(std::variant_alternative_t<7, Variant>{});
+    case msg_type::read: return on_request(std::type_identity<read_request>{});
+    case msg_type::read_cross: return on_request(std::type_identity<read_cross_request>{});
+    case msg_type::cfg: return on_request(std::type_identity<cfg_request>{});
+    case msg_type::clock_cap: return on_request(std::type_identity<clock_cap_request>{});
+    case msg_type::cross_cap: return on_request(std::type_identity<cross_cap_request>{});
+    case msg_type::read_alarm: return on_request(std::type_identity<read_alarm_request>{});
+    case msg_type::set_alarm: return on_request(std::type_identity<set_alarm_request>{});
+    case msg_type::set_alarm_enabled: return on_request(std::type_identity<set_alarm_enabled_request>{});
     case msg_type::notif_alarm: break;
   }
-  return decltype(pick(std::variant_alternative_t<0, Variant>{})){errc::unknown_msg_type};
+  return on_other();
 }
-
-}  // namespace detail
 
 /// Wire size of the request of type t; 0 when t names no request.
 [[nodiscard]] constexpr std::size_t request_size(msg_type t) noexcept {
-  return detail::dispatch<any_request>(t, [](auto r) -> result<std::size_t> { return decltype(r)::size; })
-      .value_or(std::size_t{0});
+  return visit_request(
+      t, []<class M>(std::type_identity<M>) { return M::size; }, [] { return std::size_t{0}; });
 }
 
 /// Wire size of the full (OK) response to a request of type t; 0 when t names no request.
 [[nodiscard]] constexpr std::size_t response_size(msg_type t) noexcept {
-  return detail::dispatch<any_request>(t, [](auto r) -> result<std::size_t> {
-           return decltype(r)::response_type::size;
-         }).value_or(std::size_t{0});
+  return visit_request(
+      t, []<class M>(std::type_identity<M>) { return M::response_type::size; }, [] { return std::size_t{0}; });
 }
 
 /// Decodes any request, dispatching on its msg_type. A msg_type that is not a request
@@ -715,22 +718,28 @@ constexpr auto dispatch(msg_type t, Pick&& pick) {
 [[nodiscard]] constexpr result<any_request> decode_request(std::span<const std::byte> in) noexcept {
   const auto t = peek_msg_type(in);
   if (!t) return t.error();
-  return detail::dispatch<any_request>(*t, [&]<class M>(M) -> result<any_request> {
-    auto m = decode<M>(in);
-    if (!m) return m.error();
-    return any_request{*m};
-  });
+  return visit_request(
+      *t,
+      [&]<class M>(std::type_identity<M>) -> result<any_request> {
+        auto m = decode<M>(in);
+        if (!m) return m.error();
+        return any_request{*m};
+      },
+      []() -> result<any_request> { return errc::unknown_msg_type; });
 }
 
 /// Decodes the response to a request of type `request_type` (responses carry no msg_type).
 /// A request_type that names no request gives unknown_msg_type.
 [[nodiscard]] constexpr result<any_response> decode_response(msg_type request_type,
                                                              std::span<const std::byte> in) noexcept {
-  return detail::dispatch<any_response>(request_type, [&]<class M>(M) -> result<any_response> {
-    auto m = decode<M>(in);
-    if (!m) return m.error();
-    return any_response{*m};
-  });
+  return visit_request(
+      request_type,
+      [&]<class Req>(std::type_identity<Req>) -> result<any_response> {
+        auto m = decode<typename Req::response_type>(in);
+        if (!m) return m.error();
+        return any_response{*m};
+      },
+      []() -> result<any_response> { return errc::unknown_msg_type; });
 }
 
 /// True when a reserved byte of the request in `in` is non-zero (dispatching on its msg_type;
@@ -738,10 +747,8 @@ constexpr auto dispatch(msg_type t, Pick&& pick) {
 [[nodiscard]] constexpr bool request_has_nonzero_reserved(std::span<const std::byte> in) noexcept {
   const auto t = peek_msg_type(in);
   if (!t) return false;
-  const auto r = detail::dispatch<any_request>(*t, [&]<class M>(M) -> result<bool> {
-    return has_nonzero_reserved<M>(in);
-  });
-  return r.value_or(false);
+  return visit_request(
+      *t, [&]<class M>(std::type_identity<M>) { return has_nonzero_reserved<M>(in); }, [] { return false; });
 }
 
 /// msg_type of whichever message v holds.
