@@ -346,7 +346,7 @@ TEST_CASE("vmclock kit: a reader caching by seq_count fails only the fresh-page 
 
 // --- the same checks in process ------------------------------------------------------------
 
-TEST_CASE("vmclock kit in process: this library's writer passes; stores inside an update are not observed") {
+TEST_CASE("vmclock kit in process: this library's writer passes, stores inside an update unobserved") {
   const report r = run_writer_kit_in_process(library_writer(), {.updates = 4});
   INFO(summary(r));
   CHECK(r.ok());
