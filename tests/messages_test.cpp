@@ -2,6 +2,7 @@
 //
 // The golden vectors in vectors/virtio_rtc.txt were written by hand from the spec's layout
 // tables; every vector is decoded, re-encoded, truncated and dispatched here.
+#include <vrtc/format/any_message.hpp>
 #include <vrtc/format/messages.hpp>
 #include <vrtc/format/protocol.hpp>
 

@@ -50,6 +50,7 @@
 #include "vrtc/core/bytes.hpp"
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
+#include "vrtc/format/any_message.hpp"
 #include "vrtc/format/messages.hpp"
 #include "vrtc/format/protocol.hpp"
 #include "vrtc/roles/driver.hpp"
