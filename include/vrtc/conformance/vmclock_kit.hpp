@@ -23,6 +23,9 @@
 //   vmclock-reader/short-size                size below 32 or not covering the time: an error
 //   vmclock-reader/unreliable                clock_status UNRELIABLE: an error
 //   vmclock-reader/unsupported-time-type     time_type 3, 4 or unknown: an error
+//   vmclock-reader/shift-128                 counter_period_shift >= 128: an error, not garbage
+//   vmclock-reader/counter-behind            counter < counter_value: the earlier time (signed delta)
+//   vmclock-reader/tai-offset-sign           tai_offset_sec is UTC - TAI (-37 in 2017..)
 //
 // A writer is judged on a writer_trace (judge_writer): every complete structure, and, when the
 // runner observed every instruction, the stores made while seq_count was even. A reader is
