@@ -5,6 +5,7 @@
 // before each iteration, and forces its output to memory afterwards, so that nothing is
 // constant-folded or hoisted out of the loop. Compare each message benchmark with the
 // memcpy of its size (docs/performance.md).
+#include <vrtc/format/any_message.hpp>
 #include <vrtc/format/messages.hpp>
 
 #include <benchmark/benchmark.h>

@@ -5,6 +5,7 @@
 //
 // Every output is exactly one line on stdout. Bad input exits with status 2 and prints
 // {"error": "..."}; success exits 0.
+#include <vrtc/format/any_message.hpp>
 #include <vrtc/format/messages.hpp>
 #include <vrtc/format/protocol.hpp>
 

@@ -4,6 +4,7 @@
 // decode_request takes the next one, its variant re-encodes to the same value, and the loop
 // moves on by the request's size. Each request's bytes are also read as the response a driver
 // would expect for it (decode_response with that msg_type). Any inconsistency traps.
+#include <vrtc/format/any_message.hpp>
 #include <vrtc/format/messages.hpp>
 
 #include <cstddef>

@@ -5,6 +5,7 @@
 //  * an accepted message re-encodes to bytes that decode to the same value, that carry the
 //    input's bytes in every non-reserved position, and whose reserved bytes are zero;
 //  * the dispatching decoders agree with the per-type decoders.
+#include <vrtc/format/any_message.hpp>
 #include <vrtc/format/messages.hpp>
 
 #include <cstddef>

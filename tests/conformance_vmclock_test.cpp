@@ -1,11 +1,14 @@
-// The vmclock kit (include/vrtc/conformance/linux/vmclock_kit.hpp): this library's writer and reader
+// The vmclock kit (include/vrtc/conformance/vmclock_kit.hpp) and its runner
+// (include/vrtc/conformance/linux/vmclock_runner.hpp): this library's writer and reader
 // pass every check, and writers and readers with one deliberate fault each fail exactly the
 // checks for that fault.
-#include <vrtc/conformance/linux/vmclock_kit.hpp>
+#include <vrtc/conformance/linux/vmclock_runner.hpp>
+#include <vrtc/conformance/vmclock_kit.hpp>
 
 #include <vmclock/writer.hpp>
 
 #include <catch2/catch.hpp>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -339,4 +342,54 @@ TEST_CASE("vmclock kit: a reader caching by seq_count fails only the fresh-page 
   const report r = run_reader_kit(simple_reader({.cache_by_seq = true}));
   INFO(summary(r));
   CHECK(failed(r) == std::set<std::string>{"vmclock-reader/fresh-page"});
+}
+
+// --- the same checks in process ------------------------------------------------------------
+
+TEST_CASE("vmclock kit in process: this library's writer passes, stores inside an update unobserved") {
+  const report r = run_writer_kit_in_process(library_writer(), {.updates = 4});
+  INFO(summary(r));
+  CHECK(r.ok());
+  CHECK(r.results.size() == 7);
+  CHECK(r.find("vmclock-writer/seq-odd-during-update")->outcome == verdict::not_applicable);
+  CHECK(r.passed() == 6);
+}
+
+TEST_CASE("vmclock kit in process: a writer that moves time back fails the monotonic check") {
+  const report r = run_writer_kit_in_process(library_writer([](vmclock::page_data& p, unsigned k) {
+                                               if (k == 2) p.time_sec -= 5;
+                                             }),
+                                             {.updates = 3});
+  INFO(summary(r));
+  CHECK(failed(r).count("vmclock-writer/monotonic") == 1);
+}
+
+TEST_CASE("vmclock kit: judge_writer judges a recorded trace without running anything") {
+  writer_trace t;
+  t.not_stepped_why = "recorded elsewhere";
+  std::array<std::byte, vmclock::abi_size> page{};
+  vmclock::page_data p = host_page(0);
+  p.seq_count = 2;
+  REQUIRE(vmclock::encode(p, page));
+  t.complete.push_back(page);
+  p.seq_count = 3;  // an update left half-done
+  REQUIRE(vmclock::encode(p, page));
+  t.complete.push_back(page);
+  const report r = judge_writer(t, 1);
+  INFO(summary(r));
+  CHECK(failed(r).count("vmclock-writer/seq-even-after-update") == 1);
+  CHECK(r.find("vmclock-writer/seq-odd-during-update")->outcome == verdict::not_applicable);
+  // A trace that does not hold every update fails every check.
+  CHECK(failed(judge_writer(t, 2)).size() == 7);
+}
+
+TEST_CASE("vmclock kit in process: the reader checks give the runner's verdicts") {
+  const report good = run_reader_kit_in_process(library_reader_adapter());
+  INFO(summary(good));
+  CHECK(good.ok());
+  CHECK(good.results.size() == reader_checks().size());
+  CHECK(good.not_applicable() == 0);
+  const report bad = run_reader_kit_in_process(simple_reader({.wrong_tai_sign = true}));
+  CHECK(failed(bad) == failed(run_reader_kit(simple_reader({.wrong_tai_sign = true}))));
+  CHECK(failed(bad) == std::set<std::string>{"vmclock-reader/tai-offset-sign"});
 }

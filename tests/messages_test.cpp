@@ -2,6 +2,7 @@
 //
 // The golden vectors in vectors/virtio_rtc.txt were written by hand from the spec's layout
 // tables; every vector is decoded, re-encoded, truncated and dispatched here.
+#include <vrtc/format/any_message.hpp>
 #include <vrtc/format/messages.hpp>
 #include <vrtc/format/protocol.hpp>
 
@@ -512,6 +513,43 @@ TEST_CASE("has_nonzero_reserved looks at every reserved byte and only those") {
   CHECK_FALSE(has_nonzero_reserved<cfg_response>(err));
   err[5] = std::byte{1};
   CHECK(has_nonzero_reserved<cfg_response>(err));
+}
+
+TEST_CASE("reserved_masks mark exactly the reserved bytes of each word") {
+  // Written out from the spec's tables for two messages, not derived from the layout.
+  CHECK(reserved_masks<read_request> == std::array<std::uint64_t, 2>{0xFFFF'FFFF'FFFF'0000, 0xFFFF'FFFF'FFFF'0000});
+  CHECK(reserved_masks<set_alarm_request> ==
+        std::array<std::uint64_t, 3>{0xFFFF'FFFF'FFFF'0000, 0, 0xFFFF'FFFF'FF00'0000});
+  CHECK(reserved_masks<read_response> == std::array<std::uint64_t, 2>{0xFFFF'FFFF'FFFF'FF00, 0});
+  for_each_message_type([&](auto m) {
+    using M = decltype(m);
+    for (const wire_row& row : wire_layout<M>.view())
+      for (std::size_t i = row.offset; i < row.offset + row.size; ++i) {
+        INFO(to_string(M::msg_type) << " byte " << i << " (" << row.name << ")");
+        const std::uint64_t byte_mask = (reserved_masks<M>[i / 8] >> (8 * (i % 8))) & 0xFF;
+        CHECK(byte_mask == (row.is_reserved() ? 0xFFu : 0u));
+      }
+  });
+}
+
+TEST_CASE("visit_request names the request of each msg_type and nothing else") {
+  const auto visit = [](int raw) {
+    return visit_request(
+        static_cast<msg_type>(static_cast<std::uint16_t>(raw)),
+        []<class M>(std::type_identity<M>) {
+          static_assert(M::kind == message_kind::request);
+          return static_cast<int>(M::msg_type);
+        },
+        [] { return -1; });
+  };
+  for (const int t : {0x0001, 0x0002, 0x1000, 0x1001, 0x1002, 0x1003, 0x1004, 0x1005}) {
+    INFO("msg_type " << t);
+    CHECK(visit(t) == t);
+  }
+  for (const int t : {0x0000, 0x0003, 0x0fff, 0x1006, 0x2000, 0xffff}) {
+    INFO("msg_type " << t);
+    CHECK(visit(t) == -1);
+  }
 }
 
 TEST_CASE("error responses are header-only") {

@@ -1,5 +1,6 @@
 // docs/wire-format.md must describe the layouts the code uses: every table row is compared
 // with wire_layout<M>, every message has exactly one table, and the size summary matches.
+#include <vrtc/format/any_message.hpp>
 #include <vrtc/format/messages.hpp>
 
 #include <catch2/catch.hpp>

@@ -23,6 +23,7 @@
 #include <variant>
 
 #include "vrtc/core/result.hpp"
+#include "vrtc/format/any_message.hpp"
 #include "vrtc/format/messages.hpp"
 #include "vrtc/format/protocol.hpp"
 

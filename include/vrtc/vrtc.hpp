@@ -17,6 +17,7 @@
 #include "vrtc/core/u128.hpp"
 
 // formats
+#include "vrtc/format/any_message.hpp"
 #include "vrtc/format/cmos_rtc.hpp"
 #include "vrtc/format/messages.hpp"
 #include "vrtc/format/protocol.hpp"

@@ -42,6 +42,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -49,6 +50,7 @@
 #include "vrtc/core/bytes.hpp"
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
+#include "vrtc/format/any_message.hpp"
 #include "vrtc/format/messages.hpp"
 #include "vrtc/format/protocol.hpp"
 #include "vrtc/roles/driver.hpp"
@@ -183,10 +185,13 @@ void set_reserved(std::vector<std::byte>& bytes, std::byte value) {
 /// Calls f(M{}) for the response type answering request type t; false for other types.
 template <class F>
 bool with_response_type(msg_type t, F&& f) {
-  return vrtc::detail::dispatch<any_response>(t, [&](auto m) -> result<void> {
-           f(m);
-           return {};
-         }).has_value();
+  return visit_request(
+      t,
+      [&]<class Req>(std::type_identity<Req>) {
+        f(typename Req::response_type{});
+        return true;
+      },
+      [] { return false; });
 }
 
 /// The byte offset of the flags field of a response type, or 0 when it has none.
@@ -561,11 +566,35 @@ struct session {
 
   /// Makes the script answer requests of type t with fault f applied (others conformingly).
   void fault(msg_type t, response_fault f, std::uint8_t param = 0) {
+    faulted = {t, f, param};
     dev.script = [this, t, f, param](const sent_request& r) -> std::optional<scripted_answer> {
       if (r.bytes.size() < 2 || static_cast<msg_type>(load_le<std::uint16_t>(r.bytes, 0)) != t) return std::nullopt;
       return apply_fault(f, t, dev.conforming_answer(r), param);
     };
   }
+  /// Fails c with the last request sent and the faulted answer fault() gave it as the sample
+  /// (no sample when nothing was sent). `expected` is a text, or a function of the sample
+  /// that gives it.
+  template <class Expected>
+  void fail_with_sample(check& c, Expected&& expected, std::string detail) {
+    const auto text = [&](const scripted_answer& sample) -> std::string {
+      if constexpr (std::is_invocable_v<Expected, const scripted_answer&>) return expected(sample);
+      else return std::string(expected);
+    };
+    if (dev.requests.empty()) {
+      c.fail(text(scripted_answer{}), std::move(detail));
+      return;
+    }
+    const sent_request& r = dev.requests.back();
+    const scripted_answer sample = apply_fault(faulted.f, faulted.t, dev.conforming_answer(r), faulted.param);
+    c.fail(text(sample), std::move(detail), &sample, &r);
+  }
+
+  struct fault_choice {
+    msg_type t = msg_type::read;
+    response_fault f{};
+    std::uint8_t param = 0;
+  } faulted;
   driver_outcome notify(const scripted_answer& n) {
     return drv.handle_notification(std::span<const std::byte>(n.bytes).first(n.used));
   }
@@ -622,10 +651,8 @@ struct session {
       s.dev.clocks[0].alarm_enabled = true;
       s.fault(t, response_fault::error_full_length, 1);
       const driver_outcome o = t == msg_type::read ? a.read(0) : a.read_alarm(0);
-      if (o.answer != driver_answer::device_error || o.device_status != status::enodev) {
-        const auto sample = apply_fault(response_fault::error_full_length, t, s.dev.conforming_answer(s.dev.requests.back()), 1);
-        c.fail("device error ENODEV", std::string(to_string(t)) + ": got " + describe(o), &sample, &s.dev.requests.back());
-      }
+      if (o.answer != driver_answer::device_error || o.device_status != status::enodev)
+        s.fail_with_sample(c, "device error ENODEV", std::string(to_string(t)) + ": got " + describe(o));
     }
     add(c);
   }
@@ -636,12 +663,13 @@ struct session {
       session s(a, log);
       s.fault(msg_type::read, response_fault::ok_short_used_length, p);
       const driver_outcome o = a.read(0);
-      if (o.is_ok()) {
-        const auto sample = apply_fault(response_fault::ok_short_used_length, msg_type::read,
-                                        s.dev.conforming_answer(s.dev.requests.back()), p);
-        c.fail("no value from a READ response with used length " + std::to_string(sample.used), "got " + describe(o),
-               &sample, &s.dev.requests.back());
-      }
+      if (o.is_ok())
+        s.fail_with_sample(
+            c,
+            [](const scripted_answer& sample) {
+              return "no value from a READ response with used length " + std::to_string(sample.used);
+            },
+            "got " + describe(o));
     }
     if (a.read_cross) {
       session s(a, log);
@@ -670,11 +698,7 @@ struct session {
       session s(a, log);
       s.fault(msg_type::read, response_fault::unknown_status, p);
       const driver_outcome o = a.read(0);
-      if (o.is_ok()) {
-        const auto sample = apply_fault(response_fault::unknown_status, msg_type::read,
-                                        s.dev.conforming_answer(s.dev.requests.back()), p);
-        c.fail("an error", "got " + describe(o), &sample, &s.dev.requests.back());
-      }
+      if (o.is_ok()) s.fail_with_sample(c, "an error", "got " + describe(o));
     }
     add(c);
   }

@@ -27,9 +27,7 @@
 #include <cstdint>
 #include <span>
 #include <type_traits>
-#include <tuple>
 #include <utility>
-#include <variant>
 
 #include "vrtc/core/bytes.hpp"
 #include "vrtc/core/config.hpp"
@@ -617,9 +615,9 @@ template <message M>
 
 namespace detail {
 
-/// For each 64-bit word of M, the bits that belong to reserved bytes (from wire_layout<M>).
 template <class M>
 constexpr std::array<std::uint64_t, M::size / 8> make_reserved_masks() noexcept {
+  static_assert(M::size % 8 == 0);
   std::array<std::uint64_t, M::size / 8> masks{};
   for (const wire_row& row : wire_layout<M>.view()) {
     if (!row.is_reserved()) continue;
@@ -628,10 +626,14 @@ constexpr std::array<std::uint64_t, M::size / 8> make_reserved_masks() noexcept 
   }
   return masks;
 }
-template <class M>
-inline constexpr auto reserved_masks = make_reserved_masks<M>();
 
 }  // namespace detail
+
+/// For each little-endian 64-bit word of M, the bits that belong to reserved bytes (derived
+/// from wire_layout<M> at compile time): `load_le<std::uint64_t>(in, 8 * w) &
+/// reserved_masks<M>[w]` is non-zero exactly when word w has a non-zero reserved byte.
+template <message M>
+inline constexpr std::array<std::uint64_t, M::size / 8> reserved_masks = detail::make_reserved_masks<M>();
 
 /// True when a reserved byte of a message M at the start of in is non-zero. Only the bytes
 /// present are examined (a short input is judged by what it has). For an error response only
@@ -654,83 +656,43 @@ template <message M>
       for (std::size_t i = 8 * w; i < end; ++i)
         word |= std::uint64_t{std::to_integer<std::uint8_t>(in[i])} << (8 * (i % 8));
     }
-    if ((word & detail::reserved_masks<M>[w]) != 0) return true;
+    if ((word & reserved_masks<M>[w]) != 0) return true;
   }
   return false;
 }
 
-// --- any request, any response -----------------------------------------------------------------
+// --- dispatch on msg_type ---------------------------------------------------------------------
 
-using any_request = std::variant<read_request, read_cross_request, cfg_request, clock_cap_request,
-                                 cross_cap_request, read_alarm_request, set_alarm_request,
-                                 set_alarm_enabled_request>;
-using any_response = std::variant<read_response, read_cross_response, cfg_response, clock_cap_response,
-                                  cross_cap_response, read_alarm_response, set_alarm_response,
-                                  set_alarm_enabled_response>;
-
-/// Every message type, requests and responses in the spec's order and then NOTIF_ALARM: for
-/// generic code that must cover them all (tests, fuzzers, tools), e.g. with std::apply.
-using all_messages =
-    std::tuple<read_request, read_response, read_cross_request, read_cross_response, cfg_request, cfg_response,
-               clock_cap_request, clock_cap_response, cross_cap_request, cross_cap_response, read_alarm_request,
-               read_alarm_response, set_alarm_request, set_alarm_response, set_alarm_enabled_request,
-               set_alarm_enabled_response, notif_alarm>;
-
-namespace detail {
-
-template <class Variant, class Pick>
-constexpr auto dispatch(msg_type t, Pick&& pick) {
+/// Calls on_request(std::type_identity<M>{}) with the request type M whose msg_type is t, or
+/// on_other() when t names no request (an undefined value, or NOTIF_ALARM, which belongs on
+/// alarmq). Both must return the same type. The one place that maps a msg_type to its request:
+/// decoders, devices and checkers dispatch through it.
+template <class OnRequest, class OnOther>
+constexpr decltype(auto) visit_request(msg_type t, OnRequest&& on_request, OnOther&& on_other) {
   switch (t) {
-    case msg_type::read: return pick(std::variant_alternative_t<0, Variant>{});
-    case msg_type::read_cross: return pick(std::variant_alternative_t<1, Variant>{});
-    case msg_type::cfg: return pick(std::variant_alternative_t<2, Variant>{});
-    case msg_type::clock_cap: return pick(std::variant_alternative_t<3, Variant>{});
-    case msg_type::cross_cap: return pick(std::variant_alternative_t<4, Variant>{});
-    case msg_type::read_alarm: return pick(std::variant_alternative_t<5, Variant>{});
-    case msg_type::set_alarm: return pick(std::variant_alternative_t<6, Variant>{});
-    case msg_type::set_alarm_enabled: return pick(std::variant_alternative_t<7, Variant>{});
+    case msg_type::read: return on_request(std::type_identity<read_request>{});
+    case msg_type::read_cross: return on_request(std::type_identity<read_cross_request>{});
+    case msg_type::cfg: return on_request(std::type_identity<cfg_request>{});
+    case msg_type::clock_cap: return on_request(std::type_identity<clock_cap_request>{});
+    case msg_type::cross_cap: return on_request(std::type_identity<cross_cap_request>{});
+    case msg_type::read_alarm: return on_request(std::type_identity<read_alarm_request>{});
+    case msg_type::set_alarm: return on_request(std::type_identity<set_alarm_request>{});
+    case msg_type::set_alarm_enabled: return on_request(std::type_identity<set_alarm_enabled_request>{});
     case msg_type::notif_alarm: break;
   }
-  return decltype(pick(std::variant_alternative_t<0, Variant>{})){errc::unknown_msg_type};
+  return on_other();
 }
-
-}  // namespace detail
 
 /// Wire size of the request of type t; 0 when t names no request.
 [[nodiscard]] constexpr std::size_t request_size(msg_type t) noexcept {
-  return detail::dispatch<any_request>(t, [](auto r) -> result<std::size_t> { return decltype(r)::size; })
-      .value_or(std::size_t{0});
+  return visit_request(
+      t, []<class M>(std::type_identity<M>) { return M::size; }, [] { return std::size_t{0}; });
 }
 
 /// Wire size of the full (OK) response to a request of type t; 0 when t names no request.
 [[nodiscard]] constexpr std::size_t response_size(msg_type t) noexcept {
-  return detail::dispatch<any_request>(t, [](auto r) -> result<std::size_t> {
-           return decltype(r)::response_type::size;
-         }).value_or(std::size_t{0});
-}
-
-/// Decodes any request, dispatching on its msg_type. A msg_type that is not a request
-/// (including NOTIF_ALARM, which belongs on alarmq) gives unknown_msg_type: a device answers it
-/// with S_EOPNOTSUPP, and too_short with S_EINVAL (5.23.6.2).
-[[nodiscard]] constexpr result<any_request> decode_request(std::span<const std::byte> in) noexcept {
-  const auto t = peek_msg_type(in);
-  if (!t) return t.error();
-  return detail::dispatch<any_request>(*t, [&]<class M>(M) -> result<any_request> {
-    auto m = decode<M>(in);
-    if (!m) return m.error();
-    return any_request{*m};
-  });
-}
-
-/// Decodes the response to a request of type `request_type` (responses carry no msg_type).
-/// A request_type that names no request gives unknown_msg_type.
-[[nodiscard]] constexpr result<any_response> decode_response(msg_type request_type,
-                                                             std::span<const std::byte> in) noexcept {
-  return detail::dispatch<any_response>(request_type, [&]<class M>(M) -> result<any_response> {
-    auto m = decode<M>(in);
-    if (!m) return m.error();
-    return any_response{*m};
-  });
+  return visit_request(
+      t, []<class M>(std::type_identity<M>) { return M::response_type::size; }, [] { return std::size_t{0}; });
 }
 
 /// True when a reserved byte of the request in `in` is non-zero (dispatching on its msg_type;
@@ -738,23 +700,8 @@ constexpr auto dispatch(msg_type t, Pick&& pick) {
 [[nodiscard]] constexpr bool request_has_nonzero_reserved(std::span<const std::byte> in) noexcept {
   const auto t = peek_msg_type(in);
   if (!t) return false;
-  const auto r = detail::dispatch<any_request>(*t, [&]<class M>(M) -> result<bool> {
-    return has_nonzero_reserved<M>(in);
-  });
-  return r.value_or(false);
-}
-
-/// msg_type of whichever message v holds.
-template <class... M>
-[[nodiscard]] constexpr msg_type msg_type_of(const std::variant<M...>& v) noexcept {
-  return std::visit([](const auto& m) { return std::remove_cvref_t<decltype(m)>::msg_type; }, v);
-}
-
-/// Encodes whichever message v holds into out (see encode(const M&, std::span<std::byte>)).
-template <class... M>
-[[nodiscard]] constexpr result<std::size_t> encode(const std::variant<M...>& v,
-                                                  std::span<std::byte> out) noexcept {
-  return std::visit([&](const auto& m) { return encode(m, out); }, v);
+  return visit_request(
+      *t, [&]<class M>(std::type_identity<M>) { return has_nonzero_reserved<M>(in); }, [] { return false; });
 }
 
 VRTC_END_NAMESPACE

@@ -115,12 +115,16 @@ class sbuf_end {
  protected:
   sbuf_end(std::span<std::byte> memory, const sbuf_geometry& g) noexcept : memory_(memory), geometry_(g) {}
 
-  static result<sbuf_geometry> attach_checks(std::span<std::byte> memory, std::uint32_t ele_size) noexcept {
+  /// End (a producer or a consumer, which befriend this class) attached to `memory`.
+  template <class End>
+  static result<End> attach_as(std::span<std::byte> memory, std::uint32_t ele_size) noexcept {
     // atomic_ref needs the 32-bit index fields naturally aligned.
     static_assert(std::atomic_ref<std::uint32_t>::required_alignment <= 4);
     static_assert(std::atomic_ref<std::uint32_t>::is_always_lock_free);
     if (reinterpret_cast<std::uintptr_t>(memory.data()) % 8 != 0) return errc::invalid_argument;
-    return sbuf_validate(memory, ele_size);
+    const auto g = sbuf_validate(memory, ele_size);
+    if (!g) return g.error();
+    return End(memory, *g);
   }
 
   [[nodiscard]] std::uint32_t load(std::size_t offset, std::memory_order order) const noexcept {
@@ -162,9 +166,7 @@ class sbuf_producer : public detail::sbuf_end {
   /// Attaches to an initialised ring of `ele_size`-byte elements. invalid_argument for a span
   /// that is not 8-byte aligned; otherwise the errors of sbuf_validate.
   [[nodiscard]] static result<sbuf_producer> attach(std::span<std::byte> memory, std::uint32_t ele_size) noexcept {
-    const auto g = attach_checks(memory, ele_size);
-    if (!g) return g.error();
-    return sbuf_producer(memory, *g);
+    return attach_as<sbuf_producer>(memory, ele_size);
   }
 
   /// Appends one element of exactly ele_size bytes. ring_full when no slot is free (the
@@ -192,6 +194,7 @@ class sbuf_producer : public detail::sbuf_end {
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
 
  private:
+  friend class detail::sbuf_end;
   sbuf_producer(std::span<std::byte> memory, const sbuf_geometry& g) noexcept : sbuf_end(memory, g) {}
   std::uint64_t dropped_ = 0;
 };
@@ -201,9 +204,7 @@ class sbuf_consumer : public detail::sbuf_end {
  public:
   /// Attaches to an initialised ring; errors as for sbuf_producer::attach.
   [[nodiscard]] static result<sbuf_consumer> attach(std::span<std::byte> memory, std::uint32_t ele_size) noexcept {
-    const auto g = attach_checks(memory, ele_size);
-    if (!g) return g.error();
-    return sbuf_consumer(memory, *g);
+    return attach_as<sbuf_consumer>(memory, ele_size);
   }
 
   /// Removes the oldest element into the first ele_size bytes of `out`. ring_empty when
@@ -235,6 +236,7 @@ class sbuf_consumer : public detail::sbuf_end {
   }
 
  private:
+  friend class detail::sbuf_end;
   sbuf_consumer(std::span<std::byte> memory, const sbuf_geometry& g) noexcept : sbuf_end(memory, g) {}
 };
 

@@ -30,6 +30,7 @@
 #include "vrtc/core/config.hpp"
 #include "vrtc/linux/file.hpp"
 #include "vrtc/linux/host_tai.hpp"
+#include "vrtc/linux/posix.hpp"
 
 VRTC_BEGIN_NAMESPACE
 namespace ptp {
@@ -249,10 +250,7 @@ struct system_calls {
   static system_calls real() {
     system_calls s;
     s.ioctl = [](int fd, unsigned long request, void* arg) {
-      for (;;) {
-        if (::ioctl(fd, request, arg) == 0) return 0;
-        if (errno != EINTR) return errno;
-      }
+      return posix::retry_eintr([&] { return ::ioctl(fd, request, arg); }) == 0 ? 0 : errno;
     };
     s.gettime = [](clockid_t clock, timespec& out) { return ::clock_gettime(clock, &out) == 0 ? 0 : errno; };
     s.tai_offset = [](int& tai) {
@@ -314,26 +312,14 @@ struct attribute {
     a.problem = vmclock::describe_failure(f.error(), vmclock::file_kinds::regular);
     return a;
   }
-  std::string text;
-  char buf[512];
-  bool cut = false;
-  for (;;) {
-    const ssize_t n = ::read(f->fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      a.problem = std::string("read failed: ") + std::strerror(errno);
-      ::close(f->fd);
-      return a;
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > limit) {
-      text.resize(limit);
-      cut = true;
-      break;
-    }
-  }
+  posix::limited_read got = posix::read_to_limit(f->fd, limit);
   ::close(f->fd);
+  if (!got.ok()) {
+    a.problem = std::string("read failed: ") + std::strerror(got.sys_errno);
+    return a;
+  }
+  std::string text = std::move(got.text);
+  const bool cut = got.cut;
   const auto end = text.find('\n');
   if (end != std::string::npos) text.resize(end);
   else if (cut) a.problem = "longer than " + std::to_string(limit) + " bytes; cut short";

@@ -20,6 +20,7 @@
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
 #include "vrtc/format/vhost_user.hpp"
+#include "vrtc/linux/posix.hpp"
 
 VRTC_BEGIN_NAMESPACE
 
@@ -57,8 +58,7 @@ inline constexpr int recv_flags = 0;
     msg.msg_iovlen = 1;
     msg.msg_control = control.data();
     msg.msg_controllen = control.size();
-    const ssize_t n = ::recvmsg(sock, &msg, recv_flags);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = posix::retry_eintr([&] { return ::recvmsg(sock, &msg, recv_flags); });
     if (n < 0) return errno == ECONNRESET ? errc::vhost_disconnected : errc::io_error;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
       if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
@@ -124,8 +124,7 @@ inline constexpr int recv_flags = 0;
       c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
       std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
     }
-    const ssize_t n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = posix::retry_eintr([&] { return ::sendmsg(sock, &msg, MSG_NOSIGNAL); });
     if (n < 0) return errno == EPIPE || errno == ECONNRESET ? errc::vhost_disconnected : errc::io_error;
     done += static_cast<std::size_t>(n);
   }

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -176,18 +177,10 @@ class device {
   std::size_t handle(std::span<const std::byte> request, std::span<std::byte> response, reference_time now) {
     if (response.size() < header_size) return 0;  // §5.23.6.2: MUST NOT set status
     if (request.size() < header_size) return fail(status::einval, response);
-    switch (static_cast<msg_type>(load_le<std::uint16_t>(request, 0))) {
-      case msg_type::read: return serve<read_request>(request, response, now);
-      case msg_type::read_cross: return serve<read_cross_request>(request, response, now);
-      case msg_type::cfg: return serve<cfg_request>(request, response, now);
-      case msg_type::clock_cap: return serve<clock_cap_request>(request, response, now);
-      case msg_type::cross_cap: return serve<cross_cap_request>(request, response, now);
-      case msg_type::read_alarm: return serve<read_alarm_request>(request, response, now);
-      case msg_type::set_alarm: return serve<set_alarm_request>(request, response, now);
-      case msg_type::set_alarm_enabled: return serve<set_alarm_enabled_request>(request, response, now);
-      case msg_type::notif_alarm: break;  // an alarmq message, not a request
-    }
-    return fail(status::eopnotsupp, response);
+    return visit_request(
+        static_cast<msg_type>(load_le<std::uint16_t>(request, 0)),
+        [&]<class Req>(std::type_identity<Req>) { return serve<Req>(request, response, now); },
+        [&] { return fail(status::eopnotsupp, response); });  // NOTIF_ALARM belongs on alarmq
   }
 
   // --- alarms --------------------------------------------------------------------------------
@@ -306,7 +299,7 @@ class device {
     const auto decoded = decode<Req>(request);
     if (!decoded) return fail(status::eio, response);
     const Req& m = *decoded;
-    bool invalid = config_.strict_requests && reserved_bits_set<Req>(request);
+    bool invalid = config_.strict_requests && has_nonzero_reserved<Req>(request);
     if constexpr (requires { m.hw_counter; }) {
       if (m.hw_counter == hw_counter::invalid) invalid = true;
       else if (!is_spec_defined(m.hw_counter) && !transform_of(m.hw_counter)) return fail(status::eopnotsupp, response);
@@ -320,25 +313,6 @@ class device {
     }
     if (invalid) return fail(status::einval, response);
     return execute(m, response, now);
-  }
-
-  /// The reserved bytes of M as one bit mask per 8-byte word, from its wire layout (computed
-  /// at compile time, so the strict check costs a few AND instructions per request).
-  template <class M>
-  static constexpr std::array<std::uint64_t, M::size / 8> reserved_words = [] {
-    static_assert(M::size % 8 == 0);
-    std::array<std::uint64_t, M::size / 8> words{};
-    for (const wire_row& row : wire_layout<M>.view())
-      if (row.is_reserved())
-        for (std::size_t i = row.offset; i < row.offset + row.size; ++i) words[i / 8] |= std::uint64_t{0xFF} << (8 * (i % 8));
-    return words;
-  }();
-
-  template <class M>
-  [[nodiscard]] static bool reserved_bits_set(std::span<const std::byte> request) noexcept {
-    std::uint64_t any = 0;
-    for (std::size_t w = 0; w < M::size / 8; ++w) any |= load_le<std::uint64_t>(request, 8 * w) & reserved_words<M>[w];
-    return any != 0;
   }
 
   [[nodiscard]] const counter_transform* transform_of(hw_counter h) const noexcept {

@@ -43,6 +43,7 @@
 #include "vrtc/format/messages.hpp"
 #include "vrtc/format/protocol.hpp"
 #include "vrtc/format/vhost_user.hpp"
+#include "vrtc/linux/posix.hpp"
 #include "vrtc/linux/vhost_user_socket.hpp"
 #include "vrtc/roles/virtqueue.hpp"
 #include "vrtc/roles/virtqueue_driver.hpp"
@@ -427,9 +428,7 @@ class vhost_user_frontend {
   // One reply to `r`, within the timeout.
   std::optional<vhost_user::message> receive(vhost_user::request r) {
     pollfd pfd{sock_, POLLIN, 0};
-    int ready = 0;
-    do ready = ::poll(&pfd, 1, opt_.timeout_ms);
-    while (ready < 0 && errno == EINTR);
+    const int ready = posix::retry_eintr([&] { return ::poll(&pfd, 1, opt_.timeout_ms); });
     if (ready <= 0)
       return fail_opt<vhost_user::message>(std::string("no reply to ") + vhost_user::to_string(r) + " within " +
                                            std::to_string(opt_.timeout_ms) + " ms");
