@@ -6,7 +6,7 @@ set -euo pipefail
 
 tool="$1/rtc-change-replay"
 src="${VRTC_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
-traces="$src/examples/traces"
+traces="$src/tools/traces"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
