@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -42,6 +43,13 @@ class help_formatter : public CLI::Formatter {
   std::string make_usage(const CLI::App* app, std::string name) const override {
     if (!app->get_description().empty()) return {};
     return CLI::Formatter::make_usage(app, std::move(name));
+  }
+  /// In a list of subcommands, each one's synopsis line alone.
+  std::string make_subcommand(const CLI::App* sub) const override {
+    const std::string& d = sub->get_description();
+    std::stringstream out;
+    CLI::detail::format_help(out, sub->get_name(), d.substr(0, d.find('\n')), column_width_);
+    return out.str();
   }
 };
 
