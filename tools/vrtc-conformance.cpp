@@ -262,20 +262,20 @@ std::string verdict_json(verdict v) {
 }
 
 void print_json(const report& r) {
-  std::string s = "{\"framing_version\": " + std::to_string(framing_version) + ", \"checks\": [";
-  for (std::size_t i = 0; i < r.results.size(); ++i) {
-    const check_result& c = r.results[i];
-    if (i != 0) s += ", ";
-    s += "{\"id\": \"" + json_escape(c.id) + "\", \"section\": \"" + json_escape(c.section) + "\", \"title\": \"" +
-         json_escape(c.title) + "\", \"verdict\": \"" + verdict_json(c.outcome) + "\"";
+  vrtc_tools::json checks = vrtc_tools::json::array();
+  for (const check_result& c : r.results) {
+    vrtc_tools::json_object o;
+    o.add("id", c.id).add("section", c.section).add("title", c.title).add("verdict", verdict_json(c.outcome));
     for (const auto& [key, value] : {std::pair{"request", &c.request}, std::pair{"response", &c.response},
                                      std::pair{"expected", &c.expected}, std::pair{"detail", &c.detail}})
-      if (!value->empty()) s += std::string(", \"") + key + "\": \"" + json_escape(*value) + "\"";
-    s += "}";
+      if (!value->empty()) o.add(key, *value);
+    checks.push_back(o.value());
   }
-  s += "], \"passed\": " + std::to_string(r.passed()) + ", \"failed\": " + std::to_string(r.failed()) +
-       ", \"not_applicable\": " + std::to_string(r.not_applicable()) + "}\n";
-  std::fputs(s.c_str(), stdout);
+  vrtc_tools::json_object out;
+  out.add("framing_version", std::uint64_t{framing_version}).set("checks", std::move(checks));
+  out.add("passed", std::uint64_t{r.passed()}).add("failed", std::uint64_t{r.failed()});
+  out.add("not_applicable", std::uint64_t{r.not_applicable()});
+  std::printf("%s\n", out.str().c_str());
 }
 
 std::string xml_escape(std::string_view text) {
