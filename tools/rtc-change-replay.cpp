@@ -117,7 +117,7 @@ std::optional<options> parse_args(int argc, char** argv, int& exit_status) {
   const CLI::Option* max_wait_opt =
       app.add_option("--max-wait-ms", max_wait, "Longest wait for a write sequence to settle in ms (default 10000)")
           ->type_name("N");
-  app.add_option("TRACE", o.trace, "The trace of CMOS register writes")->required();
+  app.add_option("TRACE", o.trace, "The trace of CMOS register writes")->type_name("")->required();
   const auto usage_error = [&](const std::string& why) {
     std::cerr << usage_text;
     exit_status = fail(why);

@@ -564,7 +564,8 @@ int run(int argc, char** argv) {
   std::string path, page, counter, root, interval_ms, count, timeout_ms;
   const auto add_json = [&](CLI::App* cmd) { cmd->add_flag("--json", json, "One line of JSON instead of text"); };
   const auto add_path = [&](CLI::App* cmd) {
-    return cmd->add_option("PATH", path, "A vmclock device or a file holding the structure (default: the first /dev/vmclock*)");
+    return cmd->add_option("PATH", path, "A vmclock device or a file holding the structure (default: the first /dev/vmclock*)")
+        ->type_name("");
   };
 
   CLI::App* const dump_cmd = app.add_subcommand("dump",
@@ -575,8 +576,8 @@ int run(int argc, char** argv) {
   CLI::App* const time_cmd = app.add_subcommand("time",
       "usage: vmclock time --page PATH --counter N [--json]\n\nThe time the page gives at counter value N "
       "(decimal or 0x-prefixed hexadecimal).\n");
-  time_cmd->add_option("--page", page, "The vmclock page: a device or a file");
-  const CLI::Option* counter_opt = time_cmd->add_option("--counter", counter, "The counter value, decimal or 0x-hexadecimal");
+  time_cmd->add_option("--page", page, "The vmclock page: a device or a file")->type_name("PATH");
+  const CLI::Option* counter_opt = time_cmd->add_option("--counter", counter, "The counter value, decimal or 0x-hexadecimal")->type_name("N");
   add_json(time_cmd);
   CLI::App* const now_cmd = app.add_subcommand("now",
       "usage: vmclock now [--json] [PATH]\n\nThe time the page gives at this CPU's counter, now.\n");
@@ -586,15 +587,15 @@ int run(int argc, char** argv) {
       "usage: vmclock probe [--json] [--root DIR]\n\nWhat this machine has: device, driver, kernel; exits 0 whenever "
       "it ran.\n");
   add_json(probe_cmd);
-  const CLI::Option* root_opt = probe_cmd->add_option("--root", root, "Look below DIR instead of / (a copy or a fake tree)");
+  const CLI::Option* root_opt = probe_cmd->add_option("--root", root, "Look below DIR instead of / (a copy or a fake tree)")->type_name("DIR");
   CLI::App* const watch_cmd = app.add_subcommand("watch",
       "usage: vmclock watch [PATH] [--interval-ms N] [--count N] [--timeout-ms N] [--json]\n\nOne line per change of "
       "disruption_marker, vm_generation_counter, clock_status or flags\n(the first line is the state at start).\n");
   const CLI::Option* watch_path = add_path(watch_cmd);
   const CLI::Option* interval_opt =
-      watch_cmd->add_option("--interval-ms", interval_ms, "Re-read interval without notifications (default 100)");
-  const CLI::Option* count_opt = watch_cmd->add_option("--count", count, "Stop after N lines");
-  const CLI::Option* timeout_opt = watch_cmd->add_option("--timeout-ms", timeout_ms, "Stop after N milliseconds");
+      watch_cmd->add_option("--interval-ms", interval_ms, "Re-read interval without notifications (default 100)")->type_name("N");
+  const CLI::Option* count_opt = watch_cmd->add_option("--count", count, "Stop after N lines")->type_name("N");
+  const CLI::Option* timeout_opt = watch_cmd->add_option("--timeout-ms", timeout_ms, "Stop after N milliseconds")->type_name("N");
   add_json(watch_cmd);
   // A word that is no command stays with the top level, to be named in the error.
   app.allow_extras();

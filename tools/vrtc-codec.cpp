@@ -262,11 +262,11 @@ int run(int argc, char** argv) {
   vrtc_tools::setup(app);
   std::string json_text, hex, name, dir;
   CLI::App* const encode_cmd = app.add_subcommand("encode", encode_text);
-  encode_cmd->add_option("JSON", json_text, "The message as a flat JSON object")->required();
+  encode_cmd->add_option("JSON", json_text, "The message as a flat JSON object")->type_name("")->required();
   CLI::App* const decode_cmd = app.add_subcommand("decode", decode_text);
-  const CLI::Option* const msg_opt = decode_cmd->add_option("--msg", name, "Message name, e.g. CFG (needed for a response)");
-  const CLI::Option* const dir_opt = decode_cmd->add_option("--dir", dir, "req or resp");
-  decode_cmd->add_option("HEX", hex, "The message bytes in hex")->required();
+  const CLI::Option* const msg_opt = decode_cmd->add_option("--msg", name, "Message name, e.g. CFG (needed for a response)")->type_name("NAME");
+  const CLI::Option* const dir_opt = decode_cmd->add_option("--dir", dir, "req or resp")->type_name("req|resp");
+  decode_cmd->add_option("HEX", hex, "The message bytes in hex")->type_name("")->required();
   // A word that is no command stays with the top level, to be named in the error.
   app.allow_extras();
   if (const auto done = vrtc_tools::parse(app, argc, argv)) return *done;

@@ -316,7 +316,7 @@ int run(int argc, char** argv) {
   };
   const auto add_json = [&](CLI::App* cmd) { cmd->add_flag("--json", o.json, "One line of JSON instead of text"); };
   const auto add_clock = [&](CLI::App* cmd) {
-    cmd->add_option("CLOCK", o.positional, "/dev/ptpN (or a link to it), ptpN, or an exact clock_name");
+    cmd->add_option("CLOCK", o.positional, "/dev/ptpN (or a link to it), ptpN, or an exact clock_name")->type_name("");
   };
   const auto add_scale = [&](CLI::App* cmd) {
     return cmd->add_option("--scale", scale, "The time scale of a clock vrtc does not recognize: utc, tai, monotonic, "

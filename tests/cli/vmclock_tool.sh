@@ -185,7 +185,7 @@ bad "missing command; see vmclock --help"
 bad "unknown command: show" show "$dir/tai.bin"
 bad "time needs --page PATH and --counter N" time --page "$dir/tai.bin"
 bad "time needs --page PATH and --counter N" time --counter 5
-bad "--counter: 1 required TEXT missing; try vmclock --help" time --page "$dir/tai.bin" --counter
+bad "--counter: 1 required N missing; try vmclock --help" time --page "$dir/tai.bin" --counter
 bad "bad counter value" time --page "$dir/tai.bin" --counter 12x
 bad "bad counter value" time --page "$dir/tai.bin" --counter -1
 bad "bad counter value" time --page "$dir/tai.bin" --counter 0x

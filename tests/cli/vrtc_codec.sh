@@ -95,7 +95,7 @@ bad 'JSON is required; try vrtc-codec --help' encode
 bad 'The following argument was not expected: extra; try vrtc-codec --help' encode '{}' extra
 bad 'HEX is required; try vrtc-codec --help' decode
 bad 'The following argument was not expected: --verbose; try vrtc-codec --help' decode --verbose 0010000000000000
-bad '--msg: 1 required TEXT missing; try vrtc-codec --help' decode 0010000000000000 --msg
+bad '--msg: 1 required NAME missing; try vrtc-codec --help' decode 0010000000000000 --msg
 bad '--msg: At Most 1 required but received 2; try vrtc-codec --help' decode --msg CFG --msg CFG --dir req 0010000000000000
 bad 'The following argument was not expected: 0010000000000000; try vrtc-codec --help' decode 0010000000000000 0010000000000000
 # invalid hex, odd length
