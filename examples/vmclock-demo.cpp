@@ -165,6 +165,7 @@ void reader_process(const std::string& page_path, shared_state& s) {
   }
 }
 
+#ifndef VRTC_VMCLOCK_HOST
 std::string self_dir() {
   char buf[4096];
   const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -172,9 +173,19 @@ std::string self_dir() {
   std::string p(buf, static_cast<std::size_t>(n));
   return p.substr(0, p.rfind('/'));
 }
+#endif
+
+/// The build tree's tools/vmclock-host when the build says where it is, else the one beside us.
+std::string default_host_path() {
+#ifdef VRTC_VMCLOCK_HOST
+  return VRTC_VMCLOCK_HOST;
+#else
+  return self_dir() + "/vmclock-host";
+#endif
+}
 
 int run(int argc, char** argv) {
-  std::string host_path = self_dir() + "/vmclock-host";
+  std::string host_path = default_host_path();
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--host" && i + 1 < argc) {

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 demos=(vrtc-demo vmclock-demo)
 cmake --preset dev >/dev/null
-# vmclock-demo starts vmclock-host from its own directory.
+# vmclock-demo starts the build's tools/vmclock-host.
 cmake --build --preset dev --target "${demos[@]}" vmclock-host >/dev/null
 for demo in "${demos[@]}"; do
   printf '\n=== %s\n\n' "$demo"

@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config python3   # build and reference scripts
   catch2 libfmt-dev libbenchmark-dev         # tests, formatters, benchmarks
+  libcli11-dev nlohmann-json3-dev            # the command-line tools (arguments, JSON)
   clang-14 libclang-rt-14-dev                # libFuzzer and clang sanitizers
   tzdata                                     # /usr/share/zoneinfo/leap-seconds.list (host TAI)
 )

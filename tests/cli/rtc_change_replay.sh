@@ -6,7 +6,7 @@ set -euo pipefail
 
 tool="$1/rtc-change-replay"
 src="${VRTC_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
-traces="$src/examples/traces"
+traces="$src/tools/traces"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -150,11 +150,11 @@ expect_error time-backwards 'back.trace:2: time goes backwards' "$tool" "$work/b
 printf '1.5 0x04 0x01\n' >"$work/frac.trace"
 expect_error fractional-time 'frac.trace:1: bad time "1.5"' "$tool" "$work/frac.trace"
 expect_error missing-file 'cannot open' "$tool" "$work/does-not-exist.trace"
-expect_error no-trace 'no TRACE given' "$tool"
-expect_error two-traces 'more than one TRACE' "$tool" "$work/misc.trace" "$work/misc.trace"
-expect_error unknown-option 'unknown option --frobnicate' "$tool" --frobnicate "$work/misc.trace"
+expect_error no-trace 'TRACE is required' "$tool"
+expect_error two-traces "The following argument was not expected: $work/misc.trace" "$tool" "$work/misc.trace" "$work/misc.trace"
+expect_error unknown-option 'The following argument was not expected: --frobnicate' "$tool" --frobnicate "$work/misc.trace"
 expect_error zero-window '--window-ms needs' "$tool" --window-ms 0 "$work/misc.trace"
-expect_error missing-window-value '--window-ms needs' "$tool" --window-ms
+expect_error missing-window-value '--window-ms: 1 required N missing' "$tool" --window-ms
 expect_error max-wait-too-short '--max-wait-ms must not be shorter' "$tool" --window-ms 2000 --max-wait-ms 1000 "$work/misc.trace"
 expect_error invalid-initial '--initial needs' "$tool" --initial 2023-02-29T00:00:00 "$work/misc.trace"
 expect_error malformed-initial '--initial needs' "$tool" --initial 2023-02-28 "$work/misc.trace"

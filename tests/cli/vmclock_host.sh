@@ -220,14 +220,14 @@ check_error() {
 }
 check_error "--page PATH is required"
 check_error "--page PATH is required" --rate 10
-check_error "--page needs a value" --page
-check_error "--leap-seconds needs a value" --page "$dir/p" --leap-seconds
+check_error "--page: 1 required PATH missing; try vmclock-host --help" --page
+check_error "--leap-seconds: 1 required LIST missing; try vmclock-host --help" --page "$dir/p" --leap-seconds
 check_error "--rate must be between 1 and 1000" --page "$dir/p" --rate 0
 check_error "--rate must be between 1 and 1000" --page "$dir/p" --rate 1001
 check_error "bad value for --rate: ten" --page "$dir/p" --rate ten
 check_error "bad value for --max-error-ns: -1" --page "$dir/p" --max-error-ns -1
 check_error "--max-error-ns must be at least 1" --page "$dir/p" --max-error-ns 0
-check_error "unexpected argument: extra" --page "$dir/p" extra
+check_error "The following argument was not expected: extra; try vmclock-host --help" --page "$dir/p" extra
 check_error "cannot open $dir/no/such/dir/page: No such file or directory" --page "$dir/no/such/dir/page"
 "$tools/vmclock-host" --help | grep -q '^usage: vmclock-host --page PATH' || fail "--help"
 

@@ -269,14 +269,14 @@ check_error "$dir/short: short page: 4 bytes, a vmclock structure needs at least
 check_error "bad value for --interval-ms: 5x" watch "$dir/page" --interval-ms 5x
 check_error "--interval-ms must be at least 1" watch "$dir/page" --interval-ms 0
 check_error "--count must be at least 1" watch "$dir/page" --count 0
-check_error "--timeout-ms needs a value" watch "$dir/page" --timeout-ms
-check_error "unexpected argument: $dir/page" probe "$dir/page"
+check_error "--timeout-ms: 1 required N missing; try vmclock --help" watch "$dir/page" --timeout-ms
+check_error "The following argument was not expected: $dir/page; try vmclock --help" probe "$dir/page"
 # Without PATH: the first /dev/vmclock* node, or an error that points at the probe.
 if ! compgen -G '/dev/vmclock[0-9]*' >/dev/null; then
   check_error 'no /dev/vmclock* device (`vmclock probe` says why); give a PATH' watch --count 1
   check_error 'no /dev/vmclock* device (`vmclock probe` says why); give a PATH' now
 fi
-check_error "unexpected argument: --count" now --count 1 "$dir/page"
+check_error "The following arguments were not expected: $dir/page --count; try vmclock --help" now --count 1 "$dir/page"
 
 if [[ $failures -ne 0 ]]; then
   echo "$failures check(s) failed"

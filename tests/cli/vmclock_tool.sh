@@ -185,14 +185,14 @@ bad "missing command; see vmclock --help"
 bad "unknown command: show" show "$dir/tai.bin"
 bad "time needs --page PATH and --counter N" time --page "$dir/tai.bin"
 bad "time needs --page PATH and --counter N" time --counter 5
-bad "--counter needs a value" time --page "$dir/tai.bin" --counter
+bad "--counter: 1 required N missing; try vmclock --help" time --page "$dir/tai.bin" --counter
 bad "bad counter value" time --page "$dir/tai.bin" --counter 12x
 bad "bad counter value" time --page "$dir/tai.bin" --counter -1
 bad "bad counter value" time --page "$dir/tai.bin" --counter 0x
 bad "counter value out of range" time --page "$dir/tai.bin" --counter 18446744073709551616
-bad "unexpected argument: --page" dump --page "$dir/tai.bin"
-bad "unexpected argument: $dir/tai.bin" dump "$dir/tai.bin" "$dir/tai.bin"
-bad "unexpected argument: $dir/tai.bin" time "$dir/tai.bin" --counter 1
+bad "The following argument was not expected: --page; try vmclock --help" dump --page "$dir/tai.bin"
+bad "The following argument was not expected: $dir/tai.bin; try vmclock --help" dump "$dir/tai.bin" "$dir/tai.bin"
+bad "The following argument was not expected: $dir/tai.bin; try vmclock --help" time "$dir/tai.bin" --counter 1
 ok "$("$tool" --help)" --help
 
 if [[ $failures -ne 0 ]]; then

@@ -134,7 +134,8 @@ expect 2 "$tool" read 'Virtio PTP type 9/variant 9' --root "$root"
 # --- help and bad arguments ---
 for cmd in "" list read chrony udev; do
   expect 0 "$tool" $cmd --help
-  grep -q '^usage: vrtc-ptp list' <<<"$out" || fail "--help for '$cmd': $out"
+  grep -q "^usage: vrtc-ptp ${cmd:-list}" <<<"$out" || fail "--help for '$cmd': $out"
+  grep -q -- '--help' <<<"$out" || fail "--help for '$cmd' does not list the options: $out"
 done
 expect 2 "$tool"
 expect 2 "$tool" frobnicate

@@ -115,7 +115,7 @@ for prog in vmclock_relay:vmclock-relay guest_check:vrtc-guest-check; do
       { cat "$work/build-${prog##*:}.log"; die "building ${prog##*:} failed"; }
   fi
 done
-tools=$build/examples
+tools=$build/tools
 
 # --- the guest image ----------------------------------------------------------------------------
 stage=$work/initramfs

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "support/cli.hpp"
+
 namespace {
 
 using namespace vrtc;
@@ -23,12 +25,8 @@ using namespace vrtc::conformance;
 constexpr const char* usage_text =
     "usage: vrtc-refdevice [--fault NAME] [--no-alarm] [--clear-alarms-on-reset] [--hooks LIST]\n"
     "       vrtc-refdevice --list-faults\n"
-    "Serves the reference virtio-rtc device over the vrtc-conformance framing on stdin/stdout.\n"
-    "  --fault NAME              break one requirement on purpose (see --list-faults)\n"
-    "  --no-alarm                do not offer VIRTIO_RTC_F_ALARM\n"
-    "  --clear-alarms-on-reset   reset alarms to time 0, disabled, on a device reset\n"
-    "  --hooks LIST              announce only these hooks (comma-separated: reset, negotiate,\n"
-    "                            advance, step, alarmq; \"none\" for none); default: all\n";
+    "\n"
+    "Serves the reference virtio-rtc device over the vrtc-conformance framing on stdin/stdout.\n";
 
 bool read_exact(int fd, std::byte* p, std::size_t n) {
   while (n > 0) {
@@ -81,35 +79,34 @@ std::optional<std::uint32_t> parse_hooks(std::string_view list) {
 int main(int argc, char** argv) {
   reference_options options;
   std::uint32_t hooks = known_hooks;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(usage_text, stdout);
-      return 0;
-    }
-    if (a == "--list-faults") {
-      for (const fault_name& f : fault_names) std::printf("%.*s\n", static_cast<int>(f.name.size()), f.name.data());
-      return 0;
-    }
-    if (a == "--no-alarm") {
-      options.offer_alarm = false;
-    } else if (a == "--clear-alarms-on-reset") {
-      options.retention = alarm_retention::clear;
-    } else if ((a == "--fault" || a == "--hooks") && i + 1 < argc) {
-      const std::string_view v = argv[++i];
-      if (a == "--fault") {
-        const auto f = fault_from_name(v);
-        if (!f) return fail("unknown fault '" + std::string(v) + "' (see --list-faults)");
-        options.broken = *f;
-      } else {
-        const auto h = parse_hooks(v);
-        if (!h) return fail("bad hook list '" + std::string(v) + "'");
-        hooks = *h;
-      }
-    } else {
-      std::fputs(usage_text, stderr);
-      return 2;
-    }
+  std::string fault, hook_list;
+  bool no_alarm = false, clear_alarms = false, list_faults = false;
+  CLI::App app(usage_text, "vrtc-refdevice");
+  vrtc_tools::setup(app);
+  const CLI::Option* fault_opt =
+      app.add_option("--fault", fault, "Break one requirement on purpose (see --list-faults)")->type_name("NAME");
+  app.add_flag("--no-alarm", no_alarm, "Do not offer VIRTIO_RTC_F_ALARM");
+  app.add_flag("--clear-alarms-on-reset", clear_alarms, "Reset alarms to time 0, disabled, on a device reset");
+  const CLI::Option* hooks_opt = app.add_option("--hooks", hook_list,
+      "Announce only these hooks (comma-separated: reset, negotiate, advance, step, alarmq; \"none\" for none); "
+      "default: all")->type_name("LIST");
+  app.add_flag("--list-faults", list_faults, "Print the names of the faults and exit");
+  if (const auto done = vrtc_tools::parse(app, argc, argv, [](const std::string& why) { fail(why); })) return *done;
+  if (list_faults) {
+    for (const fault_name& f : fault_names) std::printf("%.*s\n", static_cast<int>(f.name.size()), f.name.data());
+    return 0;
+  }
+  if (no_alarm) options.offer_alarm = false;
+  if (clear_alarms) options.retention = alarm_retention::clear;
+  if (fault_opt->count() > 0) {
+    const auto f = fault_from_name(fault);
+    if (!f) return fail("unknown fault '" + fault + "' (see --list-faults)");
+    options.broken = *f;
+  }
+  if (hooks_opt->count() > 0) {
+    const auto h = parse_hooks(hook_list);
+    if (!h) return fail("bad hook list '" + hook_list + "'");
+    hooks = *h;
   }
 
   reference_device dev(options);

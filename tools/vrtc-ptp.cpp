@@ -25,7 +25,6 @@
 
 #include "support/cli.hpp"
 #include "support/files.hpp"
-#include "support/json.hpp"
 
 namespace {
 
@@ -97,59 +96,10 @@ ptp::time_scale parse_scale(std::string_view s) {
   fail("bad --scale \"" + ptp::printable(s) + "\" (utc, tai, monotonic, utc_smeared, utc_maybe_smeared)");
 }
 
-/// Parses the options a subcommand accepts (`allowed`, e.g. "json root"), leaving the rest as
-/// positional arguments.
-options parse(const std::vector<std::string_view>& args, std::string_view allowed) {
-  options o;
-  const auto accepts = [&](std::string_view name) {
-    std::size_t at = 0;
-    while ((at = allowed.find(name, at)) != std::string_view::npos) {
-      const bool start = at == 0 || allowed[at - 1] == ' ';
-      const bool end = at + name.size() == allowed.size() || allowed[at + name.size()] == ' ';
-      if (start && end) return true;
-      at += name.size();
-    }
-    return false;
-  };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view a = args[i];
-    if (a.size() < 2 || a.substr(0, 2) != "--") {
-      o.positional.emplace_back(a);
-      continue;
-    }
-    const std::string_view name = a.substr(2);
-    if (!accepts(name)) fail("unknown option " + ptp::printable(a) + " for this command (see --help)");
-    const auto value = [&]() -> std::string_view {
-      if (i + 1 >= args.size()) fail("option " + std::string(a) + " needs a value");
-      return args[++i];
-    };
-    if (name == "json") o.json = true;
-    else if (name == "allow-smeared") o.allow_smeared = true;
-    else if (name == "root") {
-      o.root = std::string(value());
-      if (o.root.empty()) fail("--root needs a directory");
-    } else if (name == "samples") o.samples = parse_count(value(), 1, 1000, "--samples");
-    else if (name == "leap-seconds") o.leap_list = value();
-    else if (name == "poll") o.poll = parse_count(value(), 0, 10, "--poll");
-    else if (name == "scale") o.scale = parse_scale(value());
-    else if (name == "method") {
-      const std::string_view m = value();
-      if (m == "auto") o.method.reset();
-      else if (m == "precise") o.method = ptp::read_method::precise;
-      else if (m == "extended") o.method = ptp::read_method::extended;
-      else if (m == "gettime") o.method = ptp::read_method::gettime;
-      else fail("bad --method \"" + ptp::printable(m) + "\" (auto, precise, extended, gettime)");
-    }
-  }
-  return o;
-}
-
-std::string json_string(std::string_view s) { return '"' + vrtc_tools::json_escape(s) + '"'; }
-
 /// A clock_name as printed: printable ASCII, cut to 64 bytes.
 std::string shown_name(const ptp::phc_info& c) { return c.clock_name ? ptp::printable(*c.clock_name) : std::string(); }
 
-std::string clock_json(const ptp::phc_info& c) {
+vrtc_tools::json clock_json(const ptp::phc_info& c) {
   json_object o;
   o.add("clock", c.name).add("device", c.device_path).add("node_present", c.node_present);
   if (c.clock_name) o.add("clock_name", shown_name(c));
@@ -166,7 +116,7 @@ std::string clock_json(const ptp::phc_info& c) {
     else o.add_null("virtio_variant_name");
   }
   o.add("description", c.identity.description);
-  return o.str();
+  return o.value();
 }
 
 std::string kernel_text(const std::optional<ptp::kernel_version>& k) {
@@ -178,11 +128,10 @@ int cmd_list(const options& o) {
   const ptp::environment env{o.root, ptp::system_calls::real()};
   const auto list = ptp::list_clocks(env);
   if (o.json) {
-    std::string clocks = "[";
-    for (const auto& c : list.clocks) clocks += (clocks.size() > 1 ? ", " : "") + clock_json(c);
-    clocks += "]";
+    vrtc_tools::json clocks = vrtc_tools::json::array();
+    for (const auto& c : list.clocks) clocks.push_back(clock_json(c));
     json_object out;
-    out.raw("clocks", clocks).add("kernel", kernel_text(list.kernel));
+    out.set("clocks", std::move(clocks)).add("kernel", kernel_text(list.kernel));
     if (!list.problem.empty()) out.add("problem", list.problem);
     std::printf("%s\n", out.str().c_str());
     return 0;
@@ -263,9 +212,9 @@ int cmd_read(const options& o) {
     else out.add_null("clock_name");
     out.add("source", ptp::to_string(c.clock.identity.source)).add("scale", ptp::to_string(c.scale));
     out.add("method", ptp::to_string(r.method)).add("samples", static_cast<std::uint64_t>(r.samples.size()));
-    std::string skipped = "[";
-    for (const auto& s : r.not_offered) skipped += (skipped.size() > 1 ? ", " : "") + json_string(s);
-    out.raw("not_offered", skipped + "]");
+    vrtc_tools::json skipped = vrtc_tools::json::array();
+    for (const auto& s : r.not_offered) skipped.push_back(std::string(s));
+    out.set("not_offered", std::move(skipped));
     out.add("phc_ns", est->best.phc).add("realtime_before_ns", est->best.system_before)
         .add("realtime_after_ns", est->best.system_after).add("delay_ns", est->delay_ns);
     out.add("system_clock", ptp::to_string(target));
@@ -357,32 +306,76 @@ int cmd_udev(const options& o) {
   return 0;
 }
 
-bool wants_help(const std::vector<std::string_view>& args) {
-  for (const auto a : args)
-    if (a == "--help" || a == "-h") return true;
-  return false;
-}
+int run(int argc, char** argv) {
+  CLI::App app(usage_text, "vrtc-ptp");
+  vrtc_tools::setup(app);
+  options o;
+  std::string samples, poll, method, scale;
+  const auto add_root = [&](CLI::App* cmd) {
+    cmd->add_option("--root", o.root, "Look for /sys, /dev and /proc below DIR")->type_name("DIR");
+  };
+  const auto add_json = [&](CLI::App* cmd) { cmd->add_flag("--json", o.json, "One line of JSON instead of text"); };
+  const auto add_clock = [&](CLI::App* cmd) {
+    cmd->add_option("CLOCK", o.positional, "/dev/ptpN (or a link to it), ptpN, or an exact clock_name")->type_name("");
+  };
+  const auto add_scale = [&](CLI::App* cmd) {
+    return cmd->add_option("--scale", scale, "The time scale of a clock vrtc does not recognize: utc, tai, monotonic, "
+                                            "utc_smeared, utc_maybe_smeared")->type_name("SCALE");
+  };
 
-int run(const std::vector<std::string_view>& args) {
-  if (args.empty()) {
-    std::fputs(usage_text, stderr);
-    fail("no command (list, read, chrony, udev)");
+  CLI::App* const list_cmd = app.add_subcommand("list",
+      "usage: vrtc-ptp list [--json] [--root DIR]\n\nThe PTP hardware clocks in /sys/class/ptp and what each is.\n");
+  add_json(list_cmd);
+  add_root(list_cmd);
+  CLI::App* const read_cmd = app.add_subcommand("read",
+      "usage: vrtc-ptp read CLOCK [--samples N] [--method auto|precise|extended|gettime]\n"
+      "                           [--scale SCALE] [--leap-seconds LIST] [--json] [--root DIR]\n\n"
+      "Samples the clock and prints its offset to the system clock of its time scale.\n");
+  add_clock(read_cmd);
+  const CLI::Option* samples_opt = read_cmd->add_option("--samples", samples, "Samples, 1..1000 (default 10)")->type_name("N");
+  const CLI::Option* method_opt =
+      read_cmd->add_option("--method", method, "Force a way of reading: auto, precise, extended, gettime")->type_name("METHOD");
+  const CLI::Option* read_scale = add_scale(read_cmd);
+  read_cmd->add_option("--leap-seconds", o.leap_list, "The leap-second list (default " + o.leap_list + ")")->type_name("LIST");
+  add_json(read_cmd);
+  add_root(read_cmd);
+  CLI::App* const chrony_cmd = app.add_subcommand("chrony",
+      "usage: vrtc-ptp chrony CLOCK [--allow-smeared] [--poll N] [--scale SCALE] [--root DIR]\n\n"
+      "A `refclock PHC` line for chrony.conf; a smeared clock only with --allow-smeared.\n");
+  add_clock(chrony_cmd);
+  chrony_cmd->add_flag("--allow-smeared", o.allow_smeared, "Accept a smeared clock (UTC_SMEARED, UTC_MAYBE_SMEARED)");
+  const CLI::Option* poll_opt = chrony_cmd->add_option("--poll", poll, "chrony's poll, 0..10 (default 2)")->type_name("N");
+  const CLI::Option* chrony_scale = add_scale(chrony_cmd);
+  add_root(chrony_cmd);
+  CLI::App* const udev_cmd = app.add_subcommand("udev",
+      "usage: vrtc-ptp udev\n\nudev rules that give the clocks stable names (/dev/ptp_vrtc_tai, /dev/ptp_vmclock, ...).\n");
+  // A word that is no command stays with the top level, to be named in the error.
+  app.allow_extras();
+
+  if (const auto done = vrtc_tools::parse(app, argc, argv)) return *done;
+  if (!app.remaining().empty())
+    fail("unknown command \"" + ptp::printable(app.remaining().front()) + "\" (list, read, chrony, udev; --help)");
+  if (o.root.empty()) fail("--root needs a directory");
+  if (samples_opt->count() > 0) o.samples = parse_count(samples, 1, 1000, "--samples");
+  if (poll_opt->count() > 0) o.poll = parse_count(poll, 0, 10, "--poll");
+  if (read_scale->count() > 0 || chrony_scale->count() > 0) o.scale = parse_scale(scale);
+  if (method_opt->count() > 0) {
+    if (method == "auto") o.method.reset();
+    else if (method == "precise") o.method = ptp::read_method::precise;
+    else if (method == "extended") o.method = ptp::read_method::extended;
+    else if (method == "gettime") o.method = ptp::read_method::gettime;
+    else fail("bad --method \"" + ptp::printable(method) + "\" (auto, precise, extended, gettime)");
   }
-  if (wants_help(args)) {
-    std::fputs(usage_text, stdout);
-    return 0;
-  }
-  const std::string_view command = args[0];
-  const std::vector<std::string_view> rest(args.begin() + 1, args.end());
-  if (command == "list") return cmd_list(parse(rest, "json root"));
-  if (command == "read") return cmd_read(parse(rest, "json root samples method scale leap-seconds"));
-  if (command == "chrony") return cmd_chrony(parse(rest, "root allow-smeared poll scale"));
-  if (command == "udev") return cmd_udev(parse(rest, ""));
-  fail("unknown command \"" + ptp::printable(command) + "\" (list, read, chrony, udev; --help)");
+  if (list_cmd->parsed()) return cmd_list(o);
+  if (read_cmd->parsed()) return cmd_read(o);
+  if (chrony_cmd->parsed()) return cmd_chrony(o);
+  if (udev_cmd->parsed()) return cmd_udev(o);
+  std::fputs(usage_text, stderr);
+  fail("no command (list, read, chrony, udev)");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  return vrtc_tools::report_failures([&] { return run(std::vector<std::string_view>(argv + 1, argv + argc)); });
+  return vrtc_tools::report_failures([&] { return run(argc, argv); });
 }

@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/cli.hpp"
 #include "support/files.hpp"
 
 namespace {
@@ -44,13 +45,7 @@ constexpr const char* usage_text =
     "stdin/stdout and runs the device conformance suite against it; or connects to the\n"
     "vhost-user back-end listening on SOCKET as its front-end and runs the device suite and the\n"
     "transport checks through real rings in shared memory.\n"
-    "  --json           print the report as JSON instead of text\n"
-    "  --junit FILE     also write the report as JUnit XML to FILE\n"
-    "  --timeout MS     longest wait for one reply (default 10000)\n"
-    "  --alarm-wait MS  vhost-user: how long an alarmq buffer is watched before \"no\n"
-    "                   notification\" is concluded (default 100)\n"
-    "  --reuse-eventfds vhost-user: give the same kick and call eventfds again after a\n"
-    "                   device reset, as QEMU does (default: fresh ones)\n"
+    "\n"
     "Exit status: 0 all applicable checks pass, 1 a check fails, 2 usage or protocol error.\n";
 
 constexpr std::byte fill_byte{0xA5};
@@ -267,20 +262,20 @@ std::string verdict_json(verdict v) {
 }
 
 void print_json(const report& r) {
-  std::string s = "{\"framing_version\": " + std::to_string(framing_version) + ", \"checks\": [";
-  for (std::size_t i = 0; i < r.results.size(); ++i) {
-    const check_result& c = r.results[i];
-    if (i != 0) s += ", ";
-    s += "{\"id\": \"" + json_escape(c.id) + "\", \"section\": \"" + json_escape(c.section) + "\", \"title\": \"" +
-         json_escape(c.title) + "\", \"verdict\": \"" + verdict_json(c.outcome) + "\"";
+  vrtc_tools::json checks = vrtc_tools::json::array();
+  for (const check_result& c : r.results) {
+    vrtc_tools::json_object o;
+    o.add("id", c.id).add("section", c.section).add("title", c.title).add("verdict", verdict_json(c.outcome));
     for (const auto& [key, value] : {std::pair{"request", &c.request}, std::pair{"response", &c.response},
                                      std::pair{"expected", &c.expected}, std::pair{"detail", &c.detail}})
-      if (!value->empty()) s += std::string(", \"") + key + "\": \"" + json_escape(*value) + "\"";
-    s += "}";
+      if (!value->empty()) o.add(key, *value);
+    checks.push_back(o.value());
   }
-  s += "], \"passed\": " + std::to_string(r.passed()) + ", \"failed\": " + std::to_string(r.failed()) +
-       ", \"not_applicable\": " + std::to_string(r.not_applicable()) + "}\n";
-  std::fputs(s.c_str(), stdout);
+  vrtc_tools::json_object out;
+  out.add("framing_version", std::uint64_t{framing_version}).set("checks", std::move(checks));
+  out.add("passed", std::uint64_t{r.passed()}).add("failed", std::uint64_t{r.failed()});
+  out.add("not_applicable", std::uint64_t{r.not_applicable()});
+  std::printf("%s\n", out.str().c_str());
 }
 
 std::string xml_escape(std::string_view text) {
@@ -368,6 +363,17 @@ report run_vhost_user(const std::string& socket, int timeout_ms, int alarm_wait_
   return rep;
 }
 
+/// A whole number of milliseconds in [1, max] for `option`, or an error on stderr.
+std::optional<int> parse_ms(const char* option, const std::string& v, long max) {
+  char* end = nullptr;
+  const long ms = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || ms <= 0 || ms > max) {
+    std::fprintf(stderr, "vrtc-conformance: bad %s '%s' (1 to %ld ms)\n", option, v.c_str(), max);
+    return std::nullopt;
+  }
+  return static_cast<int>(ms);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -376,48 +382,35 @@ int main(int argc, char** argv) {
   int timeout_ms = 10'000;
   int alarm_wait_ms = 100;
   bool reuse_eventfds = false;
-  std::string vhost_socket;
+  std::string vhost_socket, timeout_text, alarm_wait_text;
+  // Everything after the first "--" is the device's command line, never parsed here.
   int i = 1;
-  for (; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (a == "--") {
-      ++i;
-      break;
-    }
-    if (a == "--help" || a == "-h") {
-      std::fputs(usage_text, stdout);
-      return 0;
-    }
-    if (a == "--json") {
-      json = true;
-    } else if (a == "--junit" && i + 1 < argc) {
-      junit = argv[++i];
-    } else if (a == "--reuse-eventfds") {
-      reuse_eventfds = true;
-    } else if (a == "--vhost-user" && i + 1 < argc) {
-      vhost_socket = argv[++i];
-    } else if (a == "--alarm-wait" && i + 1 < argc) {
-      const std::string v = argv[++i];
-      char* end = nullptr;
-      const long ms = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || ms <= 0 || ms > 60'000) {
-        std::fprintf(stderr, "vrtc-conformance: bad --alarm-wait '%s' (1 to 60000 ms)\n", v.c_str());
-        return 2;
-      }
-      alarm_wait_ms = static_cast<int>(ms);
-    } else if (a == "--timeout" && i + 1 < argc) {
-      const std::string v = argv[++i];
-      char* end = nullptr;
-      const long ms = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || ms <= 0 || ms > 3'600'000) {
-        std::fprintf(stderr, "vrtc-conformance: bad --timeout '%s' (1 to 3600000 ms)\n", v.c_str());
-        return 2;
-      }
-      timeout_ms = static_cast<int>(ms);
-    } else {
-      std::fputs(usage_text, stderr);
-      return 2;
-    }
+  while (i < argc && std::string_view(argv[i]) != "--") ++i;
+  const int own_args = i;
+  if (i < argc) ++i;
+
+  CLI::App app(usage_text, "vrtc-conformance");
+  vrtc_tools::setup(app);
+  app.add_flag("--json", json, "Print the report as JSON instead of text");
+  app.add_option("--junit", junit, "Also write the report as JUnit XML to FILE")->type_name("FILE");
+  const CLI::Option* timeout_opt =
+      app.add_option("--timeout", timeout_text, "Longest wait for one reply (default 10000)")->type_name("MS");
+  const CLI::Option* alarm_wait_opt =
+      app.add_option("--alarm-wait", alarm_wait_text, "vhost-user: how long an alarmq buffer is watched (default 100)")
+          ->type_name("MS");
+  app.add_flag("--reuse-eventfds", reuse_eventfds, "vhost-user: the same eventfds again after a device reset");
+  app.add_option("--vhost-user", vhost_socket, "Connect to the vhost-user back-end on SOCKET")->type_name("SOCKET");
+  const auto to_stderr = [](const std::string& why) { std::fprintf(stderr, "vrtc-conformance: %s\n", why.c_str()); };
+  if (const auto done = vrtc_tools::parse(app, own_args, argv, to_stderr)) return *done;
+  if (alarm_wait_opt->count() > 0) {
+    const auto ms = parse_ms("--alarm-wait", alarm_wait_text, 60'000);
+    if (!ms) return 2;
+    alarm_wait_ms = *ms;
+  }
+  if (timeout_opt->count() > 0) {
+    const auto ms = parse_ms("--timeout", timeout_text, 3'600'000);
+    if (!ms) return 2;
+    timeout_ms = *ms;
   }
   ::signal(SIGPIPE, SIG_IGN);  // a dead device shows as a write error, not a signal
   report rep;

@@ -38,14 +38,22 @@ constexpr const char* usage_text =
     "values (clock_id, hw_counter, clock_reading, counter_cycles, num_clocks, type,\n"
     "leap_second_smearing, flags, alarm_time, status).\n"
     "\n"
-    "encode: every field of the message is required; a response's status defaults to 0, and a\n"
-    "  response with a non-zero status is its 8-byte header alone (no other fields).\n"
-    "decode: without --msg the message type is read from the bytes (requests and NOTIF_ALARM);\n"
-    "  a response carries no type, so it needs --msg NAME --dir resp. Bytes beyond the message\n"
-    "  are ignored, as the spec requires; reserved bytes are not interpreted.\n"
-    "\n"
     "Output is one line on stdout. Exit status: 0 on success, 2 on bad input, with\n"
     "{\"error\": \"...\"} as the output.\n";
+
+constexpr const char* encode_text =
+    "usage: vrtc-codec encode JSON\n"
+    "\n"
+    "Every field of the message is required; a response's status defaults to 0, and a\n"
+    "response with a non-zero status is its 8-byte header alone (no other fields).\n";
+
+constexpr const char* decode_text =
+    "usage: vrtc-codec decode [--msg NAME --dir req|resp] HEX\n"
+    "\n"
+    "Without --msg the message type is read from the bytes (requests and NOTIF_ALARM); a\n"
+    "response carries no type, so it needs --msg NAME --dir resp. Bytes beyond the message\n"
+    "are ignored, as the spec requires; reserved bytes are not interpreted. HEX may hold\n"
+    "spaces and upper-case digits.\n";
 
 const char* dir_name(message_kind k) {
   return k == message_kind::request ? "req" : k == message_kind::response ? "resp" : nullptr;
@@ -121,20 +129,20 @@ std::vector<std::byte> from_hex(std::string_view text) {
 // --- encode ----------------------------------------------------------------------------------------
 
 template <class M>
-std::string encode_json(const vrtc_tools::json_parse_result& obj) {
+std::string encode_json(const vrtc_tools::json& obj) {
   M m{};
   std::vector<std::string> known{"msg"};
   if (M::kind != message_kind::notification) known.emplace_back("dir");
   bool error_response = false;
   if constexpr (M::kind == message_kind::response) {
-    error_response = obj.members.count("status") != 0 && vrtc_tools::json_uint(obj, "status") != 0u;
+    error_response = obj.contains("status") && vrtc_tools::json_uint(obj, "status") != 0u;
   }
   for_each_field(m, [&](const char* name, auto& member) {
     using T = std::remove_cvref_t<decltype(member)>;
     using W = wire_type_t<T>;
     known.emplace_back(name);
     const bool is_status = std::string_view(name) == "status";
-    if (obj.members.count(name) == 0) {
+    if (!obj.contains(name)) {
       if (is_status || error_response) return;  // status defaults to OK; errors are header-only
       throw failure{"missing field \"" + std::string(name) + "\" for " + label<M>()};
     }
@@ -146,7 +154,7 @@ std::string encode_json(const vrtc_tools::json_parse_result& obj) {
                       std::to_string(std::numeric_limits<W>::max())};
     member = static_cast<T>(*v);
   });
-  for (const auto& [key, value] : obj.members) {
+  for (const auto& [key, value] : obj.items()) {
     bool ok = false;
     for (const auto& k : known) ok = ok || k == key;
     if (!ok) throw failure{"unknown key \"" + key + "\" for " + label<M>()};
@@ -156,15 +164,19 @@ std::string encode_json(const vrtc_tools::json_parse_result& obj) {
   return to_hex(std::span(out).first(*n));
 }
 
-std::string run_encode(std::string_view text) {
-  const auto obj = vrtc_tools::parse_flat_json_object(text);
-  if (!obj.error.empty()) throw failure{"invalid JSON: " + obj.error};
+std::string run_encode(const std::string& text) {
+  vrtc_tools::json obj;
+  try {
+    obj = vrtc_tools::json::parse(text);
+  } catch (const vrtc_tools::json::parse_error& e) {
+    throw failure{"invalid JSON: " + vrtc_tools::parse_error_text(e)};
+  }
+  if (!obj.is_object()) throw failure{"invalid JSON: expected an object"};
   auto string_member = [&](const char* key) -> std::optional<std::string> {
-    const auto it = obj.members.find(key);
-    if (it == obj.members.end()) return std::nullopt;
-    const auto* s = std::get_if<std::string>(&it->second);
-    if (s == nullptr) throw failure{std::string("\"") + key + "\" must be a string"};
-    return *s;
+    const auto it = obj.find(key);
+    if (it == obj.end()) return std::nullopt;
+    if (!it->is_string()) throw failure{std::string("\"") + key + "\" must be a string"};
+    return it->get<std::string>();
   };
   const auto name = string_member("msg");
   if (!name) throw failure{"missing \"msg\""};
@@ -246,48 +258,38 @@ std::string run_decode(std::optional<std::string_view> name, std::optional<std::
   return json;
 }
 
-std::string run(int argc, char** argv) {
-  std::vector<std::string_view> args(argv + 1, argv + argc);
-  if (args.empty()) throw failure{"no command given; try vrtc-codec --help"};
-  const std::string_view command = args[0];
-  if (command == "encode") {
-    if (args.size() != 2) throw failure{"usage: vrtc-codec encode JSON"};
-    return run_encode(args[1]);
+int run(int argc, char** argv) {
+  CLI::App app(usage_text, "vrtc-codec");
+  vrtc_tools::setup(app);
+  std::string json_text, hex, name, dir;
+  CLI::App* const encode_cmd = app.add_subcommand("encode", encode_text);
+  encode_cmd->add_option("JSON", json_text, "The message as a flat JSON object")->type_name("")->required();
+  CLI::App* const decode_cmd = app.add_subcommand("decode", decode_text);
+  const CLI::Option* const msg_opt = decode_cmd->add_option("--msg", name, "Message name, e.g. CFG (needed for a response)")->type_name("NAME");
+  const CLI::Option* const dir_opt = decode_cmd->add_option("--dir", dir, "req or resp")->type_name("req|resp");
+  decode_cmd->add_option("HEX", hex, "The message bytes in hex")->type_name("")->required();
+  // A word that is no command stays with the top level, to be named in the error.
+  app.allow_extras();
+  if (const auto done = vrtc_tools::parse(app, argc, argv)) return *done;
+  if (!app.remaining().empty())
+    throw failure{"unknown command \"" + app.remaining().front() + "\"; try vrtc-codec --help"};
+  std::string out;
+  if (encode_cmd->parsed()) {
+    out = run_encode(json_text);
+  } else if (decode_cmd->parsed()) {
+    const auto given = [](const CLI::Option* o, const std::string& v) {
+      return o->count() > 0 ? std::optional<std::string_view>(v) : std::nullopt;
+    };
+    out = run_decode(given(msg_opt, name), given(dir_opt, dir), hex);
+  } else {
+    throw failure{"no command given; try vrtc-codec --help"};
   }
-  if (command == "decode") {
-    std::optional<std::string_view> name, dir, hex;
-    for (std::size_t i = 1; i < args.size(); ++i) {
-      if (args[i] == "--msg" || args[i] == "--dir") {
-        if (i + 1 >= args.size()) throw failure{std::string(args[i]) + " needs a value"};
-        auto& slot = args[i] == "--msg" ? name : dir;
-        if (slot) throw failure{std::string(args[i]) + " given twice"};
-        slot = args[++i];
-      } else if (args[i].size() > 1 && args[i][0] == '-' && args[i][1] == '-') {
-        throw failure{"unknown option " + std::string(args[i])};
-      } else if (hex) {
-        throw failure{"more than one HEX argument"};
-      } else {
-        hex = args[i];
-      }
-    }
-    if (!hex) throw failure{"usage: vrtc-codec decode [--msg NAME --dir req|resp] HEX"};
-    return run_decode(name, dir, *hex);
-  }
-  throw failure{"unknown command \"" + std::string(command) + "\"; try vrtc-codec --help"};
+  std::printf("%s\n", out.c_str());
+  return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
-      std::fputs(usage_text, stdout);
-      return 0;
-    }
-  }
-  return vrtc_tools::report_failures([&] {
-    const std::string out = run(argc, argv);
-    std::printf("%s\n", out.c_str());
-    return 0;
-  });
+  return vrtc_tools::report_failures([&] { return run(argc, argv); });
 }

@@ -47,14 +47,12 @@
 
 #include "support/cli.hpp"
 #include "support/files.hpp"
-#include "support/json.hpp"
 
 namespace {
 
 namespace vmc = vrtc::vmclock;
 using vrtc_tools::fail;
 using vrtc_tools::failure;
-using vrtc_tools::json_object;
 
 constexpr const char* usage_text =
     "usage: vmclock-host --page PATH [--rate HZ] [--max-error-ns N] [--seed N] [--leap-seconds LIST]\n"
@@ -278,28 +276,24 @@ void say(const std::string& line) {
   std::fflush(stdout);
 }
 
-int run(const std::vector<std::string_view>& args) {
-  std::optional<std::string> path;
-  std::uint64_t rate = 10;
-  std::uint64_t max_error_ns = 100'000;
-  std::optional<std::uint64_t> seed;
+int run(int argc, char** argv) {
+  CLI::App app(usage_text, "vmclock-host");
+  vrtc_tools::setup(app);
+  std::string page, rate_text, max_error_text, seed_text;
   std::string leap_list = vrtc::system_leap_seconds_list;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(usage_text, stdout);
-      return 0;
-    }
-    if (a != "--page" && a != "--rate" && a != "--max-error-ns" && a != "--seed" && a != "--leap-seconds")
-      fail("unexpected argument: " + std::string(a));
-    if (i + 1 >= args.size()) fail(std::string(a) + " needs a value");
-    const std::string_view v = args[++i];
-    if (a == "--page") path = std::string(v);
-    else if (a == "--rate") rate = parse_u64(a, v);
-    else if (a == "--max-error-ns") max_error_ns = parse_u64(a, v);
-    else if (a == "--leap-seconds") leap_list = std::string(v);
-    else seed = parse_u64(a, v);
-  }
+  app.add_option("--page", page, "The file to publish the page in (created or taken over)")->type_name("PATH");
+  const CLI::Option* rate_opt = app.add_option("--rate", rate_text, "Updates a second, 1 to 1000 (default 10)")->type_name("HZ");
+  const CLI::Option* max_error_opt =
+      app.add_option("--max-error-ns", max_error_text, "Maximum error against TAI in ns (default 100000)")->type_name("N");
+  const CLI::Option* seed_opt = app.add_option("--seed", seed_text, "Seed of the simulated frequency errors")->type_name("N");
+  app.add_option("--leap-seconds", leap_list, "The leap-second list (default " + leap_list + ")")->type_name("LIST");
+  if (const auto done = vrtc_tools::parse(app, argc, argv)) return *done;
+  std::optional<std::string> path;
+  if (!page.empty()) path = page;
+  const std::uint64_t rate = rate_opt->count() > 0 ? parse_u64("--rate", rate_text) : 10;
+  const std::uint64_t max_error_ns = max_error_opt->count() > 0 ? parse_u64("--max-error-ns", max_error_text) : 100'000;
+  std::optional<std::uint64_t> seed;
+  if (seed_opt->count() > 0) seed = parse_u64("--seed", seed_text);
   if (!path) fail("--page PATH is required");
   if (rate < 1 || rate > 1000) fail("--rate must be between 1 and 1000");
   if (max_error_ns < 1) fail("--max-error-ns must be at least 1");
@@ -379,5 +373,5 @@ int run(const std::vector<std::string_view>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return vrtc_tools::report_failures([&] { return run(std::vector<std::string_view>(argv + 1, argv + argc)); });
+  return vrtc_tools::report_failures([&] { return run(argc, argv); });
 }

@@ -35,17 +35,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
+#include "support/cli.hpp"
 #include "support/files.hpp"
-#include "support/json.hpp"
 
 namespace {
 
 using std::chrono::milliseconds;
 
 constexpr std::int64_t max_ms = 1'000'000'000'000;  // ~31 years: ns stay far from overflow
-constexpr int exit_usage = 2;
+using vrtc_tools::exit_usage;
 
 struct options {
   std::int64_t initial = 946684800;  // 2000-01-01T00:00:00Z
@@ -59,10 +60,9 @@ int fail(const std::string& why) {
   return exit_usage;
 }
 
-void usage(std::ostream& out) {
-  out << "usage: rtc-change-replay [--initial YYYY-MM-DDTHH:MM:SS] [--window-ms N] [--max-wait-ms N] TRACE\n"
-         "  TRACE lines: T_MS REG VALUE   (e.g. \"1500 0x0b 0x82\"; '#' starts a comment line)\n";
-}
+constexpr const char* usage_text =
+    "usage: rtc-change-replay [--initial YYYY-MM-DDTHH:MM:SS] [--window-ms N] [--max-wait-ms N] TRACE\n"
+    "  TRACE lines: T_MS REG VALUE   (e.g. \"1500 0x0b 0x82\"; '#' starts a comment line)\n";
 
 // A decimal count of milliseconds in [lo, max_ms].
 std::optional<std::int64_t> parse_ms(std::string_view s, std::int64_t lo) {
@@ -102,36 +102,46 @@ std::optional<std::int64_t> parse_initial(std::string_view s) {
   return *t;
 }
 
-std::optional<options> parse_args(int argc, char** argv, std::string& error) {
+/// The options, or nullopt with the exit status when the tool is done (help, or a usage error).
+std::optional<options> parse_args(int argc, char** argv, int& exit_status) {
   options o;
-  bool have_trace = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto value = [&]() -> std::optional<std::string_view> {
-      if (i + 1 >= argc) return std::nullopt;
-      return std::string_view(argv[++i]);
-    };
-    if (arg == "--initial") {
-      const auto v = value();
-      const auto t = v ? parse_initial(*v) : std::nullopt;
-      if (!t) return error = "--initial needs YYYY-MM-DDTHH:MM:SS (a valid UTC date, years 0000-9999)", std::nullopt;
-      o.initial = *t;
-    } else if (arg == "--window-ms" || arg == "--max-wait-ms") {
-      const auto v = value();
-      const auto ms = v ? parse_ms(*v, 1) : std::nullopt;
-      if (!ms) return error = std::string(arg) + " needs a whole number of milliseconds from 1 to 10^12", std::nullopt;
-      (arg == "--window-ms" ? o.window_ms : o.max_wait_ms) = *ms;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      return error = "unknown option " + std::string(arg), std::nullopt;
-    } else if (have_trace) {
-      return error = "more than one TRACE given", std::nullopt;
-    } else {
-      o.trace = arg;
-      have_trace = true;
-    }
+  std::string initial, window, max_wait;
+  CLI::App app(usage_text, "rtc-change-replay");
+  vrtc_tools::setup(app);
+  const CLI::Option* initial_opt =
+      app.add_option("--initial", initial, "The RTC's time at the start, UTC (default 2000-01-01T00:00:00)")
+          ->type_name("YYYY-MM-DDTHH:MM:SS");
+  const CLI::Option* window_opt =
+      app.add_option("--window-ms", window, "Coalescing window in ms (default 1000)")->type_name("N");
+  const CLI::Option* max_wait_opt =
+      app.add_option("--max-wait-ms", max_wait, "Longest wait for a write sequence to settle in ms (default 10000)")
+          ->type_name("N");
+  app.add_option("TRACE", o.trace, "The trace of CMOS register writes")->type_name("")->required();
+  const auto usage_error = [&](const std::string& why) {
+    std::cerr << usage_text;
+    exit_status = fail(why);
+    return std::nullopt;
+  };
+  if (const auto done = vrtc_tools::parse(app, argc, argv, [](const std::string& why) {
+        std::cerr << usage_text;
+        fail(why);
+      })) {
+    exit_status = *done;
+    return std::nullopt;
   }
-  if (!have_trace) return error = "no TRACE given", std::nullopt;
-  if (o.max_wait_ms < o.window_ms) return error = "--max-wait-ms must not be shorter than --window-ms", std::nullopt;
+  if (initial_opt->count() > 0) {
+    const auto t = parse_initial(initial);
+    if (!t) return usage_error("--initial needs YYYY-MM-DDTHH:MM:SS (a valid UTC date, years 0000-9999)");
+    o.initial = *t;
+  }
+  for (const auto& [opt, text, out, name] : {std::tuple{window_opt, &window, &o.window_ms, "--window-ms"},
+                                             std::tuple{max_wait_opt, &max_wait, &o.max_wait_ms, "--max-wait-ms"}}) {
+    if (opt->count() == 0) continue;
+    const auto ms = parse_ms(*text, 1);
+    if (!ms) return usage_error(std::string(name) + " needs a whole number of milliseconds from 1 to 10^12");
+    *out = *ms;
+  }
+  if (o.max_wait_ms < o.window_ms) return usage_error("--max-wait-ms must not be shorter than --window-ms");
   return o;
 }
 
@@ -159,18 +169,9 @@ void print(vrtc::reference_time at, const vrtc::rtc_change& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h") {
-      usage(std::cout);
-      return 0;
-    }
-  }
-  std::string error;
-  const auto opts = parse_args(argc, argv, error);
-  if (!opts) {
-    usage(std::cerr);
-    return fail(error);
-  }
+  int exit_status = 0;
+  const auto opts = parse_args(argc, argv, exit_status);
+  if (!opts) return exit_status;
 
   auto rtc = vrtc::cmos_rtc::running(vrtc::reference_time{}, opts->initial);
   auto coalescer = vrtc::rtc_change_coalescer::create({milliseconds{opts->window_ms}, milliseconds{opts->max_wait_ms}});

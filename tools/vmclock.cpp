@@ -42,7 +42,6 @@
 
 #include "support/cli.hpp"
 #include "support/files.hpp"
-#include "support/json.hpp"
 
 namespace {
 
@@ -390,13 +389,13 @@ void probe(const std::optional<std::string>& root, bool json) {
   const vmc::system_report r = vmc::discover(options);
 
   std::string text = "looked at:\n";
-  std::string checks_json;
+  vrtc_tools::json checks_json = vrtc_tools::json::array();
   for (const auto& c : r.checks) {
     text += "  " + c.what + ": " + c.found + "\n";
-    checks_json += (checks_json.empty() ? "" : ", ") + json_object().add("path", c.what).add("found", c.found).str();
+    checks_json.push_back(json_object().add("path", c.what).add("found", c.found).value());
   }
   text += "devices:\n";
-  std::string devices_json;
+  vrtc_tools::json devices_json = vrtc_tools::json::array();
   if (r.devices.empty()) text += "  none\n";
   for (const auto& d : r.devices) {
     json_object j;
@@ -427,10 +426,10 @@ void probe(const std::optional<std::string>& root, bool json) {
       text.insert(text.size() - 1, ", " + d.node_note);
       j.add("node_note", d.node_note);
     }
-    devices_json += (devices_json.empty() ? "" : ", ") + j.str();
+    devices_json.push_back(j.value());
   }
   text += "device nodes:\n";
-  std::string nodes_json;
+  vrtc_tools::json nodes_json = vrtc_tools::json::array();
   if (r.nodes.empty()) text += "  none\n";
   for (const auto& n : r.nodes) {
     json_object j;
@@ -439,11 +438,11 @@ void probe(const std::optional<std::string>& root, bool json) {
     text += "  " + n.path + ": " + (n.char_device ? "character device" : "not a character device") + ", mode " +
             octal_mode(n.mode) + ", uid " + std::to_string(n.uid) + ", " +
             (n.readable ? "readable" : "not readable by this user") + "; " + try_node(n.path, j) + "\n";
-    nodes_json += (nodes_json.empty() ? "" : ", ") + j.str();
+    nodes_json.push_back(j.value());
   }
-  std::string ptp_json;
+  vrtc_tools::json ptp_json = vrtc_tools::json::array();
   for (const auto& p : r.ptp_clocks)
-    ptp_json += (ptp_json.empty() ? "" : ", ") + json_object().add("device", p.device).add("clock_name", p.clock_name).str();
+    ptp_json.push_back(json_object().add("device", p.device).add("clock_name", p.clock_name).value());
   text += std::string("kernel: ") + std::string(vmc::kernel_option_name) + " " + vmc::to_string(r.config.state) +
           (r.config.source.empty() ? " (" + r.config.note + ")" : " (" + r.config.source + ")") +
           "; driver " + (r.driver_registered ? "registered" : "not registered") + "\n";
@@ -454,10 +453,10 @@ void probe(const std::optional<std::string>& root, bool json) {
     return;
   }
   json_object out;
-  out.raw("checks", "[" + checks_json + "]");
-  out.raw("devices", "[" + devices_json + "]");
-  out.raw("nodes", "[" + nodes_json + "]");
-  out.raw("ptp_clocks", "[" + ptp_json + "]");
+  out.set("checks", std::move(checks_json));
+  out.set("devices", std::move(devices_json));
+  out.set("nodes", std::move(nodes_json));
+  out.set("ptp_clocks", std::move(ptp_json));
   out.add("kernel_config", vmc::to_string(r.config.state));
   if (r.config.source.empty()) out.add_null("kernel_config_source");
   else out.add("kernel_config_source", r.config.source);
@@ -548,66 +547,86 @@ void watch(const std::string& path, const watch_options& o, bool json) {
   }
 }
 
-int run(const std::vector<std::string_view>& args) {
-  if (args.empty()) fail("missing command; see vmclock --help");
-  const std::string_view command = args[0];
-  if (command == "--help" || command == "-h") {
-    std::fputs(usage_text, stdout);
-    return 0;
-  }
+/// A watch option's value: whole milliseconds or lines, at most a day's worth.
+std::uint64_t watch_number(const char* option, const std::string& v) {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc{} || end != v.data() + v.size() || n > 86'400'000)
+    fail("bad value for " + std::string(option) + ": " + v);
+  return n;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app(usage_text, "vmclock");
+  vrtc_tools::setup(app);
   bool json = false;
-  std::optional<std::string> page;
-  std::optional<std::uint64_t> counter;
-  std::optional<std::string> path;
-  watch_options watching;
-  std::optional<std::string> root;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string_view a = args[i];
-    if (a == "--json") {
-      json = true;
-    } else if (command == "time" && (a == "--page" || a == "--counter")) {
-      if (i + 1 >= args.size()) fail(std::string(a) + " needs a value");
-      const std::string_view v = args[++i];
-      if (a == "--page") page = std::string(v);
-      else counter = parse_u64(v);
-    } else if (command == "watch" && (a == "--interval-ms" || a == "--count" || a == "--timeout-ms")) {
-      if (i + 1 >= args.size()) fail(std::string(a) + " needs a value");
-      const std::string_view v = args[++i];
-      std::uint64_t n = 0;
-      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (ec != std::errc{} || end != v.data() + v.size() || n > 86'400'000)
-        fail("bad value for " + std::string(a) + ": " + std::string(v));
-      if (a == "--interval-ms") {
-        if (n == 0) fail("--interval-ms must be at least 1");
-        watching.interval = std::chrono::milliseconds(n);
-      } else if (a == "--count") {
-        if (n == 0) fail("--count must be at least 1");
-        watching.count = n;
-      } else {
-        watching.timeout = std::chrono::milliseconds(n);
-      }
-    } else if (command == "probe" && a == "--root") {
-      if (i + 1 >= args.size()) fail("--root needs a value");
-      root = std::string(args[++i]);
-    } else if (command != "time" && command != "probe" && !path && !a.starts_with("--")) {
-      path = std::string(a);
-    } else {
-      fail("unexpected argument: " + std::string(a));
+  std::string path, page, counter, root, interval_ms, count, timeout_ms;
+  const auto add_json = [&](CLI::App* cmd) { cmd->add_flag("--json", json, "One line of JSON instead of text"); };
+  const auto add_path = [&](CLI::App* cmd) {
+    return cmd->add_option("PATH", path, "A vmclock device or a file holding the structure (default: the first /dev/vmclock*)")
+        ->type_name("");
+  };
+
+  CLI::App* const dump_cmd = app.add_subcommand("dump",
+      "usage: vmclock dump [--json] [PATH]\n\nEvery field present per the page's size (JSON keys are the field\n"
+      "names of the Linux uapi header).\n");
+  add_json(dump_cmd);
+  const CLI::Option* dump_path = add_path(dump_cmd);
+  CLI::App* const time_cmd = app.add_subcommand("time",
+      "usage: vmclock time --page PATH --counter N [--json]\n\nThe time the page gives at counter value N "
+      "(decimal or 0x-prefixed hexadecimal).\n");
+  time_cmd->add_option("--page", page, "The vmclock page: a device or a file")->type_name("PATH");
+  const CLI::Option* counter_opt = time_cmd->add_option("--counter", counter, "The counter value, decimal or 0x-hexadecimal")->type_name("N");
+  add_json(time_cmd);
+  CLI::App* const now_cmd = app.add_subcommand("now",
+      "usage: vmclock now [--json] [PATH]\n\nThe time the page gives at this CPU's counter, now.\n");
+  add_json(now_cmd);
+  const CLI::Option* now_path = add_path(now_cmd);
+  CLI::App* const probe_cmd = app.add_subcommand("probe",
+      "usage: vmclock probe [--json] [--root DIR]\n\nWhat this machine has: device, driver, kernel; exits 0 whenever "
+      "it ran.\n");
+  add_json(probe_cmd);
+  const CLI::Option* root_opt = probe_cmd->add_option("--root", root, "Look below DIR instead of / (a copy or a fake tree)")->type_name("DIR");
+  CLI::App* const watch_cmd = app.add_subcommand("watch",
+      "usage: vmclock watch [PATH] [--interval-ms N] [--count N] [--timeout-ms N] [--json]\n\nOne line per change of "
+      "disruption_marker, vm_generation_counter, clock_status or flags\n(the first line is the state at start).\n");
+  const CLI::Option* watch_path = add_path(watch_cmd);
+  const CLI::Option* interval_opt =
+      watch_cmd->add_option("--interval-ms", interval_ms, "Re-read interval without notifications (default 100)")->type_name("N");
+  const CLI::Option* count_opt = watch_cmd->add_option("--count", count, "Stop after N lines")->type_name("N");
+  const CLI::Option* timeout_opt = watch_cmd->add_option("--timeout-ms", timeout_ms, "Stop after N milliseconds")->type_name("N");
+  add_json(watch_cmd);
+  // A word that is no command stays with the top level, to be named in the error.
+  app.allow_extras();
+
+  if (const auto done = vrtc_tools::parse(app, argc, argv)) return *done;
+  if (!app.remaining().empty()) fail("unknown command: " + app.remaining().front());
+  const auto device_or = [](const CLI::Option* o, const std::string& p) { return o->count() > 0 ? p : default_device(); };
+  if (dump_cmd->parsed()) {
+    dump(device_or(dump_path, path), json);
+  } else if (now_cmd->parsed()) {
+    now(device_or(now_path, path), json);
+  } else if (probe_cmd->parsed()) {
+    probe(root_opt->count() > 0 ? std::optional<std::string>(root) : std::nullopt, json);
+  } else if (watch_cmd->parsed()) {
+    watch_options watching;
+    if (interval_opt->count() > 0) {
+      const std::uint64_t n = watch_number("--interval-ms", interval_ms);
+      if (n == 0) fail("--interval-ms must be at least 1");
+      watching.interval = std::chrono::milliseconds(n);
     }
-  }
-  if (command == "dump") {
-    dump(path ? *path : default_device(), json);
-  } else if (command == "now") {
-    now(path ? *path : default_device(), json);
-  } else if (command == "probe") {
-    probe(root, json);
-  } else if (command == "watch") {
-    watch(path ? *path : default_device(), watching, json);
-  } else if (command == "time") {
-    if (!page || !counter) fail("time needs --page PATH and --counter N");
-    time_at(*page, *counter, json);
+    if (count_opt->count() > 0) {
+      const std::uint64_t n = watch_number("--count", count);
+      if (n == 0) fail("--count must be at least 1");
+      watching.count = n;
+    }
+    if (timeout_opt->count() > 0) watching.timeout = std::chrono::milliseconds(watch_number("--timeout-ms", timeout_ms));
+    watch(device_or(watch_path, path), watching, json);
+  } else if (time_cmd->parsed()) {
+    if (page.empty() || counter_opt->count() == 0) fail("time needs --page PATH and --counter N");
+    time_at(page, parse_u64(counter), json);
   } else {
-    fail("unknown command: " + std::string(command));
+    fail("missing command; see vmclock --help");
   }
   return 0;
 }
@@ -615,5 +634,5 @@ int run(const std::vector<std::string_view>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return vrtc_tools::report_failures([&] { return run(std::vector<std::string_view>(argv + 1, argv + argc)); });
+  return vrtc_tools::report_failures([&] { return run(argc, argv); });
 }

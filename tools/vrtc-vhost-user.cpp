@@ -282,28 +282,26 @@ int listen_on(const std::string& path) {
   return fd;
 }
 
-int run(const std::vector<std::string_view>& args) {
-  std::optional<std::string> socket_path;
-  std::vector<clock_option> clocks;
-  bool offer_alarm = true;
+int run(int argc, char** argv) {
+  CLI::App app(usage_text, "vrtc-vhost-user");
+  vrtc_tools::setup(app);
+  std::string socket_text;
+  std::vector<std::string> clock_texts;
+  bool no_alarm = false;
   std::string leap_list = vrtc::system_leap_seconds_list;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view a = args[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(usage_text, stdout);
-      return 0;
-    }
-    if (a == "--no-alarm-feature") {
-      offer_alarm = false;
-      continue;
-    }
-    if (a != "--socket-path" && a != "--clock" && a != "--leap-seconds") fail("unexpected argument: " + std::string(a));
-    if (i + 1 >= args.size()) fail(std::string(a) + " needs a value");
-    const std::string_view v = args[++i];
-    if (a == "--socket-path") socket_path = std::string(v);
-    else if (a == "--clock") clocks.push_back(parse_clock(v));
-    else leap_list = std::string(v);
-  }
+  const CLI::Option* socket_opt =
+      app.add_option("--socket-path", socket_text, "The Unix socket to listen on")->type_name("PATH");
+  app.add_option("--clock", clock_texts, "Add a clock: KIND[,alarm], once per clock, in clock id order")
+      ->type_name("KIND[,alarm]")
+      ->allow_extra_args(false);
+  app.add_flag("--no-alarm-feature", no_alarm, "Offer no VIRTIO_RTC_F_ALARM");
+  app.add_option("--leap-seconds", leap_list, "The leap-second list (default " + leap_list + ")")->type_name("LIST");
+  if (const auto done = vrtc_tools::parse(app, argc, argv)) return *done;
+  std::optional<std::string> socket_path;
+  if (socket_opt->count() > 0) socket_path = socket_text;
+  const bool offer_alarm = !no_alarm;
+  std::vector<clock_option> clocks;
+  for (const auto& c : clock_texts) clocks.push_back(parse_clock(c));
   if (!socket_path) fail("--socket-path PATH is required");
   if (clocks.empty())
     clocks = {{clock_kind::smeared_noon_linear, true}, {clock_kind::tai, false}, {clock_kind::monotonic, false}};
@@ -432,5 +430,5 @@ int run(const std::vector<std::string_view>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return vrtc_tools::report_failures([&] { return run(std::vector<std::string_view>(argv + 1, argv + argc)); });
+  return vrtc_tools::report_failures([&] { return run(argc, argv); });
 }
