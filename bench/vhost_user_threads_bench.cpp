@@ -30,13 +30,6 @@
 
 namespace {
 
-vrtc::reference_time monotonic_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return vrtc::reference_time(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-                              static_cast<std::uint64_t>(ts.tv_nsec));
-}
-
 void wait_and_read(int fd) {
   pollfd p{fd, POLLIN, 0};
   while (::poll(&p, 1, -1) <= 0) {
@@ -87,11 +80,11 @@ void BM_vhost_user_read(benchmark::State& state) {
       std::array<pollfd, 4> p{{{stop, POLLIN, 0}, {sv[1], POLLIN, 0}, {b.kick_fd(0), POLLIN, 0}, {b.kick_fd(1), POLLIN, 0}}};
       if (::poll(p.data(), p.size(), -1) <= 0) continue;
       if (p[0].revents != 0) break;
-      if (p[1].revents != 0 && !b.serve_message(sv[1], monotonic_now())) break;
+      if (p[1].revents != 0 && !b.serve_message(sv[1], vrtc::monotonic_reference_time())) break;
       for (std::uint32_t q = 0; q < 2; ++q)
-        if (p[2 + q].fd >= 0 && (p[2 + q].revents & POLLIN) != 0) b.on_kick(q, monotonic_now());
+        if (p[2 + q].fd >= 0 && (p[2 + q].revents & POLLIN) != 0) b.on_kick(q, vrtc::monotonic_reference_time());
     }
-    b.end(monotonic_now());
+    b.end(vrtc::monotonic_reference_time());
   });
   {
     vrtc::conformance::vhost_user_frontend f;

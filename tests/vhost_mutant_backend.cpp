@@ -52,13 +52,6 @@ enum class fault { none, no_version_1, wrong_used_length, einval_for_enodev, lat
 
 constexpr std::uint64_t late_by = 2'000'000'000;
 
-vrtc::reference_time monotonic_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return vrtc::reference_time(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-                              static_cast<std::uint64_t>(ts.tv_nsec));
-}
-
 [[noreturn]] void die(const std::string& why) {
   std::fprintf(stderr, "vhost_mutant_backend: %s\n", why.c_str());
   std::exit(2);
@@ -158,7 +151,7 @@ class mutant {
       vu::detail::close_all(given);
       return false;
     }
-    const vrtc::reference_time now = monotonic_now();
+    const vrtc::reference_time now = vrtc::monotonic_reference_time();
     if (own_ && is_vring_message(m->req) && queue_of(*m) == own_->index) {
       const auto reply = own_message(*m, given);
       if (reply && !vu::send(sock, *reply)) return false;
@@ -218,7 +211,7 @@ class mutant {
   }
 
   void end() {
-    session_.end(monotonic_now());
+    session_.end(vrtc::monotonic_reference_time());
     if (own_) own_->stop();
     memory_.clear();
   }
@@ -404,7 +397,7 @@ int main(int argc, char** argv) {
     for (const int k : kicks)
       if (k >= 0) fds.push_back({k, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), -1) < 0) continue;
-    const vrtc::reference_time now = monotonic_now();
+    const vrtc::reference_time now = vrtc::monotonic_reference_time();
     for (const pollfd& p : fds) {
       if ((p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       if (p.fd == listener) {
@@ -427,6 +420,6 @@ int main(int argc, char** argv) {
           if (p.fd == kicks[q] && m.kick_fd(q) == p.fd) m.on_kick(q, now);
       }
     }
-    arm(timer, m.next_deadline(monotonic_now()));
+    arm(timer, m.next_deadline(vrtc::monotonic_reference_time()));
   }
 }

@@ -21,13 +21,6 @@
 
 namespace vrtc_test {
 
-inline vrtc::reference_time monotonic_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return vrtc::reference_time(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-                              static_cast<std::uint64_t>(ts.tv_nsec));
-}
-
 // vrtc's session serving CLOCK_REALTIME (with an alarm) and CLOCK_MONOTONIC in a thread of its
 // own, as a daemon's loop would: the socket, the kick eventfds and the device's deadline.
 // With serve_kicks false it answers control messages only, and never a ring.
@@ -66,20 +59,20 @@ class backend_thread {
                                {serve_kicks_ ? b.kick_fd(0) : -1, POLLIN, 0},
                                {serve_kicks_ ? b.kick_fd(1) : -1, POLLIN, 0}}};
       int timeout = -1;
-      if (const auto d = b.next_deadline(monotonic_now())) {
-        const vrtc::reference_time now = monotonic_now();
+      if (const auto d = b.next_deadline(vrtc::monotonic_reference_time())) {
+        const vrtc::reference_time now = vrtc::monotonic_reference_time();
         timeout = *d <= now ? 0 : static_cast<int>((*d - now).count / 1'000'000 + 1);
       }
       const int n = ::poll(p.data(), p.size(), timeout);
       if (n < 0) continue;
       if (p[0].revents != 0) break;
-      if (n == 0) b.process(monotonic_now());
-      if (p[1].revents != 0 && !b.serve_message(sv_[1], monotonic_now())) {
-        b.end(monotonic_now());
+      if (n == 0) b.process(vrtc::monotonic_reference_time());
+      if (p[1].revents != 0 && !b.serve_message(sv_[1], vrtc::monotonic_reference_time())) {
+        b.end(vrtc::monotonic_reference_time());
         connected = false;
       }
       for (std::uint32_t q = 0; q < 2; ++q)
-        if (p[2 + q].fd >= 0 && (p[2 + q].revents & POLLIN) != 0) b.on_kick(q, monotonic_now());
+        if (p[2 + q].fd >= 0 && (p[2 + q].revents & POLLIN) != 0) b.on_kick(q, vrtc::monotonic_reference_time());
     }
   }
 

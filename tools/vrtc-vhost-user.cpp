@@ -113,14 +113,6 @@ const char* name_of(clock_kind k) {
   return "?";
 }
 
-/// The host's CLOCK_MONOTONIC in nanoseconds: the device's reference time.
-vrtc::reference_time monotonic_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return vrtc::reference_time(static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
-                              static_cast<std::uint64_t>(ts.tv_nsec));
-}
-
 /// The clocks, at stable addresses (the device refers to them).
 class clock_set {
  public:
@@ -363,7 +355,7 @@ int run(int argc, char** argv) {
   auto disconnect = [&](const std::string& why) {
     ::epoll_ctl(epoll.fd, EPOLL_CTL_DEL, conn.fd, nullptr);
     conn.reset();
-    backend.end(monotonic_now());
+    backend.end(vrtc::monotonic_reference_time());
     update_kicks();
     say(why);
   };
@@ -375,7 +367,7 @@ int run(int argc, char** argv) {
     if (n < 0) fail(os_error("epoll_wait"));
     for (int i = 0; i < n; ++i) {
       const std::uint64_t tag = events[static_cast<std::size_t>(i)].data.u64;
-      const vrtc::reference_time now = monotonic_now();
+      const vrtc::reference_time now = vrtc::monotonic_reference_time();
       if (tag == tag_signal) {
         signalfd_siginfo info{};
         (void)!::read(sig.fd, &info, sizeof info);
@@ -423,7 +415,7 @@ int run(int argc, char** argv) {
         backend.on_kick(static_cast<std::uint32_t>(tag - tag_kick), now);
       }
     }
-    arm(timer.fd, backend.next_deadline(monotonic_now()));
+    arm(timer.fd, backend.next_deadline(vrtc::monotonic_reference_time()));
   }
 }
 

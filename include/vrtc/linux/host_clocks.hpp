@@ -127,4 +127,13 @@ class host_clock {
 static_assert(cross_timestamping_backend<host_clock>);
 static_assert(deadline_backend<host_clock>);
 
+/// CLOCK_MONOTONIC now: the reference time a host's event loop hands the device, its alarms
+/// and its deadlines.
+[[nodiscard]] inline reference_time monotonic_reference_time() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // cannot fail: CLOCK_MONOTONIC always exists on Linux
+  return reference_time(static_cast<std::uint64_t>(ts.tv_sec) * nanoseconds_per_second +
+                        static_cast<std::uint64_t>(ts.tv_nsec));
+}
+
 VRTC_END_NAMESPACE
