@@ -16,6 +16,7 @@
 
 #include "vrtc/core/bytes.hpp"
 #include "vrtc/core/config.hpp"
+#include "vrtc/core/field_table.hpp"
 #include "vrtc/core/result.hpp"
 
 VRTC_BEGIN_NAMESPACE
@@ -195,75 +196,22 @@ struct page_data {
 
 // --- the field table -------------------------------------------------------------------------
 
-namespace detail {
-
-/// A string usable as a template argument (the field names of the table).
-template <std::size_t N>
-struct page_field_name {
-  char text[N]{};
-  constexpr page_field_name(const char (&s)[N]) noexcept {  // NOLINT: implicit by design
-    for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
-  }
-};
-
-template <class P>
-struct page_member;
-template <class V>
-struct page_member<V page_data::*> {
-  using value_type = V;
-};
-
-/// The unsigned integer a member occupies in the structure: an enum's underlying type, the
-/// unsigned twin of a signed field (tai_offset_sec is two's complement).
-template <class V>
-struct page_wire {
-  using type = std::make_unsigned_t<V>;
-};
-template <class V>
-  requires std::is_enum_v<V>
-struct page_wire<V> {
-  using type = std::underlying_type_t<V>;
-};
-
-}  // namespace detail
-
 /// How a field is best shown to a person: as a number, or in hex (bit sets and fractions).
 enum class field_display : std::uint8_t { dec, hex };
 
-/// One field of the structure: its spec name, the page_data member that holds it, its byte
-/// offset and how to show it. The width is the size of the member's (underlying) type, which is
-/// exactly the ABI's u8/le16/le32/le64.
-template <detail::page_field_name Name, auto Member, std::size_t Offset, field_display Display>
-struct page_field {
-  using value_type = typename detail::page_member<decltype(Member)>::value_type;
-  using wire_type = typename detail::page_wire<value_type>::type;
-  static_assert(wire_uint<wire_type>, "a field is an integer or an enum of one");
-  static_assert(Offset % sizeof(wire_type) == 0, "the ABI's fields are naturally aligned");
-  static constexpr const char* name = Name.text;
-  static constexpr auto member = Member;
-  static constexpr field_layout layout{Offset, sizeof(wire_type)};
+/// One field of the structure (a vrtc::field) and how to show it to a person. The width is the
+/// size of the member's (underlying) type, which is exactly the ABI's u8/le16/le32/le64.
+template <vrtc::field_name Name, auto Member, std::size_t Offset, field_display Display>
+struct page_field : vrtc::field<Name, Member, Offset> {
+  static constexpr field_layout layout{Offset, sizeof(typename page_field::wire_type)};
   static constexpr field_display display = Display;
-
-  [[nodiscard]] static constexpr wire_type get(const page_data& p) noexcept { return static_cast<wire_type>(p.*Member); }
-  static constexpr void set(page_data& p, wire_type v) noexcept { p.*Member = static_cast<value_type>(v); }
-};
-
-/// A table of fields; for_each calls `fn(F{})` for each in order (a fold, so the calls inline
-/// into straight-line code with every offset a constant).
-template <class... F>
-struct page_field_list {
-  static constexpr std::size_t count = sizeof...(F);
-  template <class Fn>
-  [[gnu::always_inline]] static constexpr void for_each(Fn&& fn) {
-    (fn(F{}), ...);
-  }
 };
 
 #define VRTC_VMCLOCK_FIELD(name, offset, display) page_field<#name, &page_data::name, offset, field_display::display>
 /// Every field of struct vmclock_abi, in offset order. encode, decode, the reader's relaxed
 /// loads and the writer's relaxed stores are all generated from this table. The two bytes at
 /// 0x20 are the reserved `pad`: written as zero, never read.
-using page_fields = page_field_list<
+using page_fields = vrtc::field_list<
     VRTC_VMCLOCK_FIELD(magic, 0x00, hex),                                   // le32
     VRTC_VMCLOCK_FIELD(size, 0x04, dec),                                    // le32
     VRTC_VMCLOCK_FIELD(version, 0x08, dec),                                 // le16

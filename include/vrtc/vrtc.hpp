@@ -9,6 +9,7 @@
 #include "vrtc/core/civil.hpp"
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/counter.hpp"
+#include "vrtc/core/field_table.hpp"
 #include "vrtc/core/leap.hpp"
 #include "vrtc/core/result.hpp"
 #include "vrtc/core/sha1.hpp"

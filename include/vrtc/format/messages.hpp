@@ -31,6 +31,7 @@
 
 #include "vrtc/core/bytes.hpp"
 #include "vrtc/core/config.hpp"
+#include "vrtc/core/field_table.hpp"
 #include "vrtc/core/result.hpp"
 #include "vrtc/format/protocol.hpp"
 
@@ -271,139 +272,86 @@ struct notif_alarm {
 
 namespace detail {
 
-/// A string usable as a template argument (the field names of the layout tables).
-template <std::size_t N>
-struct field_name {
-  char text[N]{};
-  constexpr field_name(const char (&s)[N]) noexcept {  // NOLINT: implicit by design
-    for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
-  }
-};
-
-template <class P>
-struct member_pointer_traits;
-template <class C, class V>
-struct member_pointer_traits<V C::*> {
-  using class_type = C;
-  using value_type = V;
-};
-
-template <class V>
-struct wire_type_of {
-  using type = V;
-};
-template <class V>
-  requires std::is_enum_v<V>
-struct wire_type_of<V> {
-  using type = std::underlying_type_t<V>;
-};
-
-/// One field: its spec name, the member that holds it, and its byte offset. The width is the
-/// size of the member's (underlying) type, which is exactly the spec's u8/le16/le64.
-template <field_name Name, auto Member, std::size_t Offset>
-struct field {
-  using class_type = typename member_pointer_traits<decltype(Member)>::class_type;
-  using value_type = typename member_pointer_traits<decltype(Member)>::value_type;
-  using wire_type = typename wire_type_of<value_type>::type;
-  static_assert(wire_uint<wire_type>, "a wire field is an unsigned integer or an enum of one");
-  static_assert(Offset % sizeof(wire_type) == 0, "the spec's fields are naturally aligned");
-  static constexpr const char* name = Name.text;
-  static constexpr auto member = Member;
-  static constexpr std::size_t offset = Offset;
-  static constexpr std::size_t width = sizeof(wire_type);
-
-  /// The field's value, shifted to its place in the little-endian 64-bit word that holds it
-  /// (fields are naturally aligned, so none straddles two words).
-  static constexpr std::uint64_t in_word(const class_type& m) noexcept {
-    return std::uint64_t{static_cast<wire_type>(m.*Member)} << (8 * (offset % 8));
-  }
-  static constexpr void load(class_type& m, std::span<const std::byte> in) noexcept {
-    m.*Member = static_cast<value_type>(load_le<wire_type>(in, offset));
-  }
-};
-
-template <class... F>
-struct field_list {
-  static constexpr std::size_t count = sizeof...(F);
-};
+/// Field F of m, shifted to its place in the little-endian 64-bit word that holds it (fields
+/// are naturally aligned, so none straddles two words).
+template <class F>
+constexpr std::uint64_t in_word(const typename F::class_type& m) noexcept {
+  return std::uint64_t{F::get(m)} << (8 * (F::offset % 8));
+}
 
 }  // namespace detail
-
-/// The unsigned integer a field of type T occupies on the wire (an enum's underlying type).
-template <class T>
-using wire_type_t = typename detail::wire_type_of<T>::type;
 
 /// The body fields of message M after its 8-byte header, in wire order. For a response the
 /// status byte at offset 0 is listed too, since it is a member of the value.
 template <class M>
 struct wire_fields;
 
-#define VRTC_DETAIL_FIELD(M, name, offset) detail::field<#name, &M::name, offset>
+#define VRTC_DETAIL_FIELD(M, name, offset) field<#name, &M::name, offset>
 template <> struct wire_fields<read_request> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(read_request, clock_id, 8)>;
+  using type = field_list<VRTC_DETAIL_FIELD(read_request, clock_id, 8)>;
 };
 template <> struct wire_fields<read_response> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(read_response, status, 0),
+  using type = field_list<VRTC_DETAIL_FIELD(read_response, status, 0),
                                   VRTC_DETAIL_FIELD(read_response, clock_reading, 8)>;
 };
 template <> struct wire_fields<read_cross_request> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(read_cross_request, clock_id, 8),
+  using type = field_list<VRTC_DETAIL_FIELD(read_cross_request, clock_id, 8),
                                   VRTC_DETAIL_FIELD(read_cross_request, hw_counter, 10)>;
 };
 template <> struct wire_fields<read_cross_response> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(read_cross_response, status, 0),
+  using type = field_list<VRTC_DETAIL_FIELD(read_cross_response, status, 0),
                                   VRTC_DETAIL_FIELD(read_cross_response, clock_reading, 8),
                                   VRTC_DETAIL_FIELD(read_cross_response, counter_cycles, 16)>;
 };
 template <> struct wire_fields<cfg_request> {
-  using type = detail::field_list<>;
+  using type = field_list<>;
 };
 template <> struct wire_fields<cfg_response> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(cfg_response, status, 0),
+  using type = field_list<VRTC_DETAIL_FIELD(cfg_response, status, 0),
                                   VRTC_DETAIL_FIELD(cfg_response, num_clocks, 8)>;
 };
 template <> struct wire_fields<clock_cap_request> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(clock_cap_request, clock_id, 8)>;
+  using type = field_list<VRTC_DETAIL_FIELD(clock_cap_request, clock_id, 8)>;
 };
 template <> struct wire_fields<clock_cap_response> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(clock_cap_response, status, 0),
+  using type = field_list<VRTC_DETAIL_FIELD(clock_cap_response, status, 0),
                                   VRTC_DETAIL_FIELD(clock_cap_response, type, 8),
                                   VRTC_DETAIL_FIELD(clock_cap_response, leap_second_smearing, 9),
                                   VRTC_DETAIL_FIELD(clock_cap_response, flags, 10)>;
 };
 template <> struct wire_fields<cross_cap_request> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(cross_cap_request, clock_id, 8),
+  using type = field_list<VRTC_DETAIL_FIELD(cross_cap_request, clock_id, 8),
                                   VRTC_DETAIL_FIELD(cross_cap_request, hw_counter, 10)>;
 };
 template <> struct wire_fields<cross_cap_response> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(cross_cap_response, status, 0),
+  using type = field_list<VRTC_DETAIL_FIELD(cross_cap_response, status, 0),
                                   VRTC_DETAIL_FIELD(cross_cap_response, flags, 8)>;
 };
 template <> struct wire_fields<read_alarm_request> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(read_alarm_request, clock_id, 8)>;
+  using type = field_list<VRTC_DETAIL_FIELD(read_alarm_request, clock_id, 8)>;
 };
 template <> struct wire_fields<read_alarm_response> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(read_alarm_response, status, 0),
+  using type = field_list<VRTC_DETAIL_FIELD(read_alarm_response, status, 0),
                                   VRTC_DETAIL_FIELD(read_alarm_response, alarm_time, 8),
                                   VRTC_DETAIL_FIELD(read_alarm_response, flags, 16)>;
 };
 template <> struct wire_fields<set_alarm_request> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(set_alarm_request, alarm_time, 8),
+  using type = field_list<VRTC_DETAIL_FIELD(set_alarm_request, alarm_time, 8),
                                   VRTC_DETAIL_FIELD(set_alarm_request, clock_id, 16),
                                   VRTC_DETAIL_FIELD(set_alarm_request, flags, 18)>;
 };
 template <> struct wire_fields<set_alarm_response> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(set_alarm_response, status, 0)>;
+  using type = field_list<VRTC_DETAIL_FIELD(set_alarm_response, status, 0)>;
 };
 template <> struct wire_fields<set_alarm_enabled_request> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(set_alarm_enabled_request, clock_id, 8),
+  using type = field_list<VRTC_DETAIL_FIELD(set_alarm_enabled_request, clock_id, 8),
                                   VRTC_DETAIL_FIELD(set_alarm_enabled_request, flags, 10)>;
 };
 template <> struct wire_fields<set_alarm_enabled_response> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(set_alarm_enabled_response, status, 0)>;
+  using type = field_list<VRTC_DETAIL_FIELD(set_alarm_enabled_response, status, 0)>;
 };
 template <> struct wire_fields<notif_alarm> {
-  using type = detail::field_list<VRTC_DETAIL_FIELD(notif_alarm, clock_id, 8)>;
+  using type = field_list<VRTC_DETAIL_FIELD(notif_alarm, clock_id, 8)>;
 };
 #undef VRTC_DETAIL_FIELD
 
@@ -503,7 +451,7 @@ static_assert(size_matches_spec<notif_alarm, 16>());
 template <class M, class F>
   requires message<std::remove_const_t<M>>
 constexpr void for_each_field(M& m, F&& f) {
-  [&]<class... Fs>(detail::field_list<Fs...>) {
+  [&]<class... Fs>(field_list<Fs...>) {
     (f(Fs::name, m.*Fs::member), ...);
   }(typename wire_fields<std::remove_const_t<M>>::type{});
 }
@@ -538,7 +486,7 @@ constexpr void load_fields([[maybe_unused]] M& m, [[maybe_unused]] std::span<con
 template <std::size_t W, class M, class... F>
 constexpr std::uint64_t compose_word(const M& m, field_list<F...>) noexcept {
   std::uint64_t word = 0;
-  ((word |= F::offset / 8 == W ? F::in_word(m) : 0), ...);
+  ((word |= F::offset / 8 == W ? detail::in_word<F>(m) : 0), ...);
   if constexpr (W == 0 && M::kind != message_kind::response) word |= static_cast<std::uint16_t>(M::msg_type);
   return word;
 }
