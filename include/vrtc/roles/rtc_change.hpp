@@ -28,7 +28,6 @@
 //  * The first valid running clock after the RTC was never valid is a baseline, not a change.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -111,7 +110,9 @@ class rtc_change_coalescer {
     if (!burst_ || !burst_->current || !burst_->closable_since) return std::nullopt;
     const reference_time quiet_end = burst_->last_change + policy_.window;  // saturating
     const reference_time wait_end = *burst_->closable_since + policy_.max_wait;
-    return std::max(std::min(quiet_end, wait_end), burst_->last_change);
+    // max(min(quiet_end, wait_end), last_change), without <algorithm> for two comparisons.
+    const reference_time end = wait_end < quiet_end ? wait_end : quiet_end;
+    return end < burst_->last_change ? burst_->last_change : end;
   }
 
   /// Closes the open burst if its deadline is at or before `now`. Returns the event, or
