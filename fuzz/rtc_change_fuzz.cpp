@@ -25,6 +25,7 @@
 // bytes 1-4 initial time, byte 5 initial register B, then 4-byte records
 // [dt_lo, dt_hi, reg, value]; reg 0xff is a spurious timer call, reg below 0x80 picks one of
 // the interesting registers (index reg % 16), other values are written as raw indices.
+#include <vrtc/core/chrono.hpp>
 #include <vrtc/format/cmos_rtc.hpp>
 #include <vrtc/format/vm_event.hpp>
 #include <vrtc/roles/rtc_change.hpp>
@@ -97,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Initial times from 1900 to about 2300, in any of the register formats (SET clear).
   const std::int64_t initial = -2208988800 + std::int64_t{init} * 3;
   auto rtc = vrtc::cmos_rtc::running(vrtc::reference_time{}, initial, static_cast<std::uint8_t>(data[5] & 0x7fU));
-  auto coalescer = vrtc::rtc_change_coalescer::create({window, max_wait});
+  auto coalescer = vrtc::rtc_change_coalescer::create(
+      {vrtc::to_nanosecond_count(window).value(), vrtc::to_nanosecond_count(max_wait).value()});
   if (!rtc || !coalescer) return 0;
   driver d{*rtc, *coalescer};
   const auto initial_clock = d.rtc.clock();

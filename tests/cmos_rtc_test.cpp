@@ -2,6 +2,7 @@
 // 0x80 SET, 0x04 binary, 0x02 24-hour; hour bit 7 = PM in 12-hour mode; register A bits
 // 6-4 = 010 normal divider, 11x divider held in reset, first update 500 ms after leaving
 // reset); the POSIX second counts were computed independently (Python calendar.timegm).
+#include <vrtc/core/chrono.hpp>
 #include <vrtc/format/cmos_rtc.hpp>
 
 #include <catch2/catch.hpp>

@@ -1,10 +1,11 @@
-// Tests for include/vrtc/core/result.hpp, errc.hpp and assert.hpp: values and errors, a richer
-// error type, std::error_code interop, and the contract checks (a child process that must
-// abort). The unit tests are built with VRTC_ENABLE_ASSERTS; result_unchecked_test.cpp covers
+// Tests for include/vrtc/core/result.hpp, errc.hpp, error_code.hpp and assert.hpp: values and
+// errors, a richer error type, std::error_code interop, and the contract checks (a child
+// process that must abort). The unit tests are built with VRTC_ENABLE_ASSERTS; result_unchecked_test.cpp covers
 // a build without it.
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <vrtc/core/error_code.hpp>
 #include <vrtc/core/result.hpp>
 
 #include <catch2/catch.hpp>
@@ -32,6 +33,36 @@ struct point {
   int x = 0;
   int y = 0;
 };
+
+/// A value that is not trivially copyable but is usable in constant expressions: counts the
+/// copies made of it, so a test can see that a copy went through its constructor.
+struct counted {
+  int value = 0;
+  int copies = 0;
+  constexpr explicit counted(int v) : value(v) {}
+  constexpr counted(const counted& o) : value(o.value), copies(o.copies + 1) {}
+  constexpr counted& operator=(const counted& o) {
+    value = o.value;
+    copies = o.copies + 1;
+    return *this;
+  }
+  constexpr ~counted() {}  // NOLINT: user-provided on purpose (not trivially copyable)
+};
+
+/// The general layout in a constant expression: copy and move construction of either
+/// alternative, and assignment between results that hold the same one.
+constexpr int general_layout_in_constant_expression() {
+  vrtc::result<counted> a = counted(7);
+  vrtc::result<counted> b = a;  // copy of a value
+  vrtc::result<counted> e = vrtc::errc::overflow;
+  vrtc::result<counted> f = e;  // copy of an error
+  b = a;                        // value over value
+  f = e;                        // error over error
+  vrtc::result<counted> m = std::move(b);
+  if (!m || m->value != 7 || m->copies < 2) return -1;
+  if (f != vrtc::errc::overflow) return -2;
+  return m->value;
+}
 
 /// How a child process running `f` ended: the signal that ended it (0 when it exited) and what
 /// it wrote to stderr.
@@ -106,6 +137,8 @@ TEST_CASE("result holds values that own resources", "[result]") {
   vrtc::result<std::string> d = std::move(c);
   REQUIRE(d->size() == 100);
   STATIC_REQUIRE(std::is_trivially_copyable_v<vrtc::result<int>>);
+  STATIC_REQUIRE(!std::is_trivially_copyable_v<vrtc::result<counted>>);
+  STATIC_REQUIRE(general_layout_in_constant_expression() == 7);
 }
 
 TEST_CASE("result carries an error type of the caller's choice", "[result]") {

@@ -1,6 +1,7 @@
 // Tests for include/vrtc/roles/rtc_change.hpp: the coalescer driven through the CMOS model with a
 // simulated monotonic clock. Expected second counts were computed independently (Python
 // calendar.timegm); deltas follow the documented rule delta = N(S) - R(S).
+#include <vrtc/core/chrono.hpp>
 #include <vrtc/roles/rtc_change.hpp>
 
 #include <catch2/catch.hpp>
@@ -23,6 +24,11 @@ namespace {
 
 /// The reference instant `d` after the reference clock's origin.
 constexpr vrtc::reference_time rt(nanoseconds d) { return vrtc::reference_time{} + d; }
+
+/// A policy of two non-negative chrono durations.
+constexpr vrtc::rtc_change_policy policy(nanoseconds window, nanoseconds max_wait) {
+  return {vrtc::to_nanosecond_count(window).value(), vrtc::to_nanosecond_count(max_wait).value()};
+}
 
 constexpr std::int64_t y2000 = 946684800;  // 2000-01-01T00:00:00Z
 
@@ -260,8 +266,10 @@ TEST_CASE("events from running writes at random instants add up to exactly what 
   // RTC's updates (at every whole second) and the bursts' boundaries.
   std::mt19937_64 rng(7);
   for (int round = 0; round < 100; ++round) {
-    sim s(y2000 + static_cast<std::int64_t>(rng() % (86400 * 365)),
-          {milliseconds{1 + rng() % 1500}, milliseconds{1500 + rng() % 5000}});
+    const auto initial = y2000 + static_cast<std::int64_t>(rng() % (86400 * 365));
+    const milliseconds window{1 + rng() % 1500};
+    const milliseconds max_wait{1500 + rng() % 5000};
+    sim s(initial, policy(window, max_wait));
     std::int64_t moved = 0;
     nanoseconds now{0};
     for (int i = 0; i < 60; ++i) {
@@ -326,7 +334,7 @@ TEST_CASE("a writer alternating two values reports only the net move per burst",
 }
 
 TEST_CASE("without a practical max_wait a continuous writer starves, as in ACRN", "[rtc_change]") {
-  sim s(y2000, {1s, std::chrono::hours{1}});
+  sim s(y2000, policy(1s, std::chrono::hours{1}));
   continuous_writer(s);
   REQUIRE(s.events.empty());
   s.finish();
@@ -418,12 +426,14 @@ TEST_CASE("the generic observer takes clock snapshots from any RTC model", "[rtc
 }
 
 TEST_CASE("policies are validated", "[rtc_change]") {
-  REQUIRE(rtc_change_coalescer::create({0s, 10s}) == vrtc::errc::invalid_argument);
-  REQUIRE(rtc_change_coalescer::create({-1s, 10s}) == vrtc::errc::invalid_argument);
-  REQUIRE(rtc_change_coalescer::create({2s, 1s}) == vrtc::errc::invalid_argument);
-  REQUIRE(rtc_change_coalescer::create({1s, 1s}).has_value());
+  REQUIRE(rtc_change_coalescer::create(policy(0s, 10s)) == vrtc::errc::invalid_argument);
+  REQUIRE(rtc_change_coalescer::create(policy(2s, 1s)) == vrtc::errc::invalid_argument);
+  REQUIRE(rtc_change_coalescer::create(policy(1s, 1s)).has_value());
+  // The defaults are ACRN's: a 1 s window, 10 s at most.
+  REQUIRE(vrtc::rtc_change_policy{}.window == vrtc::to_nanosecond_count(1s).value());
+  REQUIRE(vrtc::rtc_change_policy{}.max_wait == vrtc::to_nanosecond_count(10s).value());
   // Deadlines saturate instead of overflowing.
-  auto c = rtc_change_coalescer::create({nanoseconds::max(), nanoseconds::max()}).value();
+  auto c = rtc_change_coalescer::create(policy(nanoseconds::max(), nanoseconds::max())).value();
   REQUIRE_FALSE(c.observe(rt(1s), vrtc::rtc_clock{0, rt(0s)}, vrtc::rtc_clock{7, rt(1s)}).has_value());
   REQUIRE(c.next_deadline() == rt(1s) + nanoseconds::max());  // fits the unsigned reference time
   REQUIRE(c.advance(rt(1s) + nanoseconds::max()).has_value());

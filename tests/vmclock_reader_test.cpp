@@ -1,6 +1,7 @@
 // Tests for include/vmclock/reader.hpp: header validation, the seqlock retry paths (driven
 // deterministically through the counter source, which runs inside the read window), the
 // policies, the time and error-bound arithmetic, and a read-only memfd mapping.
+#include <vrtc/core/chrono.hpp>
 #include <vmclock/abi.hpp>
 #include <vmclock/reader.hpp>
 
@@ -71,7 +72,7 @@ static_assert(reading_at(quarter_second_page(), 997)->time == vrtc::fixed_time{1
 vmc::read_limits attempts(std::uint32_t n) {
   vmc::read_limits l;
   l.max_attempts = n;
-  l.timeout = std::chrono::hours(1);
+  l.timeout = vrtc::to_nanosecond_count(std::chrono::hours(1)).value();
   return l;
 }
 
@@ -144,15 +145,55 @@ TEST_CASE("the deadline ends the retries", "[vmclock]") {
   REQUIRE(rd.has_value());
   vmc::read_limits no_time;
   no_time.max_attempts = UINT32_MAX;
-  no_time.timeout = std::chrono::nanoseconds(0);
+  no_time.timeout = vrtc::nanosecond_count(0);
   CHECK(rd->read(no_time) == errc::timed_out);
 
-  vmc::read_limits short_time;
-  short_time.max_attempts = UINT32_MAX;
-  short_time.timeout = std::chrono::milliseconds(5);
-  const auto start = std::chrono::steady_clock::now();
-  CHECK(rd->read(short_time) == errc::timed_out);
-  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(5));
+  // The default clock (the wall clock) and a steady one both end an endless update.
+  for (const vmc::deadline_clock clock : {vmc::deadline_clock{nullptr}, &vrtc::steady_clock_ns}) {
+    vmc::read_limits short_time;
+    short_time.max_attempts = UINT32_MAX;
+    short_time.timeout = vrtc::to_nanosecond_count(std::chrono::milliseconds(5)).value();
+    short_time.clock = clock;
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(rd->read(short_time) == errc::timed_out);
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(5));
+  }
+}
+
+namespace {
+/// A deadline clock that advances 1 ms each time it is read.
+std::uint64_t fake_clock_ns = 0;
+std::uint64_t fake_clock_reads = 0;
+std::uint64_t fake_clock() noexcept {
+  ++fake_clock_reads;
+  return fake_clock_ns += 1'000'000;
+}
+}  // namespace
+
+TEST_CASE("the deadline is measured on the caller's clock", "[vmclock]") {
+  auto p = quarter_second_page();
+  p.seq_count = 1;  // an update that never ends
+  region r(p);
+  const auto rd = vmc::reader::open(r.span());
+  REQUIRE(rd.has_value());
+  vmc::read_limits limits;
+  limits.max_attempts = UINT32_MAX;
+  limits.timeout = vrtc::nanosecond_count(10'000'000);
+  limits.clock = &fake_clock;
+  int calls = 0;
+  fake_clock_reads = 0;
+  CHECK(rd->at([&] { return ++calls, std::uint64_t{1000}; }, limits) == errc::timed_out);
+  // The clock is first read after the first failed attempt (the deadline is 10 ms after that
+  // reading), then once before each further attempt: ten more attempts, the eleventh reading
+  // is at the deadline.
+  CHECK(fake_clock_reads == 11);
+  CHECK(calls == 11);
+  // A deadline past the clock's range saturates instead of wrapping to an early timeout.
+  fake_clock_ns = UINT64_MAX - 2'500'000;
+  fake_clock_reads = 0;
+  limits.max_attempts = 100;
+  CHECK(rd->read(limits) == errc::retry_limit);
+  CHECK(fake_clock_reads == 99);
 }
 
 TEST_CASE("a sequence that changes inside the window is retried", "[vmclock]") {

@@ -19,6 +19,7 @@
 // Errors (bad options, unreadable trace, malformed line) print one line
 // "rtc-change-replay: <what>" on stderr, naming the trace line where there is one, and exit
 // with status 2. Events already printed stay printed.
+#include <vrtc/core/chrono.hpp>
 #include <vrtc/format/cmos_rtc.hpp>
 #include <vrtc/roles/rtc_change.hpp>
 
@@ -174,7 +175,9 @@ int main(int argc, char** argv) {
   if (!opts) return exit_status;
 
   auto rtc = vrtc::cmos_rtc::running(vrtc::reference_time{}, opts->initial);
-  auto coalescer = vrtc::rtc_change_coalescer::create({milliseconds{opts->window_ms}, milliseconds{opts->max_wait_ms}});
+  // parse_args keeps both in [1, 10^12] ms, so the nanoseconds fit 64 bits.
+  const auto ms_to_ns = [](std::int64_t ms) { return vrtc::nanosecond_count(static_cast<std::uint64_t>(ms) * 1'000'000U); };
+  auto coalescer = vrtc::rtc_change_coalescer::create({ms_to_ns(opts->window_ms), ms_to_ns(opts->max_wait_ms)});
   if (!rtc || !coalescer) return fail("cannot start the simulation");
 
   // A trace file is opened without blocking and must be a regular file: a FIFO would hang the

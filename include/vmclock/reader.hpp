@@ -16,10 +16,10 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -36,14 +36,30 @@
 VRTC_BEGIN_NAMESPACE
 namespace vmclock {
 
+/// A clock for the retry deadline: nanoseconds since any fixed origin, never decreasing.
+/// vrtc/core/chrono.hpp has one from std::chrono::steady_clock (steady_clock_ns).
+using deadline_clock = std::uint64_t (*)() noexcept;
+
+namespace detail {
+/// The default deadline clock: the wall clock of <ctime> (std::timespec_get, TIME_UTC), which
+/// every C++17 library has, without the compile cost of <chrono>. A step of the wall clock can
+/// only end the retries early or late; `max_attempts` bounds them whatever the clock does.
+[[nodiscard]] inline std::uint64_t wall_clock_ns() noexcept {
+  std::timespec ts{};
+  if (std::timespec_get(&ts, TIME_UTC) != TIME_UTC || ts.tv_sec < 0) return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+}  // namespace detail
+
 /// How long a reader keeps retrying while the writer is updating. An attempt is always made;
 /// after each failed one the reader gives up with errc::retry_limit once `max_attempts`
-/// attempts were made, or with errc::timed_out once `timeout` has passed since the first
-/// failure (the clock is only consulted on that slow path). The defaults follow the Linux
-/// driver (100 ms) and AWS-LC (1024 attempts).
+/// attempts were made, or with errc::timed_out once `timeout` has passed on `clock` since the
+/// first failure (the clock is only read on that slow path; a null `clock` is the wall clock).
+/// The defaults follow the Linux driver (100 ms) and AWS-LC (1024 attempts).
 struct read_limits {
   std::uint32_t max_attempts = 1024;
-  std::chrono::nanoseconds timeout = std::chrono::milliseconds(100);
+  nanosecond_count timeout{100'000'000};
+  deadline_clock clock = nullptr;
 };
 
 /// A source of counter values, called inside the seqlock window: any callable returning the
@@ -387,18 +403,19 @@ class reader {
   }
 
   /// Attempts after `attempts` failed ones, until one succeeds, `max_attempts` were made
-  /// (errc::retry_limit) or `timeout` passed since the first failure (errc::timed_out). The only
-  /// place that reads a clock.
+  /// (errc::retry_limit) or `timeout` passed on the limits' clock since the first failure
+  /// (errc::timed_out). The only place that reads a clock.
   template <class Source>
   [[nodiscard, gnu::noinline, gnu::cold]] result<window> retry(Source& source, const read_limits& limits,
                                                                std::uint32_t attempts) const noexcept {
     window w;
-    std::optional<std::chrono::steady_clock::time_point> deadline;
+    const deadline_clock clock = limits.clock != nullptr ? limits.clock : &detail::wall_clock_ns;
+    std::optional<std::uint64_t> deadline;
     for (;;) {
       if (attempts > 0) {
         if (attempts >= limits.max_attempts) return errc::retry_limit;
-        const auto now = std::chrono::steady_clock::now();
-        if (!deadline) deadline = now + limits.timeout;
+        const std::uint64_t now = clock();
+        if (!deadline) deadline = detail::saturating_add(now, limits.timeout.count);
         if (now >= *deadline) return errc::timed_out;
       }
       ++attempts;

@@ -1,11 +1,13 @@
 // vrtc: the portable library in one include (convenience only; no other header includes it).
 // The Linux edge (vrtc/linux, vmclock/linux), the conformance kits and the fmt formatters are
-// separate targets and are not part of it.
+// separate targets and are not part of it. Neither is the std::chrono interop
+// (vrtc/core/chrono.hpp) nor the std::error_code interop (vrtc/core/error_code.hpp): like the
+// fmt formatters they are adapters to another library, and <chrono>, <string> and
+// <system_error> would cost more to compile than the rest of the umbrella.
 #pragma once
 
 // shared core
 #include "vrtc/core/bytes.hpp"
-#include "vrtc/core/chrono.hpp"
 #include "vrtc/core/civil.hpp"
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/counter.hpp"

@@ -34,6 +34,7 @@
 #include <utility>
 
 #include "vrtc/core/config.hpp"
+#include "vrtc/core/error_code.hpp"
 #include "vrtc/core/result.hpp"
 #include "vrtc/linux/file.hpp"
 #include "vmclock/abi.hpp"

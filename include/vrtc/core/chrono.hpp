@@ -101,4 +101,12 @@ constexpr reference_time& operator-=(reference_time& t, std::chrono::nanoseconds
   return second_fraction(ns_to_frac(static_cast<std::uint64_t>(d.count())));
 }
 
+/// std::chrono::steady_clock as nanoseconds since its epoch (0 before it, which a steady clock
+/// does not report): a vmclock::deadline_clock for read_limits::clock, for readers that want the
+/// retry deadline on a monotonic clock rather than the default wall clock.
+[[nodiscard]] inline std::uint64_t steady_clock_ns() noexcept {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+  return ns.count() < 0 ? 0 : static_cast<std::uint64_t>(ns.count());
+}
+
 VRTC_END_NAMESPACE

@@ -1,9 +1,7 @@
-// vrtc: errc, the library's one set of error codes, and its std::error_code interop.
+// vrtc: errc, the library's one set of error codes. The std::error_code interop is
+// vrtc/core/error_code.hpp, so that code which only returns an errc does not pay for <string>
+// and <system_error>.
 #pragma once
-
-#include <string>
-#include <system_error>
-#include <type_traits>
 
 #include "vrtc/core/config.hpp"
 
@@ -144,47 +142,4 @@ enum class errc : unsigned char {
   return "unknown error";
 }
 
-namespace detail {
-
-/// The std::error_category of errc: name "vrtc", messages from to_string, and the portable
-/// std::errc condition where one means the same (so `ec == std::errc::permission_denied` holds).
-class errc_category final : public std::error_category {
- public:
-  [[nodiscard]] const char* name() const noexcept override { return "vrtc"; }
-  [[nodiscard]] std::string message(int value) const override {
-    return to_string(static_cast<errc>(value));
-  }
-  [[nodiscard]] std::error_condition default_error_condition(int value) const noexcept override {
-    switch (static_cast<errc>(value)) {
-      case errc::overflow: return std::make_error_condition(std::errc::value_too_large);
-      case errc::invalid_argument: return std::make_error_condition(std::errc::invalid_argument);
-      case errc::timed_out: return std::make_error_condition(std::errc::timed_out);
-      case errc::not_found: return std::make_error_condition(std::errc::no_such_file_or_directory);
-      case errc::permission_denied: return std::make_error_condition(std::errc::permission_denied);
-      case errc::io_error: return std::make_error_condition(std::errc::io_error);
-      case errc::not_supported: return std::make_error_condition(std::errc::not_supported);
-      default: return {value, *this};
-    }
-  }
-};
-
-}  // namespace detail
-
-/// The category of every std::error_code made from an errc (one object per program).
-[[nodiscard]] inline const std::error_category& error_category() noexcept {
-  static const detail::errc_category category;
-  return category;
-}
-
-/// An errc as a std::error_code; found by argument-dependent lookup, so `std::error_code ec =
-/// errc::too_short;` works too.
-[[nodiscard]] inline std::error_code make_error_code(errc e) noexcept {
-  return {static_cast<int>(e), error_category()};
-}
-
 VRTC_END_NAMESPACE
-
-namespace std {
-template <>
-struct is_error_code_enum<vrtc::errc> : true_type {};
-}  // namespace std

@@ -3,7 +3,7 @@
 // error() on a value, breaks the contract; VRTC_ASSERT checks it (vrtc/core/assert.hpp).
 #pragma once
 
-#include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -39,6 +39,10 @@ struct result_storage {
   constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
   constexpr result_storage(error_tag, const E& e) noexcept : value_(), error_(e), ok_(false) {}
 
+  [[nodiscard]] constexpr T& value_ref() noexcept { return value_; }
+  [[nodiscard]] constexpr const T& value_ref() const noexcept { return value_; }
+  [[nodiscard]] constexpr const E& error_ref() const noexcept { return error_; }
+
   T value_;
   E error_{};
   bool ok_;
@@ -49,6 +53,10 @@ struct result_storage<T, E, result_layout::trivial_union> {
   constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
   constexpr result_storage(error_tag, const E& e) noexcept : error_(e), ok_(false) {}
 
+  [[nodiscard]] constexpr T& value_ref() noexcept { return value_; }
+  [[nodiscard]] constexpr const T& value_ref() const noexcept { return value_; }
+  [[nodiscard]] constexpr const E& error_ref() const noexcept { return error_; }
+
   union {
     T value_;
     E error_;
@@ -56,22 +64,41 @@ struct result_storage<T, E, result_layout::trivial_union> {
   bool ok_;
 };
 
+/// The union of the general layout, built by constructors: a member initialiser is the one way
+/// to begin a union member's lifetime in a constant expression without std::construct_at, and
+/// <memory> (its header) would be most of this header's compile time.
+struct value_tag {};
+
+template <class T, class E>
+union result_union {
+  template <class V>
+  constexpr result_union(value_tag, V&& v) : value_(std::forward<V>(v)) {}
+  template <class V>
+  constexpr result_union(error_tag, V&& e) : error_(std::forward<V>(e)) {}
+  constexpr ~result_union() {}  // the owning storage destroys the active member
+
+  T value_;
+  E error_;
+};
+
 template <class T, class E>
 struct result_storage<T, E, result_layout::general> {
   static constexpr bool nothrow_move = std::is_nothrow_move_constructible_v<T> && std::is_nothrow_move_constructible_v<E>;
+  using payload = result_union<T, E>;
 
-  constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
-  constexpr explicit result_storage(T&& v) : value_(std::move(v)), ok_(true) {}
-  constexpr result_storage(error_tag, const E& e) : error_(e), ok_(false) {}
-  constexpr result_storage(error_tag, E&& e) : error_(std::move(e)), ok_(false) {}
-  constexpr result_storage(const result_storage& o) : ok_(o.ok_) {
-    if (ok_) std::construct_at(&value_, o.value_);
-    else std::construct_at(&error_, o.error_);
-  }
-  constexpr result_storage(result_storage&& o) noexcept(nothrow_move) : ok_(o.ok_) {
-    if (ok_) std::construct_at(&value_, std::move(o.value_));
-    else std::construct_at(&error_, std::move(o.error_));
-  }
+  constexpr explicit result_storage(const T& v) : u_(value_tag{}, v), ok_(true) {}
+  constexpr explicit result_storage(T&& v) : u_(value_tag{}, std::move(v)), ok_(true) {}
+  constexpr result_storage(error_tag, const E& e) : u_(error_tag{}, e), ok_(false) {}
+  constexpr result_storage(error_tag, E&& e) : u_(error_tag{}, std::move(e)), ok_(false) {}
+  // The conditional is a prvalue of the union type, so it initialises u_ in place.
+  constexpr result_storage(const result_storage& o)
+      : u_(o.ok_ ? payload(value_tag{}, o.u_.value_) : payload(error_tag{}, o.u_.error_)), ok_(o.ok_) {}
+  constexpr result_storage(result_storage&& o) noexcept(nothrow_move)
+      : u_(o.ok_ ? payload(value_tag{}, std::move(o.u_.value_)) : payload(error_tag{}, std::move(o.u_.error_))),
+        ok_(o.ok_) {}
+  // Assigning a result that holds the same alternative assigns the member (constexpr); switching
+  // alternatives destroys one and placement-constructs the other, which C++20 does not allow in
+  // a constant expression.
   constexpr result_storage& operator=(const result_storage& o) {
     if (this != &o) assign(o);
     return *this;
@@ -82,23 +109,30 @@ struct result_storage<T, E, result_layout::general> {
   }
   constexpr ~result_storage() { destroy(); }
 
-  union {
-    T value_;
-    E error_;
-  };
+  [[nodiscard]] constexpr T& value_ref() noexcept { return u_.value_; }
+  [[nodiscard]] constexpr const T& value_ref() const noexcept { return u_.value_; }
+  [[nodiscard]] constexpr const E& error_ref() const noexcept { return u_.error_; }
+
+  payload u_;
   bool ok_;
 
  private:
   constexpr void destroy() noexcept {
-    if (ok_) value_.~T();
-    else error_.~E();
+    if (ok_) u_.value_.~T();
+    else u_.error_.~E();
   }
   template <class Other>
   constexpr void assign(Other&& o) {
-    destroy();
-    ok_ = o.ok_;
-    if (ok_) std::construct_at(&value_, std::forward<Other>(o).value_);
-    else std::construct_at(&error_, std::forward<Other>(o).error_);
+    if (ok_ && o.ok_) {
+      u_.value_ = std::forward<Other>(o).u_.value_;
+    } else if (!ok_ && !o.ok_) {
+      u_.error_ = std::forward<Other>(o).u_.error_;
+    } else {
+      destroy();
+      ok_ = o.ok_;
+      if (ok_) ::new (static_cast<void*>(&u_.value_)) T(std::forward<Other>(o).u_.value_);
+      else ::new (static_cast<void*>(&u_.error_)) E(std::forward<Other>(o).u_.error_);
+    }
   }
 };
 
@@ -120,9 +154,9 @@ class [[nodiscard]] result : private detail::result_storage<T, E> {
   static_assert(!std::is_reference_v<E> && !std::is_void_v<E>, "the error is an object type");
   static_assert(!std::is_same_v<std::remove_cv_t<T>, E>, "a value and an error of the same type are ambiguous");
   using storage = detail::result_storage<T, E>;
-  using storage::error_;
+  using storage::error_ref;
   using storage::ok_;
-  using storage::value_;
+  using storage::value_ref;
 
  public:
   using value_type = T;
@@ -142,51 +176,51 @@ class [[nodiscard]] result : private detail::result_storage<T, E> {
 
   [[nodiscard]] constexpr T& value() & noexcept {
     VRTC_ASSERT(ok_ && "value() on an error");
-    return value_;
+    return value_ref();
   }
   [[nodiscard]] constexpr const T& value() const& noexcept {
     VRTC_ASSERT(ok_ && "value() on an error");
-    return value_;
+    return value_ref();
   }
   [[nodiscard]] constexpr T&& value() && noexcept {
     VRTC_ASSERT(ok_ && "value() on an error");
-    return std::move(value_);
+    return std::move(value_ref());
   }
   [[nodiscard]] constexpr T& operator*() & noexcept {
     VRTC_ASSERT(ok_ && "operator* on an error");
-    return value_;
+    return value_ref();
   }
   [[nodiscard]] constexpr const T& operator*() const& noexcept {
     VRTC_ASSERT(ok_ && "operator* on an error");
-    return value_;
+    return value_ref();
   }
   [[nodiscard]] constexpr T* operator->() noexcept {
     VRTC_ASSERT(ok_ && "operator-> on an error");
-    return &value_;
+    return &value_ref();
   }
   [[nodiscard]] constexpr const T* operator->() const noexcept {
     VRTC_ASSERT(ok_ && "operator-> on an error");
-    return &value_;
+    return &value_ref();
   }
 
   /// The error; only when !has_value().
   [[nodiscard]] constexpr detail::error_return_t<E> error() const noexcept {
     VRTC_ASSERT(!ok_ && "error() on a value");
-    if constexpr (std::is_same_v<detail::error_return_t<E>, E>) return ok_ ? E{} : error_;
-    else return error_;
+    if constexpr (std::is_same_v<detail::error_return_t<E>, E>) return ok_ ? E{} : error_ref();
+    else return error_ref();
   }
 
   /// The value, or `fallback` when this holds an error.
   template <class U>
   [[nodiscard]] constexpr T value_or(U&& fallback) const& {
-    return ok_ ? value_ : static_cast<T>(std::forward<U>(fallback));
+    return ok_ ? value_ref() : static_cast<T>(std::forward<U>(fallback));
   }
 
   friend constexpr bool operator==(const result& a, const result& b) {
     if (a.ok_ != b.ok_) return false;
-    return a.ok_ ? a.value_ == b.value_ : a.error_ == b.error_;
+    return a.ok_ ? a.value_ref() == b.value_ref() : a.error_ref() == b.error_ref();
   }
-  friend constexpr bool operator==(const result& a, const E& e) { return !a.ok_ && a.error_ == e; }
+  friend constexpr bool operator==(const result& a, const E& e) { return !a.ok_ && a.error_ref() == e; }
 };
 
 /// result<void, E>: success or an error E.

@@ -31,13 +31,11 @@
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
 
-#include "vrtc/core/chrono.hpp"
 #include "vrtc/core/civil.hpp"
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
@@ -72,7 +70,7 @@ inline constexpr std::uint8_t divider_normal = 0x20;  ///< 32.768 kHz, clock run
 /// Divider field values 110 and 111 hold the divider chain in reset.
 inline constexpr std::uint8_t divider_reset = 0x60;
 /// The first update after the divider leaves reset comes this long after.
-inline constexpr std::chrono::nanoseconds first_update_after_reset{500'000'000};
+inline constexpr nanosecond_count first_update_after_reset{500'000'000};
 }  // namespace cmos_reg_a
 
 /// Register B bits.
@@ -262,7 +260,7 @@ class cmos_rtc {
     if (was_in_reset && !divider_in_reset()) {
       // The divider chain leaves reset: its first update is half a second away, and every
       // later one a whole second after that.
-      constexpr auto delay = static_cast<std::uint64_t>(cmos_reg_a::first_update_after_reset.count());
+      constexpr std::uint64_t delay = cmos_reg_a::first_update_after_reset.count;
       phase_ns_ = (now.ns() % ns_per_s + delay) % ns_per_s;
     }
 

@@ -28,13 +28,10 @@
 //  * The first valid running clock after the RTC was never valid is a baseline, not a change.
 #pragma once
 
-#include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <optional>
 
-#include "vrtc/core/chrono.hpp"
 #include "vrtc/core/config.hpp"
 #include "vrtc/core/result.hpp"
 #include "vrtc/core/time.hpp"
@@ -45,9 +42,9 @@ VRTC_BEGIN_NAMESPACE
 /// How long to wait for a burst of writes to end.
 struct rtc_change_policy {
   /// A burst ends when no change happened for this long (ACRN waits 1 s).
-  std::chrono::nanoseconds window{std::chrono::seconds{1}};
+  nanosecond_count window{1'000'000'000};
   /// A burst that keeps changing is closed this long after it first became closable.
-  std::chrono::nanoseconds max_wait{std::chrono::seconds{10}};
+  nanosecond_count max_wait{10'000'000'000};
 };
 
 /// One coalesced RTC change. Times are POSIX seconds; instants are the caller's reference
@@ -71,7 +68,7 @@ class rtc_change_coalescer {
 
   /// invalid_argument unless 0 < window <= max_wait.
   [[nodiscard]] static constexpr result<rtc_change_coalescer> create(const rtc_change_policy& policy) noexcept {
-    if (policy.window <= std::chrono::nanoseconds::zero() || policy.max_wait < policy.window)
+    if (policy.window.count == 0 || policy.max_wait < policy.window)
       return errc::invalid_argument;
     rtc_change_coalescer c;
     c.policy_ = policy;
@@ -113,7 +110,9 @@ class rtc_change_coalescer {
     if (!burst_ || !burst_->current || !burst_->closable_since) return std::nullopt;
     const reference_time quiet_end = burst_->last_change + policy_.window;  // saturating
     const reference_time wait_end = *burst_->closable_since + policy_.max_wait;
-    return std::max(std::min(quiet_end, wait_end), burst_->last_change);
+    // max(min(quiet_end, wait_end), last_change), without <algorithm> for two comparisons.
+    const reference_time end = wait_end < quiet_end ? wait_end : quiet_end;
+    return end < burst_->last_change ? burst_->last_change : end;
   }
 
   /// Closes the open burst if its deadline is at or before `now`. Returns the event, or
