@@ -345,7 +345,7 @@ class reader {
       : region_(region), whole_structure_(region.size() >= abi_size) {}
   [[nodiscard]] const std::byte* base() const noexcept { return region_.data(); }
 
-  /// One attempt: relaxed loads of every field and the counter between an acquire fence pair,
+  /// One attempt: the counter and relaxed loads of every field between an acquire fence pair,
   /// and whether the sequence was unchanged and even. With `Whole` the region holds all 112
   /// bytes and no load is bounds-checked; otherwise fields past the region's end are not
   /// touched (and read as zero; the header check rejects a `size` that reaches them).
@@ -357,8 +357,12 @@ class reader {
     // Pairs with the writer's release store of the even seq_count: everything it wrote before
     // that store is visible to the loads below.
     std::atomic_thread_fence(std::memory_order_acquire);
-    detail::load_fields_relaxed(b, Whole ? abi_size : region_.size(), w.page);
+    // The counter first, then the fields: an ordered counter read waits for every earlier load
+    // to complete, so reading it before the field loads makes it wait for the sequence load
+    // only, and the field loads run while the counter read is in flight. Both are still
+    // between the two fences, which is all the protocol needs.
     w.counter = static_cast<std::uint64_t>(source());
+    detail::load_fields_relaxed(b, Whole ? abi_size : region_.size(), w.page);
     // Keeps the loads above from being satisfied after the re-read of seq_count below. An
     // acquire *load* of seq_count would not do that (it orders later accesses, not earlier
     // ones); the fence pairs with the writer's release fence after its odd store, so a field
