@@ -95,10 +95,10 @@ namespace detail {
 class reader;
 
 /// What the page says at one counter value, as reader::now() and reader::at() return it: the
-/// counter value, the exact time, and a copy of the page that everything else is derived from,
-/// all from one consistent version of the page. The derived values (nanoseconds, UTC and TAI,
-/// the error bounds) are computed when asked for, from that copy, so a caller that wants only
-/// the time does not pay for the rest; reading() computes them all at once.
+/// counter value, the exact time and its nanoseconds, and a copy of the page that everything
+/// else is derived from, all from one consistent version of the page. The derived values (UTC
+/// and TAI, the error bounds) are computed when asked for, from that copy, so a caller that
+/// wants only the time does not pay for the rest; reading() computes them all at once.
 class clock_sample {
  public:
   /// The sample a consistent page (a decoded file, a copy from reader::read()) gives at
@@ -122,7 +122,7 @@ class clock_sample {
   /// The time in the page's time scale (time_type), exact in units of 2^-64 s.
   [[nodiscard]] constexpr fixed_time time() const noexcept { return {sec_, frac_}; }
   /// floor(time().frac * 10^9 / 2^64), as Linux truncates.
-  [[nodiscard]] constexpr std::uint64_t nanoseconds() const noexcept { return frac_to_ns_floor(frac_); }
+  [[nodiscard]] constexpr std::uint64_t nanoseconds() const noexcept { return nanoseconds_; }
   [[nodiscard]] constexpr vmclock::time_type time_type() const noexcept { return page_.time_type; }
   [[nodiscard]] constexpr vmclock::clock_status clock_status() const noexcept { return page_.clock_status; }
   [[nodiscard]] constexpr vmclock::leap_indicator leap_indicator() const noexcept { return page_.leap_indicator; }
@@ -190,7 +190,12 @@ class clock_sample {
   friend class reader;
 
   constexpr clock_sample(std::uint64_t counter, fixed_time time, const page_data& page) noexcept
-      : sec_(time.sec), page_(page), frac_(time.frac), counter_(counter), tai_offset_sec_(page.tai_offset_sec) {}
+      : sec_(time.sec),
+        nanoseconds_(frac_to_ns_floor(time.frac)),
+        page_(page),
+        frac_(time.frac),
+        counter_(counter),
+        tai_offset_sec_(page.tai_offset_sec) {}
 
   /// The policies, then the exact conversion (see at()).
   [[nodiscard, gnu::always_inline]] static constexpr result<clock_sample> make(const page_data& p,
@@ -259,9 +264,13 @@ class clock_sample {
   }
 
   // The two halves of the time are kept apart on purpose: next to each other, GCC 12 writes
-  // them with one 16-byte store, and the 8-byte load of the fraction that follows (for the
-  // nanoseconds) waits for it (a store-forwarding stall on the fast path).
+  // them with one 16-byte store, and an 8-byte load of either that follows waits for it (a
+  // store-forwarding stall on the fast path).
   std::uint64_t sec_;
+  /// frac_to_ns_floor(frac_), computed while the fraction is still in a register: asked for
+  /// later, it would be a load of the fraction back from the returned sample and a multiply
+  /// after it, on the path of every caller that wants a timespec (measured in performance.md).
+  std::uint64_t nanoseconds_;
   page_data page_;  ///< as read; fields `size` does not cover may hold anything (every use checks)
   std::uint64_t frac_;
   std::uint64_t counter_;
