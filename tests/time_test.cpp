@@ -187,6 +187,34 @@ TEST_CASE("counter to time: both 128-bit paths agree", "[time]") {
 #endif
 }
 
+TEST_CASE("counter to time: the common-case route equals the exact one", "[time]") {
+  // basic_counter_to_time takes a shorter route for a forward delta and a shift below 64; both
+  // implementations, over inputs chosen to cross that boundary (both delta signs, shifts 0..159,
+  // seconds near 2^64 so that the carry out of the fraction and the overflow check are reached).
+  splitmix64 rng{11};
+  int common = 0;
+  int overflowed = 0;
+  for (int i = 0; i < 200'000; ++i) {
+    const std::uint64_t sec = (i % 4 == 0) ? max64 - (rng() >> (rng() % 64)) : rng() >> (rng() % 64);
+    const fixed_time ref{sec, rng()};
+    const std::uint64_t c0 = rng();
+    const std::uint64_t c = (i % 3 == 0) ? c0 - (rng() >> (rng() % 64)) : c0 + (rng() >> (rng() % 64));
+    const counter_period p{rng() >> (rng() % 64), static_cast<std::uint8_t>(i % 5 == 0 ? rng() % 160 : rng() % 64)};
+    const auto routed = vrtc::basic_counter_to_time<vrtc::u128>(ref, c0, c, p);
+    REQUIRE(routed == vrtc::detail::counter_to_time_exact<vrtc::u128>(ref, c0, c, p));
+    REQUIRE(vrtc::basic_counter_to_time<vrtc::portable_u128>(ref, c0, c, p) ==
+            vrtc::detail::counter_to_time_exact<vrtc::portable_u128>(ref, c0, c, p));
+    if (((c - c0) >> 63) == 0 && p.shift < 64) {
+      ++common;
+      if (!routed) ++overflowed;
+    }
+  }
+  // The inputs reach both outcomes of the short route.
+  REQUIRE(common > 50'000);
+  REQUIRE(overflowed > 1'000);
+  REQUIRE(common - overflowed > 1'000);
+}
+
 TEST_CASE("ticks to nanoseconds: error-bound growth", "[time]") {
   // 1 ppm of a 1 GHz period: 0x89705F4136B4A597 / 10^6 = 9903520314283.04 -> 0x901d7cf73ab.
   constexpr std::uint64_t one_ppm = 0x901d7cf73abu;

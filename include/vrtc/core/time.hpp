@@ -241,9 +241,11 @@ struct seconds_and_nanoseconds {
 
 // --- counter -> time -------------------------------------------------------------------------
 
-/// counter_to_time computed with a chosen 128-bit implementation (tests and fuzzers run both).
+namespace detail {
+/// counter_to_time for every input, one rule for each case (basic_counter_to_time takes a
+/// shorter route for the common one; tests compare the two).
 template <class U128>
-[[nodiscard]] constexpr result<fixed_time> basic_counter_to_time(fixed_time reference, std::uint64_t reference_counter,
+[[nodiscard]] constexpr result<fixed_time> counter_to_time_exact(fixed_time reference, std::uint64_t reference_counter,
                                                                  std::uint64_t counter, counter_period period) noexcept {
   if (!is_valid(period)) return errc::invalid_shift;
   // delta = counter - reference_counter as a signed 64-bit two's-complement difference: a
@@ -266,6 +268,33 @@ template <class U128>
   if (step > start) return errc::overflow;
   const U128 t = start - step;
   return fixed_time{t.hi(), t.lo()};
+}
+}  // namespace detail
+
+/// counter_to_time computed with a chosen 128-bit implementation (tests and fuzzers run both).
+///
+/// The common case -- the counter at or after the reference and a shift below 64 -- is the
+/// same formula without the cases it cannot meet: the period is valid, the step needs no
+/// rounding, and the shift is a plain two-word shift, so the compiler keeps the sum in
+/// registers. Everything else takes detail::counter_to_time_exact; both give identical results.
+template <class U128>
+[[nodiscard, gnu::always_inline]] constexpr result<fixed_time> basic_counter_to_time(
+    fixed_time reference, std::uint64_t reference_counter, std::uint64_t counter, counter_period period) noexcept {
+  const std::uint64_t forward = counter - reference_counter;
+  if ((forward >> 63) == 0 && period.shift < 64) [[likely]] {
+    // In 64-bit words: GCC spills a 128-bit sum to the stack, and does not use a shift's known
+    // range to drop the case of 64 and more.
+    const U128 product = U128::mul(forward, period.frac_sec);
+    const unsigned shift = period.shift;
+    // (hi << 1) << (63 - shift) is hi << (64 - shift) without the undefined shift by 64.
+    const std::uint64_t step_lo = (product.lo() >> shift) | ((product.hi() << 1) << (63 - shift));
+    const std::uint64_t step_hi = product.hi() >> shift;  // < 2^63, as forward < 2^63
+    const std::uint64_t frac = reference.frac + step_lo;
+    const std::uint64_t sec = reference.sec + step_hi + (frac < step_lo ? 1u : 0u);
+    if (sec < reference.sec) [[unlikely]] return errc::overflow;  // step_hi + carry <= 2^63
+    return fixed_time{sec, frac};
+  }
+  return detail::counter_to_time_exact<U128>(reference, reference_counter, counter, period);
 }
 
 /// The time at `counter`, given that the clock read `reference` at `reference_counter`:
