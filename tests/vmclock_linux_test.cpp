@@ -786,12 +786,16 @@ TEST_CASE("two processes: a writer publishing a page file, a reader opening it a
     ::_exit(::write(result[1], out, sizeof out) == static_cast<ssize_t>(sizeof out) ? 0 : 1);
   }
   ::close(result[1]);
-  // The writer: re-publish continuously until the reader is done.
+  // The writer: bursts of 64 publications until the reader is done, with a pause after each.
+  // Without pauses two pread copies of the file would agree only by luck of scheduling, and
+  // how many readings the reader gets would measure the machine, not the library; the bursts
+  // still race every copy that overlaps them.
   std::uint64_t k = 0;
   int status = 0;
   pid_t done = 0;
   while (done == 0) {
     for (int i = 0; i < 64; ++i) w->publish(calibrated(++k, hz));
+    std::this_thread::sleep_for(50us);
     done = ::waitpid(child, &status, WNOHANG);
   }
   std::uint64_t got[6] = {0, 0, 0, 0, 0, 0};
