@@ -10,7 +10,8 @@ the whole host second of the first traced access (--initial) and its model ticks
 seconds. That is checked: every read of the seconds register before the first time write must
 show the host second of its timestamp. Prints one JSON object: initial, the number of writes and
 checked reads, and per burst the date written (decoded from the BCD registers here), the host
-second at its last write and the delta that gives. Exit 1 when the trace cannot be used.
+second at its last write and the delta that gives (two of each when the write falls within the
+phase's uncertainty of a turnover). Exit 1 when the trace cannot be used.
 """
 import calendar
 import json
@@ -90,13 +91,12 @@ def main():
             sys.exit("a burst does not write every time register")
         written = calendar.timegm((bcd(r[0x32]) * 100 + bcd(r[0x09]), bcd(r[0x08]), bcd(r[0x07]), bcd(r[0x04]),
                                    bcd(r[0x02]), bcd(r[0x00])))
-        # What the RTC showed at the last write, for every phase the reads allow.
-        shown = {(b["last_us"] - d) // 1_000_000 for d in (lo + 1, hi)}
-        if len(shown) != 1:
-            sys.exit(f"the write at {b['last_ms']} ms falls where the RTC's second is not known")
-        rtc_read = shown.pop()
-        summary["bursts"].append({"at_ms": b["last_ms"], "new_time": written, "rtc_read": rtc_read,
-                                  "delta_time": written - rtc_read})
+        # What the RTC showed at the last write, for every phase the reads allow: one second, or
+        # two when the write falls within the phase's uncertainty of a turnover. Then the trace
+        # cannot tell which one the RTC showed, and both are reported as possible.
+        shown = sorted({(b["last_us"] - d) // 1_000_000 for d in (lo + 1, hi)})
+        summary["bursts"].append({"at_ms": b["last_ms"], "new_time": written, "rtc_read": shown,
+                                  "delta_time": [written - s for s in shown]})
     with open(out, "w", encoding="utf-8") as f:
         f.write(f"# {title}\n")
         f.write("# Captured from QEMU 11.1's mc146818 RTC (trace event mc146818_rtc_ioport_write) under a\n"
@@ -106,7 +106,8 @@ def main():
                 f"# --initial {iso(initial)}.\n")
         for b in summary["bursts"]:
             f.write(f"# At {b['at_ms']} ms the guest wrote {iso(b['new_time'])} while the RTC read "
-                    f"{iso(b['rtc_read'])}: delta {b['delta_time']} s.\n")
+                    f"{' or '.join(iso(r) for r in b['rtc_read'])}: delta "
+                    f"{' or '.join(str(d) for d in b['delta_time'])} s.\n")
         for t_ms, reg, value, _ in writes:
             f.write(f"{t_ms} 0x{reg:02x} 0x{value:02x}\n")
     print(json.dumps(summary))

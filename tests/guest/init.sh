@@ -170,14 +170,17 @@ peer_checks() {
 }
 
 # rtc_checks ACTION: sets the CMOS RTC with busybox hwclock while the host traces QEMU's RTC
-# register accesses. Reads first (150 `hwclock -r`), so the host can tell the phase of the RTC's
-# seconds from the trace; then ACTION: "systohc" writes the system time (taken from the RTC at
-# boot), "date" sets the system clock to 2030-01-02T03:04:05 UTC and writes it with hwclock -w.
+# register accesses. Reads first, with `hwclock -r` until the RTC's second has turned over, so
+# the trace pins the phase of its seconds to the spacing of two reads; ACTION follows at once,
+# far from the next turnover, so the host can tell which second the RTC showed at the write.
+# ACTION: "systohc" writes the system time (taken from the RTC at boot), "date" sets the system
+# clock to 2030-01-02T03:04:05 UTC and writes it with hwclock -w.
 rtc_checks() {
   [ -e /dev/rtc0 ] || { check rtc-device FAIL "no /dev/rtc0"; return; }
   echo "guest: rtc0 is $(cat /sys/class/rtc/rtc0/name)"
+  first=$(hwclock -r -u 2>&1)
   i=0
-  while [ $i -lt 150 ]; do hwclock -r -u >/dev/null; i=$((i + 1)); done
+  while [ "$(hwclock -r -u 2>&1)" = "$first" ] && [ $i -lt 2000 ]; do i=$((i + 1)); done
   case $1 in
     systohc)
       if out=$(hwclock --systohc -u 2>&1); then check rtc-hwclock-systohc PASS "hwclock --systohc at system time $(date -u +%FT%T)"
