@@ -303,7 +303,7 @@ namespace detail {
 /// `bound` == abi_size known at compile time no field is.
 template <class Load>
 [[gnu::always_inline]] constexpr void load_fields(page_data& p, std::size_t bound, Load&& load) noexcept {
-  page_fields::for_each([&](auto f) __attribute__((always_inline)) {
+  page_fields::for_each([&](auto f) VRTC_LAMBDA_ALWAYS_INLINE {
     using field = decltype(f);
     using wire = typename field::wire_type;
     if constexpr (field::layout.offset != layout_of<&page_data::seq_count>.offset) {
@@ -320,7 +320,7 @@ template <class Load>
 template <class Store>
 [[gnu::always_inline]] constexpr void store_fields(const page_data& p, std::size_t bound, Store&& store) noexcept {
   store.template operator()<std::uint16_t>(pad_layout.offset, std::uint16_t{0});
-  page_fields::for_each([&](auto f) __attribute__((always_inline)) {
+  page_fields::for_each([&](auto f) VRTC_LAMBDA_ALWAYS_INLINE {
     using field = decltype(f);
     using wire = typename field::wire_type;
     if constexpr (field::layout.offset != layout_of<&page_data::seq_count>.offset)

@@ -62,6 +62,10 @@ struct read_limits {
   deadline_clock clock = nullptr;
 };
 
+/// The limits every read takes unless given others. A default argument that names this
+/// object, unlike `= {}`, does not build a temporary at every call.
+inline constexpr read_limits default_read_limits{};
+
 /// A source of counter values, called inside the seqlock window: any callable returning the
 /// counter (the hardware counter, a test's fake, or a value the caller read itself).
 template <class F>
@@ -205,7 +209,7 @@ class clock_sample {
  private:
   friend class reader;
 
-  constexpr clock_sample(std::uint64_t counter, fixed_time time, const page_data& page) noexcept
+  [[gnu::always_inline]] constexpr clock_sample(std::uint64_t counter, fixed_time time, const page_data& page) noexcept
       : sec_(time.sec),
         page_(page),
         frac_(time.frac),
@@ -316,7 +320,7 @@ class reader {
 
   /// A consistent copy of every field (fields beyond `size` are zero); seq_count is the even
   /// value the copy belongs to.
-  [[nodiscard]] result<page_data> read(const read_limits& limits = {}) const noexcept {
+  [[nodiscard]] result<page_data> read(const read_limits& limits = default_read_limits) const noexcept {
     const auto no_counter = [] { return std::uint64_t{0}; };
     return consistent(no_counter, limits, [this](const window& w, auto) -> result<page_data> {
       page_data p = w.page;
@@ -332,7 +336,7 @@ class reader {
   /// errc::no_counter on a platform without a counter; errc::no_time when the page's counter_id
   /// is INVALID (as from every entry point); errc::counter_mismatch when it names another
   /// counter than the one this CPU reads.
-  [[nodiscard, gnu::always_inline]] result<clock_sample> now(const read_limits& limits = {}) const noexcept {
+  [[nodiscard, gnu::always_inline]] result<clock_sample> now(const read_limits& limits = default_read_limits) const noexcept {
 #if defined(__x86_64__) || defined(__aarch64__)
     const auto hardware = [] { return read_hardware_counter(); };
     return sample<true>(hardware, limits);
@@ -345,14 +349,14 @@ class reader {
   /// The time the page says at a counter value the caller already has (the policies of
   /// clock_sample::at). Which counter counter_id names is not checked: the caller vouches for
   /// the counter.
-  [[nodiscard]] result<clock_sample> at(std::uint64_t counter, const read_limits& limits = {}) const noexcept {
+  [[nodiscard]] result<clock_sample> at(std::uint64_t counter, const read_limits& limits = default_read_limits) const noexcept {
     const auto value = [counter] { return counter; };
     return sample<false>(value, limits);
   }
   /// at() with the counter taken by `source` inside the seqlock window (a counter this library
   /// does not read itself).
   template <counter_source Source>
-  [[nodiscard]] result<clock_sample> at(Source&& source, const read_limits& limits = {}) const noexcept {
+  [[nodiscard]] result<clock_sample> at(Source&& source, const read_limits& limits = default_read_limits) const noexcept {
     return sample<false>(source, limits);
   }
 
@@ -441,7 +445,7 @@ class reader {
   /// A time read: the sample of a consistent window.
   template <bool CheckCounterId, class Source>
   [[nodiscard, gnu::always_inline]] result<clock_sample> sample(Source& source, const read_limits& limits) const noexcept {
-    return consistent(source, limits, [this]<bool Whole>(const window& w, std::bool_constant<Whole>) {
+    return consistent(source, limits, [this]<bool Whole>(const window& w, std::bool_constant<Whole>) VRTC_LAMBDA_ALWAYS_INLINE {
       return this->template checked_sample<CheckCounterId, Whole>(w);
     });
   }

@@ -283,7 +283,7 @@ class device_page {
   }
 
   /// A consistent copy of every field.
-  [[nodiscard]] result<page_data, access_error> read(const read_limits& limits = {}) {
+  [[nodiscard]] result<page_data, access_error> read(const read_limits& limits = default_read_limits) {
     if (map_ == nullptr)
       if (const auto ok = refresh(); !ok) return ok.error();
     const auto r = reader::open(region());
@@ -295,12 +295,12 @@ class device_page {
 
   /// The time now, from this CPU's counter: the sample reader::now() gives (lazy; every value
   /// at once with sample.reading()).
-  [[nodiscard]] result<clock_sample, access_error> now(const read_limits& limits = {}) {
+  [[nodiscard]] result<clock_sample, access_error> now(const read_limits& limits = default_read_limits) {
     return sample([&](const reader& r) { return r.now(limits); });
   }
 
   /// The time the page says at a counter value the caller already has (see reader::at).
-  [[nodiscard]] result<clock_sample, access_error> at(std::uint64_t counter, const read_limits& limits = {}) {
+  [[nodiscard]] result<clock_sample, access_error> at(std::uint64_t counter, const read_limits& limits = default_read_limits) {
     return sample([&](const reader& r) { return r.at(counter, limits); });
   }
 

@@ -36,8 +36,8 @@ struct error_tag {};
 
 template <class T, class E, result_layout = result_layout_for<T, E>>
 struct result_storage {
-  constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
-  constexpr result_storage(error_tag, const E& e) noexcept : value_(), error_(e), ok_(false) {}
+  [[gnu::always_inline]] constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
+  [[gnu::always_inline]] constexpr result_storage(error_tag, const E& e) noexcept : value_(), error_(e), ok_(false) {}
 
   [[nodiscard]] constexpr T& value_ref() noexcept { return value_; }
   [[nodiscard]] constexpr const T& value_ref() const noexcept { return value_; }
@@ -50,8 +50,8 @@ struct result_storage {
 
 template <class T, class E>
 struct result_storage<T, E, result_layout::trivial_union> {
-  constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
-  constexpr result_storage(error_tag, const E& e) noexcept : error_(e), ok_(false) {}
+  [[gnu::always_inline]] constexpr explicit result_storage(const T& v) : value_(v), ok_(true) {}
+  [[gnu::always_inline]] constexpr result_storage(error_tag, const E& e) noexcept : error_(e), ok_(false) {}
 
   [[nodiscard]] constexpr T& value_ref() noexcept { return value_; }
   [[nodiscard]] constexpr const T& value_ref() const noexcept { return value_; }
@@ -162,13 +162,15 @@ class [[nodiscard]] result : private detail::result_storage<T, E> {
   using value_type = T;
   using error_type = E;
 
-  constexpr result(const T& v) noexcept(std::is_nothrow_copy_constructible_v<T>)  // NOLINT: implicit by design
+  // Always inlined: a constructor left out of line on a cold path takes the address of the
+  // caller's result, which then lives in memory on the hot path too.
+  [[gnu::always_inline]] constexpr result(const T& v) noexcept(std::is_nothrow_copy_constructible_v<T>)  // NOLINT: implicit by design
       : storage(v) {}
-  constexpr result(T&& v) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT
+  [[gnu::always_inline]] constexpr result(T&& v) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT
       : storage(std::move(v)) {}
-  constexpr result(const E& e) noexcept(std::is_nothrow_copy_constructible_v<E>)  // NOLINT
+  [[gnu::always_inline]] constexpr result(const E& e) noexcept(std::is_nothrow_copy_constructible_v<E>)  // NOLINT
       : storage(detail::error_tag{}, e) {}
-  constexpr result(E&& e) noexcept(std::is_nothrow_move_constructible_v<E>)  // NOLINT
+  [[gnu::always_inline]] constexpr result(E&& e) noexcept(std::is_nothrow_move_constructible_v<E>)  // NOLINT
       : storage(detail::error_tag{}, std::move(e)) {}
 
   [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
