@@ -130,6 +130,12 @@ if [[ -n $modules ]]; then
   cp "$ko" "$stage/lib/modules/"
 fi
 [[ -n $virtio_rtc_ko ]] && cp "$virtio_rtc_ko" "$stage/lib/modules/virtio_rtc.ko"
+# The host's leap-second list, when it has one, keeps the guest's tools current after the
+# built-in table expires.
+if [[ -r /usr/share/zoneinfo/leap-seconds.list ]]; then
+  mkdir -p "$stage/usr/share/zoneinfo"
+  cp /usr/share/zoneinfo/leap-seconds.list "$stage/usr/share/zoneinfo/"
+fi
 (cd "$stage" && find . | "$cache/busybox" cpio -o -H newc 2>/dev/null) >"$work/initrd.cpio"
 say "initramfs: $(du -h "$work/initrd.cpio" | cut -f1)"
 
@@ -169,7 +175,7 @@ boot() {
   start_qemu
   local handled=0 requests status
   while kill -0 "$current_qemu" 2>/dev/null; do
-    requests=$(tr -d '\r' <"$console" | grep '^VRTC-HOST: ' || true)
+    requests=$(complete_lines "$console" | grep '^VRTC-HOST: ' || true)
     if [[ -n $requests ]]; then
       while read -r line; do
         handled=$((handled + 1))
@@ -179,6 +185,19 @@ boot() {
     sleep 0.2
   done
   wait_qemu
+}
+# complete_lines FILE: FILE without carriage returns and without a last line that has no newline
+# yet: QEMU writes the serial console a byte at a time, so a request may be half written.
+complete_lines() {
+  local text
+  text=$(tr -d '\r' <"$1"; printf .)
+  text=${text%.}
+  case $text in
+    *$'\n') ;;
+    *$'\n'*) text=${text%$'\n'*}$'\n' ;;
+    *) text= ;;
+  esac
+  printf '%s' "$text"
 }
 # start_qemu EXTRA_ARGS...: the current boot's QEMU, in the background, with a timeout.
 start_qemu() {
@@ -370,7 +389,9 @@ rtc_replay() {
     echo "CHECK rtc-replay-$action: FAIL rtc-change-replay: $events"
     return
   fi
-  python3 - "$summary" "$events" "$action" <<'EOF'
+  local span
+  span=$(tr -d '\r' <"$work/$name.console" | sed -n 's/^guest: system time around the write: \([0-9]*\) \([0-9]*\)$/\1 \2/p' | tail -1)
+  python3 - "$summary" "$events" "$action" "$span" <<'EOF'
 import itertools, json, sys
 summary = json.loads(sys.argv[1])
 events = [json.loads(l) for l in sys.argv[2].splitlines() if l.strip()]
@@ -378,8 +399,14 @@ bursts = summary["bursts"]
 problems = []
 if len(bursts) != 1:
     problems.append(f"{len(bursts)} bursts of time writes in the trace, expected 1")
-if sys.argv[3] == "date" and bursts and bursts[0]["new_time"] != 1893553445:  # 2030-01-02T03:04:05Z
-    problems.append(f"the guest wrote {bursts[0]['new_time']}, not 2030-01-02T03:04:05")
+# What the guest wrote is its system time, read during the write.
+span = [int(x) for x in sys.argv[4].split()]
+if len(span) != 2:
+    problems.append("the guest did not report its system time around the write")
+elif any(not span[0] <= b["new_time"] <= span[1] for b in bursts):
+    problems.append(f"the guest wrote {[b['new_time'] for b in bursts]}, not a second its clock showed ({span})")
+if sys.argv[3] == "date" and bursts and bursts[0]["new_time"] < 1893553445:  # 2030-01-02T03:04:05Z
+    problems.append(f"the guest wrote {bursts[0]['new_time']}, before 2030-01-02T03:04:05")
 # The events each burst may give: none when it wrote what the RTC showed, else one with the
 # delta; a burst at an RTC turnover the reads cannot place allows both seconds.
 def outcomes(b):
