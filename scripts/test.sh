@@ -2,6 +2,7 @@
 # The whole test suite, as CI runs it. Installs what is missing, then:
 #   1. g++ -Werror build: unit, CLI, fuzz-corpus replay and consumer tests;
 #   2. the whole tree as a plain g++ Release (-O3) build, and again with clang-14: unit tests;
+#      the Release build also runs every benchmark once, briefly (printed, not judged);
 #   3. the dev tests under AddressSanitizer + UndefinedBehaviorSanitizer (no recovery);
 #   4. the concurrency stress tests under ThreadSanitizer (clang-14);
 #   5. every libFuzzer target (clang-14) for a bounded run from a fixed seed;
@@ -27,6 +28,14 @@ for preset in dev release clang asan tsan fuzz; do
   # ctest's summary: "100% tests passed, 0 tests failed out of N".
   summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
   total=$((total + $(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")))
+  if [[ $preset == release ]]; then
+    # Every benchmark once, briefly: a crash fails the stage; the numbers are printed for the
+    # record (ratios to the baselines in each binary), never judged.
+    stage "release: benchmarks (recorded, not judged)"
+    for bench in build/release/bench/bench_*; do
+      if [[ -x $bench ]]; then "$bench" --benchmark_min_time=0.05; fi
+    done
+  fi
 done
 stage "guest"
 tests/guest/run.sh | tee "$log"
