@@ -49,19 +49,21 @@ def main():
     # QEMU's RTC (default -rtc base=utc,clock=host) runs with the host's UTC seconds, but its
     # seconds turn over a fraction of a second (delta) after the host's: it takes the host's
     # time in whole seconds when it starts. Each read of the seconds register at host time T
-    # that shows A bounds it: A <= T - delta < A + 1.
+    # that shows A bounds it: A <= T - delta < A + 1. A trace line is stamped after its access
+    # and the accesses are sequential, so T lies between the previous line's stamp and its own.
     lo, hi = 0, 1_000_000  # delta in microseconds, lo < delta <= hi
     checked = 0
     first_time_write = next((i for i, e in enumerate(events) if e[1] == "write" and e[2] in TIME_REGS), len(events))
-    for t_us, kind, reg, value in events[:first_time_write]:
+    for i, (t_us, kind, reg, value) in enumerate(events[:first_time_write]):
         if kind == "read" and reg == 0x00:
+            earliest = events[i - 1][0] if i > 0 else t_us - 1_000_000
             shown = bcd(value & 0x7F)
-            candidates = [a for a in (t_us // 1_000_000 - 1, t_us // 1_000_000) if a % 60 == shown]
+            candidates = [a for a in range(earliest // 1_000_000 - 1, t_us // 1_000_000 + 1) if a % 60 == shown]
             if len(candidates) != 1:
                 sys.exit(f"the RTC showed second {shown:02d} at host time {t_us / 1e6:.6f}: not the host's UTC "
                          "within a second")
             a = candidates[0] * 1_000_000
-            lo, hi = max(lo, t_us - a - 1_000_000), min(hi, t_us - a)
+            lo, hi = max(lo, earliest - a - 1_000_000), min(hi, t_us - a)
             checked += 1
     if checked == 0 or lo >= hi:
         sys.exit(f"no consistent phase of the RTC's seconds ({checked} reads, {lo}..{hi} us)")
@@ -69,18 +71,20 @@ def main():
     # The replay's t = 0 is the first second turnover of the RTC at or before the first access.
     origin_us = (events[0][0] - delta_us) // 1_000_000 * 1_000_000 + delta_us
     initial = (origin_us - delta_us) // 1_000_000
-    writes = [((t_us - origin_us) // 1000, reg, value, t_us) for t_us, kind, reg, value in events if kind == "write"]
+    writes = [((t_us - origin_us) // 1000, reg, value, t_us, events[i - 1][0] if i > 0 else t_us)
+              for i, (t_us, kind, reg, value) in enumerate(events) if kind == "write"]
     # Bursts of time-register writes (SET in register B around them, as Linux writes).
     regs = {}
     bursts = []
     last_t = None
-    for t_ms, reg, value, t_us in writes:
+    for t_ms, reg, value, t_us, earliest_us in writes:
         if reg in TIME_REGS:
             if last_t is None or t_ms - last_t > 1000:
                 bursts.append({"first_ms": t_ms})
             regs[reg] = value
             bursts[-1]["last_ms"] = t_ms
             bursts[-1]["last_us"] = t_us
+            bursts[-1]["earliest_us"] = earliest_us
             bursts[-1]["regs"] = dict(regs)
             last_t = t_ms
     summary = {"initial": initial, "writes": len(writes), "seconds_reads_checked": checked,
@@ -94,7 +98,7 @@ def main():
         # What the RTC showed at the last write, for every phase the reads allow: one second, or
         # two when the write falls within the phase's uncertainty of a turnover. Then the trace
         # cannot tell which one the RTC showed, and both are reported as possible.
-        shown = sorted({(b["last_us"] - d) // 1_000_000 for d in (lo + 1, hi)})
+        shown = list(range((b["earliest_us"] - hi) // 1_000_000, (b["last_us"] - lo - 1) // 1_000_000 + 1))
         summary["bursts"].append({"at_ms": b["last_ms"], "new_time": written, "rtc_read": shown,
                                   "delta_time": [written - s for s in shown]})
     with open(out, "w", encoding="utf-8") as f:
@@ -108,7 +112,7 @@ def main():
             f.write(f"# At {b['at_ms']} ms the guest wrote {iso(b['new_time'])} while the RTC read "
                     f"{' or '.join(iso(r) for r in b['rtc_read'])}: delta "
                     f"{' or '.join(str(d) for d in b['delta_time'])} s.\n")
-        for t_ms, reg, value, _ in writes:
+        for t_ms, reg, value, _, _ in writes:
             f.write(f"{t_ms} 0x{reg:02x} 0x{value:02x}\n")
     print(json.dumps(summary))
 

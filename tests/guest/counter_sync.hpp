@@ -23,7 +23,9 @@
 //   guest: sees verify_ack == n;  reads the driver's PTP clock;  verify_time = it;  verify_done = n
 //   host:  sees verify_done == n;  verify_h2 = CLOCK_TAI;  verify_result = n
 //
-// so the guest's reading was taken while the host's clock ran from h1 to h2.
+// so the guest's reading was taken while the host's clock ran from h1 to h2. A host that sees
+// no verify_done within 5 s abandons the round (verify_result = n | abandoned_round): its h1
+// may no longer precede the reading, so the guest does not use it and starts another round.
 #pragma once
 
 #include <cstddef>
@@ -64,5 +66,8 @@ enum sync_state : std::uint64_t {
 };
 
 inline constexpr std::size_t sync_words = 16;
+
+/// Set in verify_result with the round number when the host gave up waiting for verify_done.
+inline constexpr std::uint64_t abandoned_round = std::uint64_t{1} << 63;
 
 }  // namespace vrtc_guest

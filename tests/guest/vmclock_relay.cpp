@@ -201,7 +201,13 @@ void serve_verification(const sync_page& sync, std::uint64_t& answered) {
   sync.store(verify_ack, n);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (sync.load(verify_done) != n) {
-    if (stop_requested || std::chrono::steady_clock::now() > deadline) return;  // the guest gives up too
+    if (stop_requested) return;
+    if (std::chrono::steady_clock::now() > deadline) {
+      // Never serve this round again: a fresh h1 could follow the guest's reading.
+      sync.store(verify_result, n | abandoned_round);
+      answered = n;
+      return;
+    }
   }
   sync.store(verify_h2, tai_ns());
   sync.store(verify_result, n);
