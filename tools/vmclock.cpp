@@ -38,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "support/cli.hpp"
@@ -207,43 +208,41 @@ std::vector<std::byte> read_settled_page(const std::string& path) {
   return bytes;
 }
 
+/// The magic's four bytes as text, in memory order ("VCLK").
+std::string magic_text(std::uint32_t magic) {
+  std::string out;
+  for (int shift = 0; shift < 32; shift += 8) {
+    const auto c = static_cast<char>((magic >> shift) & 0xffu);
+    out += c >= 0x20 && c < 0x7f ? c : '.';
+  }
+  return out;
+}
+
+/// Every field the page's size covers, in the order and display of vmclock::page_fields, each
+/// with a note: the enumerators' and flags' names, the magic as text, hex for hex fields.
 void dump(const std::string& path, bool json) {
   const std::vector<std::byte> bytes = read_settled_page(path);
   const auto page = vmc::decode(bytes);
   if (!page) fail(path + ": " + errc_text(page.error()));
   const vmc::page_data& p = *page;
   record r(json);
-  r.add("magic", p.magic, "VCLK");
-  r.add("size", p.size);
-  r.add("version", p.version);
-  r.add("counter_id", static_cast<std::uint64_t>(p.counter_id), enum_note(p.counter_id));
-  r.add("time_type", static_cast<std::uint64_t>(p.time_type), enum_note(p.time_type));
-  r.add("seq_count", p.seq_count);
-  r.add("disruption_marker", p.disruption_marker);
-  r.add("flags", p.flags, flag_names(p.flags));
-  if (p.present<&vmc::page_data::clock_status>())
-    r.add("clock_status", static_cast<std::uint64_t>(p.clock_status), enum_note(p.clock_status));
-  if (p.present<&vmc::page_data::leap_second_smearing_hint>())
-    r.add("leap_second_smearing_hint", static_cast<std::uint64_t>(p.leap_second_smearing_hint),
-          enum_note(p.leap_second_smearing_hint));
-  if (p.present<&vmc::page_data::tai_offset_sec>()) r.add_signed("tai_offset_sec", p.tai_offset_sec);
-  if (p.present<&vmc::page_data::leap_indicator>())
-    r.add("leap_indicator", static_cast<std::uint64_t>(p.leap_indicator), enum_note(p.leap_indicator));
-  if (p.present<&vmc::page_data::counter_period_shift>()) r.add("counter_period_shift", p.counter_period_shift);
-  const auto u64 = [&](vmc::field_layout field, std::string_view key, std::uint64_t v, bool show_hex) {
-    if (p.present(field)) r.add(key, v, show_hex ? hex(v) : std::string());
-  };
-  u64(vmc::layout_of<&vmc::page_data::counter_value>, "counter_value", p.counter_value, false);
-  u64(vmc::layout_of<&vmc::page_data::counter_period_frac_sec>, "counter_period_frac_sec", p.counter_period_frac_sec, true);
-  u64(vmc::layout_of<&vmc::page_data::counter_period_esterror_rate_frac_sec>, "counter_period_esterror_rate_frac_sec",
-      p.counter_period_esterror_rate_frac_sec, true);
-  u64(vmc::layout_of<&vmc::page_data::counter_period_maxerror_rate_frac_sec>, "counter_period_maxerror_rate_frac_sec",
-      p.counter_period_maxerror_rate_frac_sec, true);
-  u64(vmc::layout_of<&vmc::page_data::time_sec>, "time_sec", p.time_sec, false);
-  u64(vmc::layout_of<&vmc::page_data::time_frac_sec>, "time_frac_sec", p.time_frac_sec, true);
-  u64(vmc::layout_of<&vmc::page_data::time_esterror_nanosec>, "time_esterror_nanosec", p.time_esterror_nanosec, false);
-  u64(vmc::layout_of<&vmc::page_data::time_maxerror_nanosec>, "time_maxerror_nanosec", p.time_maxerror_nanosec, false);
-  u64(vmc::layout_of<&vmc::page_data::vm_generation_counter>, "vm_generation_counter", p.vm_generation_counter, false);
+  vmc::page_fields::for_each([&](auto f) {
+    using field = decltype(f);
+    if (!p.present(field::layout)) return;
+    const auto v = p.*field::member;
+    using value_type = std::remove_cv_t<decltype(v)>;
+    if constexpr (std::is_enum_v<value_type>) {
+      r.add(field::name, static_cast<std::uint64_t>(v), enum_note(v));
+    } else if constexpr (std::is_signed_v<value_type>) {
+      r.add_signed(field::name, v);
+    } else if constexpr (field::layout.offset == vmc::layout_of<&vmc::page_data::magic>.offset) {
+      r.add(field::name, v, magic_text(v));
+    } else if constexpr (field::layout.offset == vmc::layout_of<&vmc::page_data::flags>.offset) {
+      r.add(field::name, v, flag_names(v));
+    } else {
+      r.add(field::name, v, field::display == vmc::field_display::hex ? hex(v) : std::string());
+    }
+  });
   r.print();
 }
 
