@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -139,6 +140,34 @@ TEST_CASE("result holds values that own resources", "[result]") {
   STATIC_REQUIRE(std::is_trivially_copyable_v<vrtc::result<int>>);
   STATIC_REQUIRE(!std::is_trivially_copyable_v<vrtc::result<counted>>);
   STATIC_REQUIRE(general_layout_in_constant_expression() == 7);
+}
+
+/// A value whose copy throws on request.
+struct fragile {
+  static inline bool copy_throws = false;
+  int value = 0;
+  explicit fragile(int v) : value(v) {}
+  fragile(const fragile& o) : value(o.value) {
+    if (copy_throws) throw std::runtime_error("copy failed");
+  }
+  fragile(fragile&&) noexcept = default;
+  fragile& operator=(const fragile&) = default;
+  ~fragile() {}  // NOLINT: user-provided on purpose (the general layout)
+};
+
+TEST_CASE("assigning the other alternative keeps the result when the copy throws", "[result]") {
+  const vrtc::result<fragile, std::string> value = fragile(5);
+  vrtc::result<fragile, std::string> r = std::string("kept");
+  fragile::copy_throws = true;
+  REQUIRE_THROWS_AS(r = value, std::runtime_error);
+  fragile::copy_throws = false;
+  REQUIRE(!r.has_value());
+  REQUIRE(r.error() == "kept");
+  r = value;
+  REQUIRE(r.has_value());
+  REQUIRE(r->value == 5);
+  r = vrtc::result<fragile, std::string>(std::string("again"));
+  REQUIRE(r.error() == "again");
 }
 
 TEST_CASE("result carries an error type of the caller's choice", "[result]") {

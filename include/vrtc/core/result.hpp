@@ -127,12 +127,21 @@ struct result_storage<T, E, result_layout::general> {
       u_.value_ = std::forward<Other>(o).u_.value_;
     } else if (!ok_ && !o.ok_) {
       u_.error_ = std::forward<Other>(o).u_.error_;
+    } else if (o.ok_) {
+      replace<T>(u_.value_, std::forward<Other>(o).u_.value_);
     } else {
-      destroy();
-      ok_ = o.ok_;
-      if (ok_) ::new (static_cast<void*>(&u_.value_)) T(std::forward<Other>(o).u_.value_);
-      else ::new (static_cast<void*>(&u_.error_)) E(std::forward<Other>(o).u_.error_);
+      replace<E>(u_.error_, std::forward<Other>(o).u_.error_);
     }
+  }
+  /// Switches to the alternative `slot` with a copy of `from`. The copy is made before the old
+  /// alternative is destroyed, so a copy that throws leaves this result as it was; only a
+  /// throwing move (rare, and then no stronger guarantee is possible) could leave it empty.
+  template <class New, class Slot, class From>
+  constexpr void replace(Slot& slot, From&& from) {
+    New fresh(std::forward<From>(from));
+    destroy();
+    ok_ = std::is_same_v<New, T>;
+    ::new (static_cast<void*>(&slot)) New(std::move(fresh));
   }
 };
 
