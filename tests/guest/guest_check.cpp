@@ -105,6 +105,16 @@ std::string read_text(const std::filesystem::path& p) {
 
 /// The words of the relay's handshake page (counter_sync.hpp), shared with the host: acquire
 /// loads and release stores, and a bounded wait for a word to reach a value.
+/// A guest clock reading and the host's TAI just before (h1) and after (h2) it, nanoseconds.
+struct verified_reading {
+  std::int64_t guest;
+  std::int64_t h1;
+  std::int64_t h2;
+};
+
+/// Verification rounds the host may abandon in one check before it fails.
+inline constexpr int max_abandoned_rounds = 3;
+
 struct handshake {
   std::uint64_t* words;
   [[nodiscard]] std::uint64_t load(sync_word w) const {
@@ -120,21 +130,29 @@ struct handshake {
       if (std::chrono::steady_clock::now() > deadline) return false;
     return true;
   }
-  /// How the host ended verification round `n` within 10 s: true when it finished it, false
-  /// when it abandoned it (its h1 and h2 then mean nothing); nullopt when it did neither.
-  [[nodiscard]] std::optional<bool> verify_outcome(std::uint64_t n) const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  /// The next verification round the host completes (counter_sync.hpp), with the guest's
+  /// clock read by `read` inside it. Rounds are numbered on from `last`; a round the host
+  /// abandons is void and another follows, up to max_abandoned_rounds per check (`abandoned`).
+  template <class Read>
+  [[nodiscard]] vrtc::result<verified_reading, std::string> verify_round(std::uint64_t& last, int& abandoned,
+                                                                        Read read) const {
     for (;;) {
-      const std::uint64_t r = load(verify_result);
-      if (r == n) return true;
-      if (r == (n | abandoned_round)) return false;
-      if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+      const std::uint64_t n = ++last;
+      store(verify_request, n);
+      if (!wait_for(verify_ack, n)) return "the host did not answer round " + std::to_string(n);
+      const std::int64_t guest = read();
+      store(verify_time, static_cast<std::uint64_t>(guest));
+      store(verify_done, n);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      std::uint64_t r;
+      while ((r = load(verify_result)) != n && r != (n | abandoned_round))
+        if (std::chrono::steady_clock::now() > deadline) return "the host did not finish round " + std::to_string(n);
+      if (r == n)
+        return verified_reading{guest, static_cast<std::int64_t>(load(verify_h1)), static_cast<std::int64_t>(load(verify_h2))};
+      if (++abandoned > max_abandoned_rounds) return "the host abandoned " + std::to_string(abandoned) + " rounds";
     }
   }
 };
-
-/// Rounds the host may abandon in one check before it fails.
-inline constexpr int max_abandoned_rounds = 3;
 
 // --- sync --------------------------------------------------------------------------------------
 
@@ -559,33 +577,19 @@ int verify_against_host(const std::string& node, const std::string& ptp, std::ui
   std::int64_t worst_offset = 0;  // guest - host midpoint, the largest in magnitude
   std::int64_t widest = 0;
   std::string first_failure;
+  std::uint64_t last_round = hs.load(verify_request);
   int abandoned = 0;
-  for (std::uint64_t n = hs.load(verify_request) + 1, end = n + rounds; n < end; ++n) {
-    hs.store(verify_request, n);
-    if (!hs.wait_for(verify_ack, n)) {
-      check("verify-time", "FAIL", "the host did not answer round " + std::to_string(n));
+  for (std::uint64_t i = 0; i < rounds; ++i) {
+    const auto round = hs.verify_round(last_round, abandoned, [&] {
+      timespec ts{};
+      if (clock_gettime(clock, &ts) != 0) die(std::string("clock_gettime on the PTP clock: ") + std::strerror(errno));
+      return static_cast<std::int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec;
+    });
+    if (!round) {
+      check("verify-time", "FAIL", round.error());
       return 1;
     }
-    timespec ts{};
-    if (clock_gettime(clock, &ts) != 0) die(std::string("clock_gettime on the PTP clock: ") + std::strerror(errno));
-    const std::int64_t guest = static_cast<std::int64_t>(ts.tv_sec) * ns_per_s + ts.tv_nsec;
-    hs.store(verify_time, static_cast<std::uint64_t>(guest));
-    hs.store(verify_done, n);
-    const std::optional<bool> finished = hs.verify_outcome(n);
-    if (!finished) {
-      check("verify-time", "FAIL", "the host did not finish round " + std::to_string(n));
-      return 1;
-    }
-    if (!*finished) {  // the guest stalled past the host's patience: a void round
-      if (++abandoned > max_abandoned_rounds) {
-        check("verify-time", "FAIL", "the host abandoned " + std::to_string(abandoned) + " rounds");
-        return 1;
-      }
-      ++end;
-      continue;
-    }
-    const auto h1 = static_cast<std::int64_t>(hs.load(verify_h1));
-    const auto h2 = static_cast<std::int64_t>(hs.load(verify_h2));
+    const auto [guest, h1, h2] = *round;
     const auto reading = page.now();
     if (!reading || !reading->max_error_ns()) {
       check("verify-time", "FAIL", "the page gives no maximum error");
@@ -1027,31 +1031,15 @@ int verify_phc(const std::string& pcidev, const std::string& ptp, std::uint64_t 
   std::uint64_t good = 0;
   std::int64_t lo = INT64_MAX, hi = INT64_MIN, widest = 0, narrowest = INT64_MAX;
   std::string first_failure;
+  std::uint64_t last_round = hs.load(verify_request);
   int abandoned = 0;
-  for (std::uint64_t n = hs.load(verify_request) + 1, end = n + rounds; n < end; ++n) {
-    hs.store(verify_request, n);
-    if (!hs.wait_for(verify_ack, n)) {
-      check("virtio-tai-vs-host-tai", "FAIL", "the host did not answer round " + std::to_string(n));
+  for (std::uint64_t i = 0; i < rounds; ++i) {
+    const auto round = hs.verify_round(last_round, abandoned, [&] { return read_clock(clock); });
+    if (!round) {
+      check("virtio-tai-vs-host-tai", "FAIL", round.error());
       return 1;
     }
-    const std::int64_t guest = read_clock(clock);
-    hs.store(verify_time, static_cast<std::uint64_t>(guest));
-    hs.store(verify_done, n);
-    const std::optional<bool> finished = hs.verify_outcome(n);
-    if (!finished) {
-      check("virtio-tai-vs-host-tai", "FAIL", "the host did not finish round " + std::to_string(n));
-      return 1;
-    }
-    if (!*finished) {  // the guest stalled past the host's patience: a void round
-      if (++abandoned > max_abandoned_rounds) {
-        check("virtio-tai-vs-host-tai", "FAIL", "the host abandoned " + std::to_string(abandoned) + " rounds");
-        return 1;
-      }
-      ++end;
-      continue;
-    }
-    const auto h1 = static_cast<std::int64_t>(hs.load(verify_h1));
-    const auto h2 = static_cast<std::int64_t>(hs.load(verify_h2));
+    const auto [guest, h1, h2] = *round;
     lo = std::min(lo, guest - h1);
     hi = std::max(hi, guest - h1);
     widest = std::max(widest, h2 - h1);
