@@ -58,7 +58,9 @@ inline void store_field(std::byte* base, std::size_t offset, T value, std::memor
 /// the field's own width.
 [[gnu::always_inline]] inline void load_fields_relaxed(const std::byte* base, std::size_t bound,
                                                        page_data& p) noexcept {
-  load_fields(p, bound, [base]<wire_uint W>(std::size_t offset) VRTC_LAMBDA_ALWAYS_INLINE { return load_relaxed<W>(base, offset); });
+  load_fields(p, bound, [base]<wire_uint W>(std::size_t offset) VRTC_LAMBDA_ALWAYS_INLINE {
+    return load_relaxed<W>(base, offset);
+  });
 }
 
 /// Relaxed stores of every field except seq_count that fits the first `bound` bytes, and of

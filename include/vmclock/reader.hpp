@@ -336,7 +336,8 @@ class reader {
   /// errc::no_counter on a platform without a counter; errc::no_time when the page's counter_id
   /// is INVALID (as from every entry point); errc::counter_mismatch when it names another
   /// counter than the one this CPU reads.
-  [[nodiscard, gnu::always_inline]] result<clock_sample> now(const read_limits& limits = default_read_limits) const noexcept {
+  [[nodiscard, gnu::always_inline]] result<clock_sample> now(
+      const read_limits& limits = default_read_limits) const noexcept {
 #if defined(__x86_64__) || defined(__aarch64__)
     const auto hardware = [] { return read_hardware_counter(); };
     return sample<true>(hardware, limits);
@@ -349,14 +350,16 @@ class reader {
   /// The time the page says at a counter value the caller already has (the policies of
   /// clock_sample::at). Which counter counter_id names is not checked: the caller vouches for
   /// the counter.
-  [[nodiscard]] result<clock_sample> at(std::uint64_t counter, const read_limits& limits = default_read_limits) const noexcept {
+  [[nodiscard]] result<clock_sample> at(std::uint64_t counter,
+                                        const read_limits& limits = default_read_limits) const noexcept {
     const auto value = [counter] { return counter; };
     return sample<false>(value, limits);
   }
   /// at() with the counter taken by `source` inside the seqlock window (a counter this library
   /// does not read itself).
   template <counter_source Source>
-  [[nodiscard]] result<clock_sample> at(Source&& source, const read_limits& limits = default_read_limits) const noexcept {
+  [[nodiscard]] result<clock_sample> at(Source&& source,
+                                        const read_limits& limits = default_read_limits) const noexcept {
     return sample<false>(source, limits);
   }
 
@@ -445,9 +448,11 @@ class reader {
   /// A time read: the sample of a consistent window.
   template <bool CheckCounterId, class Source>
   [[nodiscard, gnu::always_inline]] result<clock_sample> sample(Source& source, const read_limits& limits) const noexcept {
-    return consistent(source, limits, [this]<bool Whole>(const window& w, std::bool_constant<Whole>) VRTC_LAMBDA_ALWAYS_INLINE {
-      return this->template checked_sample<CheckCounterId, Whole>(w);
-    });
+    // Inlined by force: out of line, the window goes through memory (docs/performance.md).
+    return consistent(source, limits,
+                      [this]<bool Whole>(const window& w, std::bool_constant<Whole>) VRTC_LAMBDA_ALWAYS_INLINE {
+                        return this->template checked_sample<CheckCounterId, Whole>(w);
+                      });
   }
 
   /// The header check, the counter id and the conversion, on a consistent window. The header is

@@ -579,7 +579,15 @@ int verify_against_host(const std::string& node, const std::string& ptp, std::ui
   std::string first_failure;
   std::uint64_t last_round = hs.load(verify_request);
   int abandoned = 0;
+  // The driver read whichever page version was current during the round: the host may
+  // publish one in between, so the larger maximum error of the versions before and after.
+  const auto page_max_error = [&]() -> std::optional<std::int64_t> {
+    const auto reading = page.now();
+    if (!reading || !reading->max_error_ns()) return std::nullopt;
+    return static_cast<std::int64_t>(*reading->max_error_ns());
+  };
   for (std::uint64_t i = 0; i < rounds; ++i) {
+    const auto error_before = page_max_error();
     const auto round = hs.verify_round(last_round, abandoned, [&] {
       timespec ts{};
       if (clock_gettime(clock, &ts) != 0) die(std::string("clock_gettime on the PTP clock: ") + std::strerror(errno));
@@ -590,12 +598,12 @@ int verify_against_host(const std::string& node, const std::string& ptp, std::ui
       return 1;
     }
     const auto [guest, h1, h2] = *round;
-    const auto reading = page.now();
-    if (!reading || !reading->max_error_ns()) {
+    const auto error_after = page_max_error();
+    if (!error_before || !error_after) {
       check("verify-time", "FAIL", "the page gives no maximum error");
       return 1;
     }
-    const auto max_error = static_cast<std::int64_t>(*reading->max_error_ns());
+    const std::int64_t max_error = std::max(*error_before, *error_after);
     const std::int64_t offset = guest - (h1 + (h2 - h1) / 2);
     if (std::llabs(offset) > std::llabs(worst_offset)) worst_offset = offset;
     widest = std::max(widest, h2 - h1);

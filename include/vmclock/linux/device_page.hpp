@@ -300,7 +300,8 @@ class device_page {
   }
 
   /// The time the page says at a counter value the caller already has (see reader::at).
-  [[nodiscard]] result<clock_sample, access_error> at(std::uint64_t counter, const read_limits& limits = default_read_limits) {
+  [[nodiscard]] result<clock_sample, access_error> at(std::uint64_t counter,
+                                                      const read_limits& limits = default_read_limits) {
     return sample([&](const reader& r) { return r.at(counter, limits); });
   }
 

@@ -23,7 +23,7 @@
 #endif
 
 // Forces the inlining of a lambda where a call would cost the hot path (the vmclock field
-// loops). A lambda's attributes after its parameter list belong to its type, where a standard
+// loops and the reader's sample). A lambda's attributes after its parameter list belong to its type, where a standard
 // [[gnu::always_inline]] is ignored; GCC and Clang take their own spelling there.
 #if defined(__GNUC__)
 #define VRTC_LAMBDA_ALWAYS_INLINE __attribute__((always_inline))

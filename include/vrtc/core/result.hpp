@@ -173,7 +173,8 @@ class [[nodiscard]] result : private detail::result_storage<T, E> {
 
   // Always inlined: a constructor left out of line on a cold path takes the address of the
   // caller's result, which then lives in memory on the hot path too.
-  [[gnu::always_inline]] constexpr result(const T& v) noexcept(std::is_nothrow_copy_constructible_v<T>)  // NOLINT: implicit by design
+  // NOLINTNEXTLINE: implicit by design
+  [[gnu::always_inline]] constexpr result(const T& v) noexcept(std::is_nothrow_copy_constructible_v<T>)
       : storage(v) {}
   [[gnu::always_inline]] constexpr result(T&& v) noexcept(std::is_nothrow_move_constructible_v<T>)  // NOLINT
       : storage(std::move(v)) {}
